@@ -1,0 +1,632 @@
+"""From a table of cases to validated cases and adoption events.
+
+Every problem in the file is collected (row, column, value, what was expected, how to fix
+it) and raised at once as a :class:`~diffusion.errors.ValidationError`.
+
+A row is one case at one unit. A case that covers several units (a city cluster printed as
+one pilot) is written as one row per unit with the same ``case_id``; such rows must agree on
+series, batch, year, date, title and practices, otherwise the id is reported as duplicated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from diffusion.errors import ValidationError
+from diffusion.geography import Geography
+from diffusion.io import Table
+from diffusion.places import PlaceResolver
+from diffusion.schema import (
+    COLUMN_ALIASES,
+    REQUIRED,
+    TIME_COLUMNS,
+    canonical_columns,
+    parse_batch,
+    parse_date,
+    parse_year,
+)
+from diffusion.vocabulary import Vocabulary, split_practices
+
+__all__ = ["CASE_LEVEL_FIELDS", "ParsedCases", "parse_cases"]
+
+CASE_LEVEL_FIELDS = ["series", "batch", "year", "date", "title", "practices"]
+CONFIDENCE = {"high": "high", "medium": "medium", "low": "low", "高": "high", "中": "medium", "低": "low"}
+
+
+@dataclass
+class _Problems:
+    path: str
+    rows: list[int]
+    failures: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+
+    def add(
+        self, i: int | None, column: str, value: object, problem: str, expected: str, fix: str, *, warning: bool = False
+    ) -> None:
+        """Record a problem of the ``i``-th data row (``None``: the header)."""
+        self.at_line(self.rows[i] if i is not None else 1, column, value, problem, expected, fix, warning=warning)
+
+    def at_line(
+        self, row: int, column: str, value: object, problem: str, expected: str, fix: str, *, warning: bool = False
+    ) -> None:
+        """Record a problem at a spreadsheet line number."""
+        (self.warnings if warning else self.failures).append(
+            {
+                "file": self.path,
+                "row": row,
+                "column": column,
+                "value": value,
+                "problem": problem,
+                "expected": expected,
+                "fix": fix,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class ParsedCases:
+    """Validated case rows, adoption events and non-fatal warnings."""
+
+    cases: pd.DataFrame
+    events: pd.DataFrame
+    warnings: pd.DataFrame
+    vocabulary: Vocabulary
+
+
+def parse_cases(
+    table: Table,
+    geography: Geography,
+    vocabulary: Vocabulary,
+    *,
+    series: str | None = None,
+    batches: pd.DataFrame | None = None,
+    extend_vocabulary: bool = False,
+    allow_unresolved: bool = False,
+) -> ParsedCases:
+    """Validate a table of cases and derive one adoption event per (unit, practice, time).
+
+    Parameters
+    ----------
+    table : Table
+        As returned by :func:`diffusion.io.read_table`.
+    geography, vocabulary
+        What place names and practices are resolved against.
+    series : str, optional
+        Series of rows that have no ``series`` column or cell (default: the file's stem).
+    batches : DataFrame, optional
+        Known batches (``series, batch, date``) used to date rows that give only a batch.
+    extend_vocabulary : bool
+        Accept practices that are not in the vocabulary, adding them as new tags.
+    allow_unresolved : bool
+        Keep a row whose place name is not in the geography, attached to the nearest parent
+        that is, with a warning (instead of an error).
+
+    Raises
+    ------
+    ValidationError
+        With every problem found.
+    """
+    problems = _Problems(table.path, table.rows)
+    frame = _rename(table.frame, geography, problems)
+    if problems.failures:
+        raise ValidationError(pd.DataFrame(problems.failures), source=table.path)
+    frame = frame.copy()
+    default_series = series or _stem(table.path)
+    if "series" not in frame.columns:
+        frame["series"] = ""
+    frame["series"] = frame["series"].where(frame["series"] != "", default_series)
+
+    if extend_vocabulary:
+        names = [p for cell in frame["practices"] for p in split_practices(cell)]
+        vocabulary = vocabulary.extended(names)
+    places = _PlaceParser(geography, PlaceResolver(geography), problems, allow_unresolved)
+    records = []
+    for i, row in enumerate(frame.to_dict("records")):
+        rec = {"row": table.rows[i], "case_id": row["case_id"], "series": row["series"]}
+        if not row["case_id"]:
+            problems.add(i, "case_id", "", "empty case id", "a unique id per case", "fill in an id such as B1-01")
+        rec.update(_parse_time(i, row, problems))
+        rec.update(places.parse(i, row))
+        rec["practices"] = _parse_practices(i, row.get("practices", ""), vocabulary, problems)
+        rec["confidence"] = _parse_confidence(i, row.get("confidence", ""), problems)
+        for col in ("title", "title_en", "sources", "notes"):
+            rec[col] = row.get(col, "")
+        records.append(rec)
+    cases = pd.DataFrame.from_records(records)
+    _check_ids(cases, problems)
+    cases = _fill_time(cases, batches, problems)
+    if problems.failures:
+        raise ValidationError(pd.DataFrame(problems.failures), source=table.path)
+    calendar = set(cases["date"]) - {""}
+    if batches is not None:
+        calendar |= set(batches.loc[batches["series"].isin(cases["series"]), "date"]) - {""}
+    events = _events(cases, geography, sorted(calendar))
+    cases["period"] = cases["date"].map({d: k + 1 for k, d in enumerate(sorted(calendar))}).astype("Int64")
+    warnings = pd.DataFrame(problems.warnings, columns=["file", "row", "column", "value", "problem", "expected", "fix"])
+    return ParsedCases(cases, events, warnings, vocabulary)
+
+
+def _stem(path: str) -> str:
+    return Path(path).stem
+
+
+def _rename(frame: pd.DataFrame, geo: Geography, problems: _Problems) -> pd.DataFrame:
+    mapping, clashes = canonical_columns(list(frame.columns), geo.levels + geo.sub_levels)
+    for canon, headers in clashes.items():
+        problems.add(
+            None,
+            ", ".join(headers),
+            "",
+            f"several columns mean '{canon}'",
+            "one column per field",
+            f"keep one of {headers} and rename or delete the others",
+        )
+    renamed = frame.rename(columns=mapping)
+    present = set(mapping.values())
+    found = f"columns in the file: {list(frame.columns)}"
+    for col in REQUIRED:
+        if col not in present:
+            problems.add(
+                None,
+                col,
+                "",
+                "missing required column",
+                f"a column named one of {COLUMN_ALIASES[col]}; {found}",
+                f"add a '{col}' column or rename the column that holds it",
+            )
+    places = {"unit", "unit_code", *geo.levels, *(lvl + "_code" for lvl in geo.levels), *geo.sub_levels}
+    if not places & present:
+        problems.add(
+            None,
+            "place",
+            "",
+            "missing place column",
+            f"at least one of unit, unit_code, {', '.join(geo.levels)} (or their codes); {found}",
+            "add the place of each case, e.g. a column 省份 and a column 区县",
+        )
+    if not set(TIME_COLUMNS) & present:
+        problems.add(
+            None,
+            "batch/year/date",
+            "",
+            "missing time column",
+            f"at least one of batch (批次), year (年份), date (日期); {found}",
+            "add the batch or year of each case (cells may be empty where unknown)",
+        )
+    for col in (*REQUIRED, "title", "title_en", "sources", "notes", "confidence", *TIME_COLUMNS):
+        if col not in renamed.columns:
+            renamed[col] = ""
+    return renamed
+
+
+def _parse_time(i: int, row: dict, problems: _Problems) -> dict:
+    out: dict = {"batch": np.nan, "year": np.nan, "date": ""}
+    if row["batch"]:
+        b = parse_batch(row["batch"])
+        if b is None:
+            problems.add(
+                i,
+                "batch",
+                row["batch"],
+                "unreadable batch",
+                "a batch number such as 1, 第一批 or 第1批",
+                "write the batch as a number, or leave it empty if unknown",
+            )
+        out["batch"] = b if b is not None else np.nan
+    if row["year"]:
+        y = parse_year(row["year"])
+        if y is None:
+            problems.add(
+                i,
+                "year",
+                row["year"],
+                "unreadable year",
+                "a four-digit year such as 2019",
+                "write the year as four digits, or leave it empty if unknown",
+            )
+        out["year"] = y if y is not None else np.nan
+    if row["date"]:
+        d = parse_date(row["date"])
+        if d is None:
+            problems.add(
+                i,
+                "date",
+                row["date"],
+                "unreadable date",
+                "a date such as 2019-05, 2019-05-12 or 2019年5月",
+                "write the date as YYYY-MM or YYYY-MM-DD",
+            )
+        elif not np.isnan(out["year"]) and int(d[:4]) != out["year"]:
+            problems.add(
+                i,
+                "date",
+                row["date"],
+                f"date is not in the year given ({int(out['year'])})",
+                "the same year in both columns",
+                "correct the year or the date",
+            )
+        else:
+            out["date"] = d
+            out["year"] = int(d[:4])
+    return out
+
+
+@dataclass
+class _PlaceParser:
+    """Resolves the place columns of one row top-down and checks that they agree."""
+
+    geo: Geography
+    resolver: PlaceResolver
+    problems: _Problems
+    allow_unresolved: bool
+
+    def parse(self, i: int, row: dict) -> dict:
+        geo = self.geo
+        start = len(self.problems.failures)
+        current: str | None = None  # deepest unit resolved so far
+        named: list[str] = []  # levels the row names
+        unresolved = ""
+        for level in geo.levels:
+            code_cell, name = row.get(level + "_code", ""), row.get(level, "")
+            if not code_cell and not name:
+                continue
+            named.append(level)
+            code = self._code(i, level + "_code", code_cell, level, current) if code_cell else None
+            if name and code is not None:
+                self._check_name_matches_code(i, level, name, code, code_cell, current)
+            elif name:
+                code, outcome = self._name(i, level, name, current)
+                if outcome == "stop":
+                    return _place_record(geo, None, named, row)
+                if outcome == "unresolved":
+                    unresolved = name
+                    break
+            current = code or current
+        current = self._unit(i, row, current, named)
+        subs = [s for s in geo.sub_levels if row.get(s)]
+        if current is None:
+            if len(self.problems.failures) == start:
+                self.problems.add(
+                    i,
+                    "place",
+                    "",
+                    "no place given",
+                    "a name or code in a place column",
+                    "fill in the province, county or other place of the case",
+                )
+            return _place_record(geo, None, named, row)
+        rec = _place_record(geo, current, named + subs, row, unresolved)
+        self._check_level(i, row.get("unit_level", ""), rec["unit_level"])
+        return rec
+
+    def _describe(self, codes) -> str:
+        return "; ".join(self.resolver.describe(c) for c in codes)
+
+    def _code(self, i: int, column: str, value: str, level: str | None, within: str | None) -> str | None:
+        res = self.resolver.resolve(value, level=level)
+        if res.status != "ok":
+            self.problems.add(
+                i, column, value, "unknown code", f"a {level or 'unit'} code of {self.geo.title}", "correct the code"
+            )
+            return None
+        if within is not None and not self.geo.is_within(res.code, within):
+            self.problems.add(
+                i,
+                column,
+                value,
+                f"hierarchy contradiction: not in {self.resolver.describe(within)}",
+                f"a unit inside the one named before it; {value} is {self.resolver.describe(res.code)}",
+                "correct the code or its parent columns",
+            )
+            return None
+        return res.code
+
+    def _check_name_matches_code(self, i, level, name, code, code_cell, within) -> None:
+        res = self.resolver.resolve(name, level=level, within=within)
+        if res.status == "unknown" or (res.status == "ok" and res.code != code):
+            self.problems.add(
+                i,
+                level,
+                name,
+                f"name does not match {level}_code {code_cell}",
+                f"the name of {self.resolver.describe(code)}",
+                "correct the name or the code",
+            )
+
+    def _name(self, i: int, level: str, name: str, within: str | None) -> tuple[str | None, str]:
+        """Resolve a level's name: (code, "ok"), (None, "stop") on an error, or (None, "unresolved")."""
+        res = self.resolver.resolve(name, level=level, within=within)
+        if res.status == "ok":
+            return res.code, "ok"
+        if res.status == "ambiguous":
+            self.problems.add(
+                i,
+                level,
+                name,
+                "ambiguous place name",
+                f"one unit; candidates: {self._describe(res.candidates)}",
+                f"add the parent ({self.geo.levels[0]} etc.) or give the code in {level}_code",
+            )
+            return None, "stop"
+        elsewhere = self.resolver.resolve(name, level=level) if within else res
+        if within and elsewhere.status != "unknown":
+            where = self._describe(elsewhere.candidates or (elsewhere.code,))
+            self.problems.add(
+                i,
+                level,
+                name,
+                f"hierarchy contradiction: not in {self.resolver.describe(within)}",
+                f"a {level} inside the unit named before it; {name} is {where}",
+                "correct the name or its parent columns",
+            )
+            return None, "stop"
+        if self.allow_unresolved and within is not None:
+            self.problems.add(
+                i,
+                level,
+                name,
+                f"{level} not in the geography; kept, attached to {self.resolver.describe(within)}",
+                f"a {level} of {self.geo.title}",
+                "check the name (renamed or merged units do not resolve)",
+                warning=True,
+            )
+            return None, "unresolved"
+        close = "; ".join(res.suggestions) or "no close name"
+        self.problems.add(
+            i,
+            level,
+            name,
+            f"unknown {level}",
+            f"a {level} name of the geography; closest: {close}",
+            "correct the spelling, add the parent columns, or give the code",
+        )
+        return None, "stop"
+
+    def _unit(self, i: int, row: dict, current: str | None, named: list[str]) -> str | None:
+        """The free-text ``unit`` and ``unit_code`` columns, inside what the level columns gave."""
+        unit, unit_code = row.get("unit", ""), row.get("unit_code", "")
+        if unit_code:
+            code = self._code(i, "unit_code", unit_code, None, current)
+            if code is not None:
+                current = code
+                named.append(self.geo.units.at[code, "level"])
+        if not unit:
+            return current
+        res = self.resolver.resolve(unit, within=current)
+        if res.status == "ok":
+            named.append(self.geo.units.at[res.code, "level"])
+            return res.code
+        if res.status == "ambiguous":
+            self.problems.add(
+                i,
+                "unit",
+                unit,
+                "ambiguous place name",
+                f"one unit; candidates: {self._describe(res.candidates)}",
+                "write the place with its province (湖南省新化县) or give unit_code",
+            )
+        else:
+            close = "; ".join(res.suggestions) or "no close name"
+            self.problems.add(
+                i,
+                "unit",
+                unit,
+                "unknown place",
+                f"a place of the geography; closest: {close}",
+                "correct the spelling or write the place with its province",
+            )
+        return None
+
+    def _check_level(self, i: int, given: str, deepest: str) -> None:
+        if not given:
+            return
+        level = given.strip().lower()
+        allowed = [*self.geo.levels, *self.geo.sub_levels]
+        if level not in allowed:
+            self.problems.add(
+                i,
+                "unit_level",
+                given,
+                "unknown unit level",
+                f"one of {allowed}",
+                "write one of the levels, or leave it empty to take the deepest place named",
+            )
+        elif level != deepest:
+            self.problems.add(
+                i,
+                "unit_level",
+                given,
+                "unit level inconsistent with the names given",
+                f"'{deepest}' (the deepest place named on the row)",
+                f"fill in the {level} name, or correct unit_level",
+            )
+
+
+def _place_record(geo: Geography, code: str | None, named: list[str], row: dict, unresolved: str = "") -> dict:
+    rec: dict = {"geo_code": code or ""}
+    for level in geo.levels:
+        rec[level + "_code"] = (geo.ancestor_at(code, level) or "") if code else ""
+    for s in geo.sub_levels:
+        rec[s] = row.get(s, "")
+    order = [*geo.levels, *geo.sub_levels]
+    deepest = max(named, key=order.index) if named else ""
+    rec["unit_level"] = deepest
+    parts = [code or ""] + ([unresolved] if unresolved else []) + [row.get(s, "") for s in geo.sub_levels if row.get(s)]
+    rec["unit_id"] = "/".join(parts) if code else ""
+    names = [geo.label(code, "zh")] if code else []
+    rec["unit_name"] = " ".join(
+        names + ([unresolved] if unresolved else []) + [row.get(s, "") for s in geo.sub_levels if row.get(s)]
+    )
+    return rec
+
+
+def _parse_practices(i: int, cell: str, vocabulary: Vocabulary, problems: _Problems) -> str:
+    names = split_practices(cell)
+    if not names:
+        problems.add(
+            i,
+            "practices",
+            "",
+            "no practice given",
+            "one or more practices separated by ; or 、",
+            "fill in the practices of the case",
+        )
+        return ""
+    tags = []
+    for name in names:
+        tag = vocabulary.lookup(name)
+        if tag is None:
+            problems.add(
+                i,
+                "practices",
+                name,
+                "unknown practice",
+                f"one of: {vocabulary.describe_known()}",
+                "use a known tag or label, or extend the vocabulary (--extend-vocabulary, or --practices FILE)",
+            )
+        else:
+            tags.append(tag)
+    return ";".join(dict.fromkeys(tags))
+
+
+def _parse_confidence(i: int, cell: str, problems: _Problems) -> str:
+    if not cell:
+        return ""
+    value = CONFIDENCE.get(cell.strip().lower())
+    if value is None:
+        problems.add(
+            i,
+            "confidence",
+            cell,
+            "unknown confidence level",
+            "high, medium or low (高/中/低)",
+            "write one of the three levels, or leave it empty",
+        )
+        return ""
+    return value
+
+
+def _check_ids(cases: pd.DataFrame, problems: _Problems) -> None:
+    ids = cases[cases["case_id"] != ""]
+    for cid, group in ids.groupby("case_id", sort=False):
+        if len(group) == 1:
+            continue
+        first = group.iloc[0]
+        fields = [c for c in CASE_LEVEL_FIELDS if group[c].astype(str).nunique(dropna=False) > 1]
+        same_unit = group["unit_id"].duplicated(keep="first") & (group["unit_id"] != "")
+        for _, dup in group.iloc[1:].iterrows():
+            if fields or same_unit.loc[dup.name]:
+                why = f"differs in {', '.join(fields)}" if fields else "same unit again"
+                problems.at_line(
+                    dup["row"],
+                    "case_id",
+                    cid,
+                    f"duplicate case id (first on row {first['row']}; {why})",
+                    "a unique id per case; rows of one multi-unit case agree on series, batch, year, title, practices",
+                    "give this case its own id",
+                )
+
+
+def _fill_time(cases: pd.DataFrame, batches: pd.DataFrame | None, problems: _Problems) -> pd.DataFrame:
+    """Date rows that give only a batch, from the batches table or from other rows of the series."""
+    cases = cases.copy()
+    known: dict[tuple[str, int], str] = {}
+    if batches is not None:
+        for s, b, d in batches[["series", "batch", "date"]].itertuples(index=False):
+            known[(s, int(b))] = d
+    dated = cases[cases["batch"].notna() & (cases["date"] != "")]
+    yearly = cases[cases["batch"].notna() & cases["year"].notna()]
+    for (s, b), g in yearly.groupby(["series", "batch"]):
+        years = sorted(int(y) for y in g["year"].unique())
+        if len(years) > 1:
+            for _, r in g.iterrows():
+                problems.at_line(
+                    r["row"],
+                    "year",
+                    int(r["year"]),
+                    f"batch {int(b)} of series '{s}' has several years {years}",
+                    "one year per batch",
+                    "correct the batch or the year",
+                )
+    for (s, b), g in dated.groupby(["series", "batch"]):
+        known.setdefault((s, int(b)), g["date"].min())
+    for (s, b), g in yearly.groupby(["series", "batch"]):
+        known.setdefault((s, int(b)), str(int(g["year"].iloc[0])))
+    for idx, r in cases.iterrows():
+        if r["date"] or pd.isna(r["batch"]):
+            if not r["date"] and pd.notna(r["year"]):
+                cases.at[idx, "date"] = str(int(r["year"]))
+            continue
+        d = known.get((r["series"], int(r["batch"])))
+        if d and (pd.isna(r["year"]) or int(d[:4]) == int(r["year"])):
+            cases.at[idx, "date"] = d
+        elif pd.notna(r["year"]):
+            cases.at[idx, "date"] = str(int(r["year"]))
+        cases.at[idx, "year"] = int(cases.at[idx, "date"][:4]) if cases.at[idx, "date"] else r["year"]
+    any_dated = (cases["date"] != "").any()
+    undated = cases["batch"].notna() & (cases["date"] == "")
+    if any_dated and undated.any():
+        for _, r in cases[undated].iterrows():
+            problems.at_line(
+                r["row"],
+                "year",
+                "",
+                f"batch {int(r['batch'])} of series '{r['series']}' has no year, while other rows are dated",
+                "a year or date for every batch, so that series can be ordered in time",
+                "fill in the year of this batch",
+            )
+    if not any_dated:
+        # No calendar at all: batches order time by themselves.
+        cases["date"] = cases["batch"].map(lambda b: "" if pd.isna(b) else f"batch {int(b):03d}")
+    cases["batch"] = cases["batch"].astype("Int64")
+    cases["year"] = pd.to_numeric(cases["year"]).astype("Int64")
+    return cases
+
+
+def _events(cases: pd.DataFrame, geo: Geography, calendar: list[str]) -> pd.DataFrame:
+    """One row per (unit, practice, time); several cases for the same event are listed together."""
+    rows = cases[cases["unit_id"] != ""].assign(practice=lambda d: d["practices"].str.split(";")).explode("practice")
+    rows = rows[rows["practice"].notna() & (rows["practice"] != "")]
+    keys = ["unit_id", "practice", "date"]
+    level_codes = [lvl + "_code" for lvl in geo.levels]
+    agg = {
+        c: "first"
+        for c in ["unit_name", "unit_level", "geo_code", *level_codes, "series", "batch", "year", "confidence"]
+    }
+    events = (
+        rows.sort_values(["date", "case_id"], kind="stable")
+        .groupby(keys, sort=True, dropna=False)
+        .agg(
+            case_id=("case_id", "first"),
+            case_ids=("case_id", lambda s: ";".join(sorted(set(s)))),
+            **{c: (c, f) for c, f in agg.items()},
+        )
+        .reset_index()
+    )
+    top = geo.levels[0]
+    events["macro_region"] = events[top + "_code"].map(lambda c: geo.units.at[c, "macro_region"] if c else "")
+    events["period"] = events["date"].map({d: k + 1 for k, d in enumerate(calendar)}).astype("Int64")
+    events["time_known"] = events["date"] != ""
+    cols = [
+        "unit_id",
+        "unit_name",
+        "unit_level",
+        "geo_code",
+        *level_codes,
+        "macro_region",
+        "practice",
+        "series",
+        "batch",
+        "year",
+        "date",
+        "period",
+        "time_known",
+        "case_id",
+        "case_ids",
+        "confidence",
+    ]
+    return events[cols].sort_values(["date", "unit_id", "practice"]).reset_index(drop=True)

@@ -1,0 +1,127 @@
+"""Command-line interface: ``diffusion report``, ``diffusion validate``, ``diffusion datasets``.
+
+The CLI only chains public functions. Every error the package raises on purpose is printed
+(with its table of problems) and ends the command with exit status 2; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from diffusion.dataset import Dataset, bundled_datasets, load_dataset, read_cases
+from diffusion.errors import DiffusionError
+
+__all__ = ["main"]
+
+
+def _input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--geography", metavar="DIR", help="folder with units.csv and adjacency.csv (default: China)")
+    p.add_argument("--practices", metavar="FILE", help="practice vocabulary CSV (tag_id, label_en, label_zh)")
+    p.add_argument(
+        "--extend-vocabulary",
+        action="store_true",
+        help="accept practices not in the vocabulary, adding them as new tags",
+    )
+    p.add_argument(
+        "--batches", metavar="FILE", help="known batches: series, batch, date[, official_count] (dates and coverage)"
+    )
+    p.add_argument("--series", help="series name for rows that give none (default: the file name)")
+    p.add_argument(
+        "--allow-unresolved",
+        action="store_true",
+        help="keep rows whose place is not in the geography, attached to the nearest parent",
+    )
+    p.add_argument("--delimiter", help="field separator of a text file (default: comma, or tab for .tsv)")
+    p.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
+
+
+def _read(args: argparse.Namespace, path: str) -> Dataset:
+    return read_cases(
+        path,
+        geography=args.geography,
+        vocabulary=args.practices,
+        batches=args.batches,
+        series=args.series,
+        extend_vocabulary=args.extend_vocabulary,
+        allow_unresolved=args.allow_unresolved,
+        delimiter=args.delimiter,
+        sheet=args.sheet,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="diffusion", description="Policy-diffusion network analysis.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser("report", help="write HTML reports (default: one per bundled dataset)")
+    src = rep.add_mutually_exclusive_group()
+    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
+    src.add_argument(
+        "--dataset",
+        metavar="NAME",
+        action="append",
+        choices=bundled_datasets(),
+        help="a bundled dataset (repeatable); default: all of them",
+    )
+    rep.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
+    rep.add_argument("--lang", choices=["en", "zh"], default="en", help="language of headings and figure labels")
+    _input_options(rep)
+    val = sub.add_parser("validate", help="check a case file without analysing it")
+    val.add_argument("file")
+    _input_options(val)
+    sub.add_parser("datasets", help="list the bundled datasets")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "datasets":
+            for name in bundled_datasets():
+                print(f"{name}\t{load_dataset(name).title}")
+        elif args.command == "validate":
+            ds = _read(args, args.file)
+            _print_read_summary(ds)
+            print("valid: no problems found.")
+        else:
+            _report(args, argv)
+    except DiffusionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _report(args: argparse.Namespace, argv: list[str]) -> None:
+    from diffusion.report import write_report  # matplotlib is imported only when drawing
+
+    command = "diffusion " + " ".join(shlex.quote(a) for a in argv)
+    if args.data:
+        datasets = [_read(args, args.data)]
+        _print_read_summary(datasets[0])
+    else:
+        datasets = [load_dataset(n) for n in (args.dataset or bundled_datasets())]
+    for ds in datasets:  # everything is read and validated before anything is written
+        path = write_report(ds, args.out, command=command, lang=args.lang)
+        print(Path(path))
+
+
+def _print_read_summary(ds: Dataset) -> None:
+    enc = f", encoding {ds.input['encoding']}" if ds.input["encoding"] else ""
+    print(
+        f"read {ds.input['path']} ({ds.input['format']}{enc}): {ds.input['rows']} rows, "
+        f"{ds.cases['case_id'].nunique()} cases, {len(ds.events)} adoption events",
+        file=sys.stderr,
+    )
+    for line in ds.coverage_statements():
+        print("  " + line, file=sys.stderr)
+    if len(ds.warnings):
+        print(f"{len(ds.warnings)} warning(s):", file=sys.stderr)
+        print(ds.warnings.drop(columns="file").to_string(index=False), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

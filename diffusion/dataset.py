@@ -1,0 +1,408 @@
+"""Datasets: validated cases and adoption events with their geography, vocabulary and coverage.
+
+A bundled dataset is a folder in ``data/`` with a ``dataset.json`` manifest; a user's file is
+read with :func:`read_cases`. Both go through the same validation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from diffusion.cases import parse_cases
+from diffusion.errors import InputFileError, ValidationError
+from diffusion.geography import Geography, load_geography
+from diffusion.io import read_table
+from diffusion.resources import data_dir
+from diffusion.schema import parse_batch, parse_date
+from diffusion.vocabulary import Vocabulary
+
+__all__ = ["Dataset", "bundled_datasets", "default_vocabulary", "load_dataset", "read_cases"]
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Cases, adoption events and everything needed to interpret them.
+
+    Attributes
+    ----------
+    cases : DataFrame
+        One row per case and unit (validated, codes resolved).
+    events : DataFrame
+        One row per (unit, practice, time): the adoption events. ``period`` orders time
+        (1 = earliest); rows with ``time_known`` False are kept for coverage but left out of
+        temporal analysis.
+    series : DataFrame
+        One row per series (``id, label_en, label_zh, official_total, official_total_note``).
+    batches : DataFrame
+        Known batches (``series, batch, date, official_count``), possibly with no cases yet.
+    warnings : DataFrame
+        Non-fatal problems found while reading (same columns as validation failures).
+    input : dict
+        How the input was read: path, format, encoding, delimiter, sha256.
+
+    Examples
+    --------
+    >>> ds = load_dataset("leading-cases")
+    >>> ds.coverage_statements()[0]  # doctest: +ELLIPSIS
+    'National Rural Governance Leading Cases: 23 of 123 cases placed in a batch...'
+    """
+
+    name: str
+    title: str
+    cases: pd.DataFrame
+    events: pd.DataFrame
+    geography: Geography
+    vocabulary: Vocabulary
+    series: pd.DataFrame
+    batches: pd.DataFrame
+    warnings: pd.DataFrame
+    input: dict
+    promotion_events: pd.DataFrame | None = None
+    sources: pd.DataFrame | None = None
+    manifest: dict = field(default_factory=dict)
+
+    def coverage(self) -> pd.DataFrame:
+        """Per series: cases found, cases placed in a batch, and the official totals."""
+        rows = []
+        for s in self.series.itertuples(index=False):
+            c = self.cases[self.cases["series"] == s.id].drop_duplicates("case_id")
+            placed = int(c["batch"].notna().sum())
+            rows.append(
+                {
+                    "series": s.id,
+                    "label": s.label_en,
+                    "cases": len(c),
+                    "placed_in_batch": placed,
+                    "without_batch": len(c) - placed,
+                    "official_total": s.official_total,
+                    "share_placed": placed / s.official_total if s.official_total else float("nan"),
+                    "units": int(self.cases.loc[self.cases["series"] == s.id, "unit_id"].nunique()),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def batch_coverage(self) -> pd.DataFrame:
+        """Per series and batch: cases found against the official count where known."""
+        c = self.cases.drop_duplicates("case_id")
+        found = c.dropna(subset=["batch"]).groupby(["series", "batch"]).size().rename("cases")
+        b = self.batches.copy()
+        b["batch"] = b["batch"].astype(int)
+        out = b.merge(found.reset_index(), on=["series", "batch"], how="outer")
+        out["cases"] = out["cases"].fillna(0).astype(int)
+        return out.sort_values(["series", "batch"]).reset_index(drop=True)
+
+    def _group_statements(self, series_id: str) -> list[str]:
+        """Coverage of batches whose official count is known only together (batches 2 + 3 = 72)."""
+        meta = self.series.set_index("id")
+        groups = meta.at[series_id, "batch_groups"] if "batch_groups" in meta.columns else None
+        if not isinstance(groups, list):
+            return []
+        cov = self.batch_coverage()
+        cov = cov[cov["series"] == series_id]
+        out = []
+        for g in groups:
+            n = int(cov.loc[cov["batch"].isin(g["batches"]), "cases"].sum())
+            names = " and ".join(str(b) for b in g["batches"])
+            out.append(f"Batches {names} together: {n} of {g['official_count']} cases found.")
+        return out
+
+    def coverage_statements(self) -> list[str]:
+        """Plain-language coverage lines, e.g. "23 of 123 cases placed in a batch"."""
+        out = []
+        for r in self.coverage().itertuples(index=False):
+            if r.official_total:
+                line = f"{r.label}: {r.placed_in_batch} of {r.official_total} cases placed in a batch"
+            else:
+                line = f"{r.label}: {r.placed_in_batch} cases placed in a batch (official total not given)"
+            extra = f"{r.cases} cases in the file"
+            if r.without_batch:
+                extra += f", {r.without_batch} without a known batch (kept, left out of timing)"
+            out.append(f"{line} ({extra}).")
+            out.extend(self._group_statements(r.series))
+        n_unknown = int((~self.events["time_known"]).sum())
+        if n_unknown:
+            out.append(f"{n_unknown} of {len(self.events)} adoption events have no known time.")
+        return out
+
+
+def bundled_datasets() -> list[str]:
+    """Names of the datasets that ship with the package."""
+    return sorted(p.name for p in data_dir().iterdir() if (p / "dataset.json").is_file())
+
+
+def default_vocabulary() -> Vocabulary:
+    """The union of the bundled practice vocabularies (rural governance and city pilots)."""
+    tables = [
+        pd.read_csv(data_dir() / name / "practices.csv", dtype=str, keep_default_na=False)
+        for name in bundled_datasets()
+    ]
+    return Vocabulary(pd.concat(tables).drop_duplicates("tag_id"))
+
+
+def _bundled_series() -> tuple[list[dict], pd.DataFrame]:
+    """Series metadata and batches of every bundled dataset, so that a user's complete file of a
+    known series (e.g. all 123 leading cases) is dated and its coverage stated without options."""
+    metas, batches = [], []
+    for name in bundled_datasets():
+        folder = data_dir() / name
+        manifest = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+        metas.extend(manifest["series"])
+        batches.append(pd.read_csv(folder / manifest["files"]["batches"], dtype=str, keep_default_na=False))
+    return metas, pd.concat(batches, ignore_index=True)
+
+
+def load_dataset(name: str) -> Dataset:
+    """Load a bundled dataset by name (see :func:`bundled_datasets`).
+
+    Examples
+    --------
+    >>> ds = load_dataset("broadband-china")
+    >>> sorted(ds.events["practice"].unique())
+    ['broadband_china', 'ip_demonstration_city']
+    """
+    if name not in bundled_datasets():
+        raise InputFileError(f"unknown dataset {name!r}; the bundled datasets are {bundled_datasets()}.")
+    folder = data_dir() / name
+    manifest = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+    files = manifest["files"]
+
+    def table(key: str) -> pd.DataFrame | None:
+        path = folder / files[key] if key in files else None
+        return pd.read_csv(path, dtype=str, keep_default_na=False) if path else None
+
+    vocabulary = Vocabulary(table("practices"))
+    return _build(
+        read_table(folder / files["cases"]),
+        load_geography(manifest["geography"]),
+        vocabulary,
+        name=name,
+        title=manifest["title_en"],
+        series_meta=manifest["series"],
+        batches=table("batches"),
+        promotion_events=table("promotion_events"),
+        sources=table("sources"),
+        manifest=manifest,
+        allow_unresolved=manifest.get("allow_unresolved", False),
+        input_path=f"bundled:{name}",
+    )
+
+
+def read_cases(
+    path: str | Path,
+    *,
+    geography: Geography | str | Path | None = None,
+    vocabulary: Vocabulary | str | Path | None = None,
+    batches: str | Path | pd.DataFrame | None = None,
+    series: str | None = None,
+    extend_vocabulary: bool = False,
+    allow_unresolved: bool = False,
+    delimiter: str | None = None,
+    sheet: str | int | None = None,
+) -> Dataset:
+    """Read and validate a user's case file (CSV, TSV, XLSX or JSON).
+
+    Parameters
+    ----------
+    path : str or Path
+        The case file; Chinese or English headers (see the README for the accepted names).
+    geography : Geography, str or Path, optional
+        Bundled name, folder, or object; China by default.
+    vocabulary : Vocabulary, str or Path, optional
+        A vocabulary or a practices CSV; by default the bundled vocabularies.
+    batches : path or DataFrame, optional
+        Known batches with ``series, batch, date`` and optionally ``official_count``, which
+        date batch-only rows and state coverage against official totals.
+    series : str, optional
+        Series for rows that name none (default: the file's stem).
+    extend_vocabulary, allow_unresolved : bool
+        See :func:`diffusion.cases.parse_cases`.
+    delimiter, sheet
+        See :func:`diffusion.io.read_table`.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    InputFileError, ValidationError
+
+    Examples
+    --------
+    >>> ds = read_cases("my_cases.csv")  # doctest: +SKIP
+    >>> ds.input["encoding"]  # doctest: +SKIP
+    'GBK'
+    """
+    geo = geography if isinstance(geography, Geography) else load_geography(geography)
+    if vocabulary is None:
+        vocab = default_vocabulary()
+    elif isinstance(vocabulary, Vocabulary):
+        vocab = vocabulary
+    else:
+        vocab = Vocabulary.from_file(vocabulary)
+    known_meta, known_batches = _bundled_series()
+    if batches is None:
+        batches = known_batches
+    elif not isinstance(batches, pd.DataFrame):
+        batches = _check_batches(read_table(batches))
+    tbl = read_table(path, delimiter=delimiter, sheet=sheet)
+    return _build(
+        tbl,
+        geo,
+        vocab,
+        name=Path(path).stem,
+        title=Path(path).name,
+        series_meta=known_meta,
+        batches=batches,
+        series=series,
+        extend_vocabulary=extend_vocabulary,
+        allow_unresolved=allow_unresolved,
+        input_path=str(path),
+    )
+
+
+def _check_batches(tbl) -> pd.DataFrame:
+    """A user's batches table: series, batch, date required; official_count optional."""
+    df = tbl.frame
+    missing = [c for c in ("series", "batch", "date") if c not in df.columns]
+    failures = [
+        {
+            "file": tbl.path,
+            "row": 1,
+            "column": c,
+            "value": "",
+            "problem": "missing required column",
+            "expected": f"columns series, batch, date[, official_count]; found {list(df.columns)}",
+            "fix": f"add a '{c}' column",
+        }
+        for c in missing
+    ]
+    if not missing:
+        for i, r in enumerate(df.itertuples(index=False)):
+            row = tbl.rows[i]
+            if parse_batch(r.batch) is None:
+                failures.append(
+                    {
+                        "file": tbl.path,
+                        "row": row,
+                        "column": "batch",
+                        "value": r.batch,
+                        "problem": "unreadable batch",
+                        "expected": "a batch number",
+                        "fix": "write a number",
+                    }
+                )
+            if parse_date(r.date) is None:
+                failures.append(
+                    {
+                        "file": tbl.path,
+                        "row": row,
+                        "column": "date",
+                        "value": r.date,
+                        "problem": "unreadable date",
+                        "expected": "YYYY, YYYY-MM or YYYY-MM-DD",
+                        "fix": "write an ISO date",
+                    }
+                )
+            count = getattr(r, "official_count", "")
+            if count and not str(count).isdigit():
+                failures.append(
+                    {
+                        "file": tbl.path,
+                        "row": row,
+                        "column": "official_count",
+                        "value": count,
+                        "problem": "not a whole number",
+                        "expected": "a count of cases, or empty",
+                        "fix": "write the count as digits",
+                    }
+                )
+    if failures:
+        raise ValidationError(pd.DataFrame(failures), source=tbl.path)
+    out = df.copy()
+    out["batch"] = out["batch"].map(lambda b: str(parse_batch(b)))
+    out["date"] = out["date"].map(parse_date)
+    return out
+
+
+def _build(
+    tbl,
+    geo,
+    vocab,
+    *,
+    name,
+    title,
+    series_meta,
+    batches,
+    input_path,
+    series=None,
+    extend_vocabulary=False,
+    allow_unresolved=False,
+    promotion_events=None,
+    sources=None,
+    manifest=None,
+) -> Dataset:
+    parsed = parse_cases(
+        tbl,
+        geo,
+        vocab,
+        series=series,
+        batches=batches,
+        extend_vocabulary=extend_vocabulary,
+        allow_unresolved=allow_unresolved,
+    )
+    ids = list(dict.fromkeys(parsed.cases["series"]))
+    known = {m["id"]: m for m in series_meta}
+    meta = pd.DataFrame([known.get(s, {"id": s, "label_en": s}) for s in ids])
+    for col in ("label_en", "label_zh", "official_total", "official_total_note"):
+        if col not in meta.columns:
+            meta[col] = None
+    found = parsed.cases.dropna(subset=["batch"]).groupby(["series", "batch"], as_index=False)["date"].min()
+    found["batch"] = found["batch"].astype(int).astype(str)
+    if batches is None:
+        batches = found
+    batches = batches[batches["series"].isin(ids)].copy()
+    batches["batch"] = batches["batch"].astype(str)
+    # Batches seen in the cases but absent from the batches table are listed too.
+    batches = pd.concat(
+        [
+            batches,
+            found.merge(batches[["series", "batch"]], how="left", indicator=True)
+            .query("_merge == 'left_only'")
+            .drop(columns="_merge"),
+        ],
+        ignore_index=True,
+    )
+    if "official_count" not in batches.columns:
+        batches["official_count"] = ""
+    batches["official_count"] = batches["official_count"].fillna("")
+    total = batches.groupby("series")["official_count"].apply(
+        lambda s: sum(int(v) for v in s) if all(str(v).isdigit() for v in s) and len(s) else None
+    )
+    meta["official_total"] = [t if t else total.get(i) for i, t in zip(meta["id"], meta["official_total"])]
+    return Dataset(
+        name=name,
+        title=title,
+        cases=parsed.cases,
+        events=parsed.events,
+        geography=geo,
+        vocabulary=parsed.vocabulary,
+        series=meta,
+        batches=batches,
+        warnings=parsed.warnings,
+        input={
+            "path": input_path,
+            "format": tbl.format,
+            "encoding": tbl.encoding,
+            "delimiter": tbl.delimiter,
+            "sha256": tbl.sha256,
+            "rows": len(tbl.frame),
+        },
+        promotion_events=promotion_events,
+        sources=sources,
+        manifest=manifest or {},
+    )

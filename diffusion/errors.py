@@ -1,0 +1,49 @@
+"""Exceptions raised by the package.
+
+Every error a user can cause derives from :class:`DiffusionError`. Validation problems are
+collected, not raised one by one: :class:`ValidationError` carries a table with one row per
+problem, so a file can be fixed in one pass.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["FAILURE_COLUMNS", "DiffusionError", "InputFileError", "ValidationError"]
+
+FAILURE_COLUMNS = ["file", "row", "column", "value", "problem", "expected", "fix"]
+
+
+class DiffusionError(Exception):
+    """Base class of every error the package raises on purpose."""
+
+
+class InputFileError(DiffusionError):
+    """A file cannot be read at all (missing, empty, binary, unknown encoding, bad format)."""
+
+
+class ValidationError(DiffusionError):
+    """The input was read but has problems; ``failures`` lists every one of them.
+
+    Parameters
+    ----------
+    failures : pandas.DataFrame
+        One row per problem with the columns of ``FAILURE_COLUMNS``. ``row`` is the line
+        number in the file as a spreadsheet shows it (the header is line 1).
+    """
+
+    def __init__(self, failures: pd.DataFrame, source: str = "input") -> None:
+        order = pd.to_numeric(failures["row"], errors="coerce").fillna(0) if "row" in failures else None
+        if order is not None:
+            failures = failures.iloc[order.argsort(kind="stable")]
+        self.failures = failures.reindex(columns=FAILURE_COLUMNS).reset_index(drop=True)
+        n = len(self.failures)
+        super().__init__(f"{source}: {n} problem{'s' if n != 1 else ''} found; nothing was written.\n" + self.table())
+
+    def table(self, max_rows: int = 50) -> str:
+        """The failures as a plain-text table (at most ``max_rows`` rows)."""
+        shown = self.failures.drop(columns="file").head(max_rows).fillna("")
+        text = shown.to_string(index=False, max_colwidth=60)
+        if len(self.failures) > max_rows:
+            text += f"\n... and {len(self.failures) - max_rows} more"
+        return text

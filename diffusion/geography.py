@@ -1,0 +1,462 @@
+"""Geographies: a hierarchy of units (code, names, level, parent) and a neighbour graph.
+
+China's provinces, prefectures and counties are bundled. Any other geography is a folder with
+``units.csv`` (required) and ``adjacency.csv`` (optional), described in the README, so that the
+states of another country work exactly as China's provinces do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from diffusion.errors import InputFileError, ValidationError
+from diffusion.io import read_table
+from diffusion.resources import data_dir
+
+__all__ = ["Geography", "bundled_geographies", "load_geography"]
+
+UNIT_COLUMNS = ["code", "name_zh", "name_en", "level", "parent", "macro_region", "lat", "lon", "aliases"]
+
+
+@dataclass(frozen=True, eq=False)
+class Geography:
+    """A hierarchy of units with a neighbour graph.
+
+    Attributes
+    ----------
+    name : str
+        Short name ("china", or the user's folder name).
+    units : pandas.DataFrame
+        One row per unit, indexed by ``code`` (a string), with ``name_zh``, ``name_en``,
+        ``level``, ``parent`` ("" at the top), ``macro_region``, ``lat``, ``lon`` (NaN where
+        unknown) and ``aliases`` (";"-separated other names and codes).
+    adjacency : pandas.DataFrame
+        Undirected neighbour pairs ``a < b`` with a ``kind`` ("land", "sea", ...).
+    levels : tuple of str
+        Levels from the top down, e.g. ``("province", "prefecture", "county")``.
+    sub_levels : tuple of str
+        Levels below the geography that cases may name but the geography does not list
+        (China: township, village).
+
+    Examples
+    --------
+    >>> geo = load_geography()
+    >>> geo.population("province")
+    31
+    >>> geo.ancestor_at("431322", "province")
+    '43'
+    """
+
+    name: str
+    units: pd.DataFrame
+    adjacency: pd.DataFrame
+    levels: tuple[str, ...]
+    sub_levels: tuple[str, ...] = ()
+    title: str = ""
+    notes: str = ""
+    source: str = ""
+    meta: dict = field(default_factory=dict)
+
+    def population(self, level: str) -> int:
+        """Number of units at ``level``: the population at risk of adoption."""
+        self._check_level(level)
+        return int((self.units["level"] == level).sum())
+
+    def level_units(self, level: str) -> pd.DataFrame:
+        """Units of one level, in code order."""
+        self._check_level(level)
+        return self.units[self.units["level"] == level].sort_index()
+
+    @cached_property
+    def _ancestors(self) -> dict[str, tuple[str, ...]]:
+        parent = self.units["parent"].to_dict()
+        out: dict[str, tuple[str, ...]] = {}
+        for code in self.units.index:
+            chain, cur = [], parent[code]
+            while cur:
+                chain.append(cur)
+                cur = parent[cur]
+            out[code] = tuple(chain)
+        return out
+
+    def ancestors(self, code: str) -> tuple[str, ...]:
+        """Codes of the parents of ``code``, nearest first."""
+        return self._ancestors[code]
+
+    def ancestor_at(self, code: str, level: str) -> str | None:
+        """The unit at ``level`` that contains ``code`` (itself if it is at that level)."""
+        for c in (code, *self._ancestors[code]):
+            if self.units.at[c, "level"] == level:
+                return c
+        return None
+
+    def is_within(self, code: str, container: str) -> bool:
+        """Whether ``container`` is ``code`` or one of its ancestors."""
+        return code == container or container in self._ancestors[code]
+
+    def label(self, code: str, lang: str = "en") -> str:
+        """Display name: English where known (else Chinese) for ``lang="en"``, Chinese for "zh"."""
+        row = self.units.loc[code]
+        first, second = ("name_en", "name_zh") if lang == "en" else ("name_zh", "name_en")
+        return row[first] or row[second] or code
+
+    def macro_region(self, code: str) -> str:
+        return self.units.at[code, "macro_region"]
+
+    def neighbour_graph(self, level: str | None = None, kinds: tuple[str, ...] | None = None) -> nx.Graph:
+        """The neighbour graph of one level: every unit of the level is a node, isolated or not.
+
+        Parameters
+        ----------
+        level : str, optional
+            Defaults to the level the adjacency is given at.
+        kinds : tuple of str, optional
+            Keep only these adjacency kinds (e.g. ``("land",)`` for strict contiguity).
+        """
+        level = level or self.neighbour_level
+        g = nx.Graph(level=level)
+        for code, row in self.level_units(level).iterrows():
+            g.add_node(code, name_zh=row["name_zh"], name_en=row["name_en"], macro_region=row["macro_region"])
+        adj = self.adjacency
+        if kinds is not None:
+            adj = adj[adj["kind"].isin(kinds)]
+        for a, b, kind in adj[["a", "b", "kind"]].itertuples(index=False):
+            if a in g and b in g:
+                g.add_edge(a, b, kind=kind)
+        return g
+
+    @property
+    def neighbour_level(self) -> str:
+        """The level at which the adjacency pairs are given."""
+        if self.adjacency.empty:
+            return self.levels[0]
+        return str(self.units.at[self.adjacency["a"].iloc[0], "level"])
+
+    def _check_level(self, level: str) -> None:
+        if level not in self.levels:
+            raise ValueError(f"The value for `level` must be one of {list(self.levels)}, but {level!r} was passed.")
+
+
+def bundled_geographies() -> list[str]:
+    """Names of the geographies that ship with the package."""
+    return sorted(p.name for p in (data_dir() / "geography").iterdir() if (p / "units.csv").is_file())
+
+
+_GEO_CACHE: dict[str, Geography] = {}
+
+
+def load_geography(source: str | Path | None = None) -> Geography:
+    """Load a bundled geography by name, or a user's geography from a folder.
+
+    Parameters
+    ----------
+    source : str or Path, optional
+        ``None`` or ``"china"`` for the bundled China geography; otherwise a folder with
+        ``units.csv`` and optionally ``adjacency.csv`` and ``geography.json``.
+
+    Returns
+    -------
+    Geography
+
+    Raises
+    ------
+    ValidationError
+        With one row per problem in the units or adjacency file.
+
+    Examples
+    --------
+    >>> geo = load_geography("china")
+    >>> geo.levels
+    ('province', 'prefecture', 'county')
+    """
+    if source is None or (isinstance(source, str) and source in bundled_geographies()):
+        name = source or "china"
+        if name not in _GEO_CACHE:
+            _GEO_CACHE[name] = _read_geography(data_dir() / "geography" / name)
+        return _GEO_CACHE[name]
+    folder = Path(source)
+    if not folder.is_dir():
+        raise InputFileError(
+            f"{folder}: geography folder not found. Give a folder with units.csv (and "
+            f"adjacency.csv), or one of the bundled names {bundled_geographies()}."
+        )
+    return _read_geography(folder)
+
+
+def _read_geography(folder: Path) -> Geography:
+    units_path = folder / "units.csv"
+    if not units_path.is_file():
+        raise InputFileError(f"{folder}: no units.csv in the geography folder.")
+    meta_path = folder / "geography.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    table = read_table(units_path)
+    units, failures = _units_from(table)
+    if failures:
+        raise ValidationError(pd.DataFrame(failures), source=str(folder))
+    adj_path = folder / "adjacency.csv"
+    adjacency = pd.DataFrame(columns=["a", "b", "kind"])
+    if adj_path.is_file():
+        adjacency, adj_fail = _adjacency_from(read_table(adj_path), units)
+        failures += adj_fail
+    if failures:
+        raise ValidationError(pd.DataFrame(failures), source=str(folder))
+    levels = tuple(meta.get("levels") or _infer_levels(units))
+    unknown = sorted(set(units["level"]) - set(levels))
+    if unknown:
+        raise ValidationError(
+            pd.DataFrame(
+                [
+                    {
+                        "file": str(meta_path),
+                        "row": "",
+                        "column": "levels",
+                        "value": ", ".join(unknown),
+                        "problem": "levels used in units.csv are missing from geography.json",
+                        "expected": f"levels {list(levels)}",
+                        "fix": 'add them to "levels" in geography.json',
+                    }
+                ]
+            ),
+            source=str(folder),
+        )
+    return Geography(
+        name=meta.get("name", folder.name),
+        units=units,
+        adjacency=adjacency,
+        levels=levels,
+        sub_levels=tuple(meta.get("sub_levels", ())),
+        title=meta.get("title_en", folder.name),
+        notes=meta.get("notes", ""),
+        source=str(folder),
+        meta=meta,
+    )
+
+
+def _fail(path: str, row: object, column: str, value: object, problem: str, expected: str, fix: str) -> dict:
+    return {
+        "file": path,
+        "row": row,
+        "column": column,
+        "value": value,
+        "problem": problem,
+        "expected": expected,
+        "fix": fix,
+    }
+
+
+def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:
+    df = table.frame.copy()
+    path = table.path
+    if "name" in df.columns and "name_en" not in df.columns:
+        df = df.rename(columns={"name": "name_en"})
+    failures = []
+    missing = [c for c in ("code", "level") if c not in df.columns]
+    if not ({"name_zh", "name_en"} & set(df.columns)):
+        missing.append("name_zh or name_en (or name)")
+    if missing:
+        failures.append(
+            _fail(
+                path,
+                1,
+                ", ".join(missing),
+                "",
+                "missing required column",
+                f"columns code, level, name; found {list(df.columns)}",
+                "add the column(s) to the header row",
+            )
+        )
+        return pd.DataFrame(), failures
+    for col in UNIT_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+    rows = dict(zip(df.index, table.rows))
+    dup = df["code"].duplicated(keep=False) & (df["code"] != "")
+    for i in df.index[dup]:
+        failures.append(
+            _fail(
+                path,
+                rows[i],
+                "code",
+                df.at[i, "code"],
+                "duplicate unit code",
+                "one row per code",
+                "remove or renumber the duplicate",
+            )
+        )
+    for col in ("code", "level"):
+        for i in df.index[df[col] == ""]:
+            failures.append(
+                _fail(path, rows[i], col, "", f"empty {col}", f"a {col} for every unit", f"fill in the {col}")
+            )
+    for i in df.index[(df["name_zh"] == "") & (df["name_en"] == "")]:
+        failures.append(
+            _fail(
+                path,
+                rows[i],
+                "name_zh/name_en",
+                "",
+                "unit without a name",
+                "a Chinese or English name",
+                "fill in name_en or name_zh",
+            )
+        )
+    codes = set(df["code"])
+    for i in df.index[(df["parent"] != "") & ~df["parent"].isin(codes)]:
+        failures.append(
+            _fail(
+                path,
+                rows[i],
+                "parent",
+                df.at[i, "parent"],
+                "parent code not in units.csv",
+                "the code of another unit, or empty at the top level",
+                "correct the parent code or add the parent unit",
+            )
+        )
+    coords = {}
+    for col, lim in (("lat", 90), ("lon", 180)):
+        vals = pd.to_numeric(df[col].replace("", np.nan), errors="coerce")
+        bad = (df[col] != "") & (vals.isna() | (vals.abs() > lim))
+        for i in df.index[bad]:
+            failures.append(
+                _fail(
+                    path,
+                    rows[i],
+                    col,
+                    df.at[i, col],
+                    f"invalid {col}",
+                    f"decimal degrees within ±{lim}",
+                    "correct or leave empty",
+                )
+            )
+        coords[col] = vals
+    if failures:
+        return pd.DataFrame(), failures
+    df["lat"], df["lon"] = coords["lat"], coords["lon"]
+    units = df[UNIT_COLUMNS].set_index("code")
+    units = units.sort_index(kind="stable")
+    cycle = _parent_cycle(units["parent"].to_dict())
+    if cycle:
+        failures.append(
+            _fail(
+                path,
+                "",
+                "parent",
+                " > ".join(cycle),
+                "the parent chain loops",
+                "a tree: every chain ends at a unit with no parent",
+                "correct the parent codes",
+            )
+        )
+    return units, failures
+
+
+def _parent_cycle(parent: dict[str, str]) -> list[str]:
+    done: set[str] = set()
+    for start in parent:
+        path, cur = [], start
+        while cur and cur not in done:
+            if cur in path:
+                return [*path[path.index(cur) :], cur]
+            path.append(cur)
+            cur = parent.get(cur, "")
+        done.update(path)
+    return []
+
+
+def _adjacency_from(table, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    df = table.frame.copy()
+    path = table.path
+    if "code_a" in df.columns:
+        df = df.rename(columns={"code_a": "a", "code_b": "b"})
+    if not {"a", "b"} <= set(df.columns):
+        return pd.DataFrame(), [
+            _fail(
+                path,
+                1,
+                "a, b",
+                "",
+                "missing required column",
+                f"columns a, b (unit codes); found {list(df.columns)}",
+                "name the two code columns a and b",
+            )
+        ]
+    if "kind" not in df.columns:
+        df["kind"] = "land"
+    df["kind"] = df["kind"].replace("", "land")
+    failures = []
+    rows = dict(zip(df.index, table.rows))
+    known = set(units.index)
+    for col in ("a", "b"):
+        for i in df.index[~df[col].isin(known)]:
+            failures.append(
+                _fail(
+                    path,
+                    rows[i],
+                    col,
+                    df.at[i, col],
+                    "code not in units.csv",
+                    "a unit code",
+                    "correct the code or add the unit",
+                )
+            )
+    for i in df.index[df["a"] == df["b"]]:
+        failures.append(
+            _fail(
+                path, rows[i], "b", df.at[i, "b"], "a unit paired with itself", "two different units", "remove the row"
+            )
+        )
+    a, b = df["a"].where(df["a"] < df["b"], df["b"]), df["b"].where(df["a"] < df["b"], df["a"])
+    df["a"], df["b"] = a, b
+    dup = df.duplicated(["a", "b"], keep="first")
+    for i in df.index[dup]:
+        failures.append(
+            _fail(
+                path,
+                rows[i],
+                "a, b",
+                f"{df.at[i, 'a']}-{df.at[i, 'b']}",
+                "pair listed twice",
+                "each undirected pair once",
+                "remove the repeat",
+            )
+        )
+    keep = [c for c in df.columns if c not in ("a", "b", "kind")]
+    out = df[["a", "b", "kind", *keep]].sort_values(["a", "b"]).reset_index(drop=True)
+    return out, failures
+
+
+def _infer_levels(units: pd.DataFrame) -> list[str]:
+    """Order levels from the top down by the parent-level relation (a topological sort)."""
+    level = units["level"].to_dict()
+    g = nx.DiGraph()
+    g.add_nodes_from(sorted(set(level.values())))
+    for code, parent in units["parent"].items():
+        if parent:
+            g.add_edge(level[parent], level[code])
+    g.remove_edges_from(nx.selfloop_edges(g))
+    try:
+        return list(nx.lexicographical_topological_sort(g))
+    except nx.NetworkXUnfeasible:
+        raise ValidationError(
+            pd.DataFrame(
+                [
+                    _fail(
+                        "units.csv",
+                        "",
+                        "level",
+                        "",
+                        "levels contain each other in a loop",
+                        "a parent's level above its child's level",
+                        'give a geography.json with "levels"',
+                    )
+                ]
+            )
+        ) from None

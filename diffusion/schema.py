@@ -1,0 +1,160 @@
+"""The case-file schema: column names in Chinese or English, and parsers for time cells.
+
+Headers are matched after NFKC normalisation, lower-casing and removing spaces, so
+"Case ID", "case_id" and "编号" all name the ``case_id`` column. Columns named after the
+levels of the geography ("province", "state", ...) and ``<level>_code`` are always accepted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+
+__all__ = ["COLUMN_ALIASES", "canonical_columns", "parse_batch", "parse_date", "parse_year"]
+
+#: Canonical column → accepted header names (documented in the README).
+COLUMN_ALIASES: dict[str, list[str]] = {
+    "case_id": ["case_id", "caseid", "id", "case_no", "编号", "案例编号", "序号"],
+    "series": ["series", "list", "系列", "名单", "名单类别"],
+    "batch": ["batch", "batch_no", "批次", "批"],
+    "year": ["year", "年份", "年度", "入选年份"],
+    "date": ["date", "日期", "发布日期", "时间", "发布时间"],
+    "title": ["title", "title_zh", "案例", "案例名称", "标题", "题目", "案例标题"],
+    "title_en": ["title_en", "label_en", "英文标题", "英文名称"],
+    "unit": ["unit", "place", "单位", "地点", "所在地", "申报单位"],
+    "unit_code": ["unit_code", "code", "代码", "区划代码", "行政区划代码"],
+    "unit_level": ["unit_level", "level", "层级", "级别", "单位层级", "行政层级"],
+    "province": ["province", "province_zh", "省份", "省", "省区市", "省(区、市)", "省级"],
+    "prefecture": ["prefecture", "prefecture_zh", "city", "地市", "市", "地级市", "市州", "地(市、州、盟)"],
+    "county": ["county", "county_zh", "区县", "县", "县区", "县市区", "县(市、区)", "县级"],
+    "township": ["township", "township_zh", "town", "乡镇", "镇", "乡", "街道", "乡镇(街道)"],
+    "village": ["village", "village_zh", "村", "村庄", "村(社区)", "社区", "行政村"],
+    "province_code": ["province_code", "省份代码", "省代码"],
+    "prefecture_code": ["prefecture_code", "地市代码", "市代码"],
+    "county_code": ["county_code", "区县代码", "县代码"],
+    "practices": ["practices", "practice", "tags", "做法", "实践", "标签", "治理做法", "主要做法", "做法标签"],
+    "sources": ["sources", "source", "source_ids", "来源", "出处", "资料来源"],
+    "confidence": ["confidence", "可信度", "置信度"],
+    "notes": ["notes", "note", "备注", "说明"],
+}
+
+REQUIRED = ["case_id", "practices"]
+TIME_COLUMNS = ["batch", "year", "date"]
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", header)).lower()
+
+
+def canonical_columns(headers: list[str], levels: tuple[str, ...] = ()) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Map file headers to canonical names.
+
+    Returns ``(mapping, clashes)``: ``mapping`` takes a file header to its canonical name
+    (headers not listed are kept under their own name); ``clashes`` lists canonical names that
+    several headers map to.
+
+    Examples
+    --------
+    >>> canonical_columns(["编号", "省份", "做法"])[0]
+    {'编号': 'case_id', '省份': 'province', '做法': 'practices'}
+    """
+    lookup: dict[str, str] = {}
+    for level in levels:
+        lookup[_key(level)] = level
+        lookup[_key(level + "_code")] = level + "_code"
+    for canon, names in COLUMN_ALIASES.items():
+        for name in names:
+            lookup.setdefault(_key(name), canon)
+    mapping, seen = {}, {}
+    for header in headers:
+        canon = lookup.get(_key(header))
+        if canon:
+            mapping[header] = canon
+            seen.setdefault(canon, []).append(header)
+    clashes = {c: hs for c, hs in seen.items() if len(hs) > 1}
+    return mapping, clashes
+
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+
+
+def _chinese_number(text: str) -> int | None:
+    """1–99 written in Chinese numerals (一, 十二, 二十三)."""
+    if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
+        return None
+    if "十" not in text:
+        return _CN_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    t = _CN_DIGITS.get(tens, 0 if tens else 1) if len(tens) <= 1 else None
+    o = _CN_DIGITS.get(ones, 0 if not ones else None) if len(ones) <= 1 else None
+    return None if t is None or o is None else 10 * t + o
+
+
+def parse_batch(cell: str) -> int | None:
+    """A batch number from "3", "3.0", "第三批", "第3批", "batch 3"; None if unreadable.
+
+    Examples
+    --------
+    >>> [parse_batch(s) for s in ["2", "第二批", "第12批", "Batch 4", "late"]]
+    [2, 2, 12, 4, None]
+    """
+    text = unicodedata.normalize("NFKC", cell).strip().lower()
+    text = re.sub(r"^(batch|no\.?|#)\s*", "", text)
+    text = re.sub(r"^第|批(次)?$", "", text).strip()
+    value = int(float(text)) if re.fullmatch(r"\d+(\.0+)?", text) else _chinese_number(text)
+    return value if value is not None and value >= 1 else None
+
+
+def parse_year(cell: str) -> int | None:
+    """A year from "2019", "2019.0" or "2019年"; None if unreadable or outside 1900–2100."""
+    text = unicodedata.normalize("NFKC", cell).strip()
+    m = re.fullmatch(r"(\d{4})(\.0+)?\s*年?", text)
+    if not m:
+        return None
+    year = int(m.group(1))
+    return year if 1900 <= year <= 2100 else None
+
+
+def parse_date(cell: str) -> str | None:
+    """An ISO date with the precision given: "2019", "2019-05" or "2019-05-12".
+
+    Accepts "-", "/", "." separators and "2019年5月12日". Returns None if unreadable or if
+    the month or day is out of range.
+
+    Examples
+    --------
+    >>> [parse_date(s) for s in ["2019年5月", "2019/5/12", "2019-13"]]
+    ['2019-05', '2019-05-12', None]
+    """
+    text = unicodedata.normalize("NFKC", cell).strip()
+    m = re.fullmatch(r"(\d{4})(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月)?)?\s*年?", text)
+    if not m:
+        return None
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    if not 1900 <= int(year) <= 2100:
+        return None
+    if month is None:
+        return year
+    if not 1 <= int(month) <= 12:
+        return None
+    if day is None:
+        return f"{year}-{int(month):02d}"
+
+    try:
+        return datetime.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None

@@ -1,0 +1,90 @@
+import subprocess
+import sys
+
+import pytest
+
+from diffusion.cli import main
+
+from .conftest import sha256
+
+BAD = "编号,年份,省份,区县,做法\nA,2019,湖南省,新华县,积分制\nA,2019,湖南省,新化县,飞行汽车\n"
+
+
+def test_validate_ok(write, capsys):
+    path = write("ok.csv", "编号,年份,省份,区县,做法\nA,2019,湖南省,新化县,积分制\n".encode("gbk"))
+    assert main(["validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "valid: no problems found." in captured.out
+    assert "encoding GBK" in captured.err
+
+
+def test_validate_bad_prints_the_table_and_exits_2(write, capsys):
+    path = write("bad.csv", BAD)
+    before = sha256(path)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "3 problems found; nothing was written." in err
+    assert "unknown county" in err and "unknown practice" in err and "duplicate case id" in err
+    assert sha256(path) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "the file is empty"),
+        ("编号;年份;省份;做法\nA;2019;湖南省;积分制\n", "wrong delimiter"),
+        ("编号,省份\nA,湖南省\n", "missing required column"),
+    ],
+)
+def test_report_on_bad_input_writes_nothing(write, tmp_path, capsys, content, message):
+    path = write("in.csv", content)
+    out = tmp_path / "out"
+    assert main(["report", "--data", str(path), "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_binary_input(write, capsys):
+    path = write("in.csv", bytes(range(256)))
+    assert main(["validate", str(path)]) == 2
+    assert "binary file" in capsys.readouterr().err
+
+
+def test_user_country_through_the_cli(five_regions, fiveland_cases, fiveland_practices, tmp_path, capsys):
+    out = tmp_path / "reports"
+    code = main(
+        [
+            "report",
+            "--data",
+            str(fiveland_cases),
+            "--geography",
+            str(five_regions),
+            "--practices",
+            str(fiveland_practices),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == str(out / "fiveland_cases-report.html")
+    html = (out / "fiveland_cases-report.html").read_text(encoding="utf-8")
+    assert "Adoption by state" in html and "2 of 2 state units" in html
+    assert "Elmstead" not in html or "Lowland" in html
+
+
+def test_default_report_writes_one_per_bundled_dataset(tmp_path):
+    # Run as a user would, from an unrelated folder, through python -m.
+    proc = subprocess.run(
+        [sys.executable, "-m", "diffusion", "report"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    paths = proc.stdout.split()
+    assert paths == ["reports/broadband-china-report.html", "reports/leading-cases-report.html"]
+    assert all((tmp_path / p).stat().st_size > 10_000 for p in paths)
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == sorted(p.split("/")[1] for p in paths)
+
+
+def test_datasets_command(capsys):
+    assert main(["datasets"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("broadband-china\t")

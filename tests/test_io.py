@@ -1,0 +1,98 @@
+import json
+
+import pandas as pd
+import pytest
+
+from diffusion.errors import InputFileError
+from diffusion.io import read_table
+
+from .conftest import sha256
+
+TEXT = "编号,省份,做法\nA1,湖南省,积分制\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "expected"),
+    [
+        ("utf-8", b"", "UTF-8"),
+        ("utf-8", b"\xef\xbb\xbf", "UTF-8 with BOM"),
+        ("gbk", b"", "GBK"),
+        ("utf-16-le", b"\xff\xfe", "UTF-16 (little-endian, with BOM)"),
+    ],
+)
+def test_encodings_are_detected_and_reported(write, encoding, prefix, expected):
+    path = write("cases.csv", prefix + TEXT.encode(encoding))
+    table = read_table(path)
+    assert table.encoding == expected
+    assert table.frame.columns.tolist() == ["编号", "省份", "做法"]
+    assert table.frame.iloc[0].tolist() == ["A1", "湖南省", "积分制"]
+
+
+def test_gb18030_only_characters_are_reported_as_gb18030(write):
+    # U+20000 (𠀀) is in GB18030 but not in GBK.
+    path = write("cases.csv", "编号,名称\nA1,𠀀村\n".encode("gb18030"))
+    assert read_table(path).encoding == "GB18030"
+
+
+def test_row_numbers_follow_the_spreadsheet_and_blank_rows_are_skipped(write):
+    path = write("cases.csv", "a,b\n1,2\n,\n3,4\n")
+    table = read_table(path)
+    assert table.rows == [2, 4]
+    assert table.frame["a"].tolist() == ["1", "3"]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "empty.csv", "the file is empty"),
+        (b"  \n\n", "blank.csv", "the file is empty"),
+        (b"\x00\x01\x02binary\x00", "bin.csv", "binary file"),
+        (b"a;b;c\n1;2;3\n", "semi.csv", 'wrong delimiter.*--delimiter ";"'),
+        (b"a,b\n", "header.csv", "no data rows"),
+        (b"a,b\n1,2,3\n", "ragged.csv", "line 2 has 3 fields but the header has 2"),
+        (b"a,a\n1,2\n", "dup.csv", "repeats the column name"),
+        (b"\xff\xfe\xfa", "bad.csv", "UTF-16"),
+        (b"{not json", "x.json", "invalid JSON at line 1"),
+        (b"[1, 2]", "y.json", "non-empty list of objects"),
+        (b"PK\x03\x04garbage", "z.xlsx", "not a valid .xlsx"),
+        (b"a,b", "old.xls", "old Excel .xls"),
+    ],
+)
+def test_unreadable_files_raise_specific_errors(write, content, name, message):
+    path = write(name, content)
+    with pytest.raises(InputFileError, match=message):
+        read_table(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputFileError, match="file not found"):
+        read_table(tmp_path / "nope.csv")
+
+
+def test_explicit_delimiter_and_tsv(write):
+    assert read_table(write("a.csv", "a;b\n1;2\n"), delimiter=";").frame["b"].tolist() == ["2"]
+    assert read_table(write("a.tsv", "a\tb\n1\t2\n")).delimiter == "\t"
+
+
+def test_xlsx_and_json_give_the_same_table_as_csv(write, tmp_path):
+    frame = pd.DataFrame({"编号": ["A1", "A2"], "年份": [2019, 2020], "做法": ["积分制", "清单制"]})
+    xlsx = tmp_path / "cases.xlsx"
+    frame.to_excel(xlsx, index=False)
+    js = write("cases.json", json.dumps({"cases": frame.to_dict("records")}, ensure_ascii=False))
+    csv = write("cases.csv", frame.to_csv(index=False))
+    tables = [read_table(p).frame for p in (xlsx, js, csv)]
+    for t in tables[1:]:
+        pd.testing.assert_frame_equal(t, tables[0])
+    assert tables[0]["年份"].tolist() == ["2019", "2020"]
+
+
+def test_json_lists_become_semicolon_separated(write):
+    path = write("c.json", json.dumps([{"case_id": "A", "practices": ["积分制", "清单制"]}], ensure_ascii=False))
+    assert read_table(path).frame.at[0, "practices"] == "积分制;清单制"
+
+
+def test_input_file_is_never_modified(write):
+    path = write("cases.csv", "\ufeff" + TEXT)
+    before = sha256(path)
+    read_table(path)
+    assert sha256(path) == before

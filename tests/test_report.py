@@ -1,0 +1,96 @@
+from html.parser import HTMLParser
+
+import pytest
+
+from diffusion import load_dataset, read_cases
+from diffusion.report import render_report, write_report
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.urls, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.urls += [v for k, v in attrs if k in {"src", "href"} and v]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> _Collect:
+    p = _Collect()
+    p.feed(html)
+    return p
+
+
+@pytest.fixture(scope="module")
+def leading_html():
+    return render_report(load_dataset("leading-cases"))
+
+
+def test_report_states_coverage_and_sections(leading_html):
+    text = " ".join(parse(leading_html).text)
+    assert "23 of 123 cases placed in a batch" in text
+    assert "Batches 2 and 3 together: 1 of 72 cases found." in text
+    for heading in (
+        "Dataset summary",
+        "Data and coverage",
+        "Adoption by period and practice",
+        "Adoption by province",
+        "Provenance and reproducibility",
+    ):
+        assert heading in text
+    assert "长治县" in text  # the unresolved county is listed as a warning
+
+
+def test_report_is_self_contained_with_text_in_the_svg(leading_html):
+    doc = parse(leading_html)
+    assert doc.urls == []  # no external resource, not even a link
+    assert "script" not in doc.tags
+    assert doc.tags.count("svg") == 1 and "text" in doc.tags
+    svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
+    assert "积分制" in svg  # Chinese kept as text, rendered by the browser
+    assert "<path" in svg
+
+
+def test_report_counts_match_the_events(leading_html):
+    ds = load_dataset("leading-cases")
+    ps = ds.events[(ds.events["practice"] == "points_system")]
+    # 1 village (B1-01) + 8 points-list units; 固原 (640400) is on both lists (BX-02, PS2020-03).
+    assert ps["unit_id"].nunique() == 9
+    # Row: tag, labels, 5 periods (2019-05 village, 2020-07 eight units), time unknown (固原, BX-02), total.
+    row = "<td>points_system</td><td>Points-based system</td><td>积分制</td>" + "".join(
+        f'<td class="num">{n}</td>' for n in (1, 8, 0, 0, 0, 1, 9)
+    )
+    assert row in leading_html
+
+
+def test_report_is_byte_identical_when_built_twice(tmp_path):
+    a = write_report(load_dataset("broadband-china"), tmp_path / "a")
+    b = write_report(load_dataset("broadband-china"), tmp_path / "b")
+    assert a.read_bytes() == b.read_bytes()
+    assert a.name == "broadband-china-report.html"
+
+
+PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def test_user_text_is_escaped(write):
+    path = write(
+        "evil.csv",
+        "case_id,year,province,title,practices,notes\n"
+        f'X1,2020,湖南省,"{PAYLOAD}","{PAYLOAD.replace(",", " ")}","=HYPERLINK(1)"\n',
+    )
+    html = render_report(read_cases(path, extend_vocabulary=True))
+    doc = parse(html)
+    assert "script" not in doc.tags and "img" not in doc.tags
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_report_file_name_cannot_leave_the_output_folder(write, tmp_path):
+    path = write("..%2F..%2Fevil name.csv", "case_id,year,province,practices\nA,2020,湖南省,积分制\n")
+    out = write_report(read_cases(path), tmp_path / "out")
+    assert out.parent == tmp_path / "out"
+    assert out.name == "..-2F..-2Fevil-name-report.html" or "/" not in out.name
