@@ -393,12 +393,12 @@ class _PlaceParser:
             code = self._code(i, "unit_code", unit_code, None, current)
             if code is not None:
                 current = code
-                named.append(self.geo.units.at[code, "level"])
+                named.append(self.geo.level_of(code))
         if not unit:
             return current
         res = self.resolver.resolve(unit, within=current)
         if res.status == "ok":
-            named.append(self.geo.units.at[res.code, "level"])
+            named.append(self.geo.level_of(res.code))
             return res.code
         if res.status == "ambiguous":
             self.problems.add(
@@ -511,14 +511,14 @@ def _parse_confidence(i: int, cell: str, problems: _Problems) -> str:
 
 
 def _check_ids(cases: pd.DataFrame, problems: _Problems) -> None:
-    ids = cases[cases["case_id"] != ""]
+    ids = cases[(cases["case_id"] != "") & cases["case_id"].duplicated(keep=False)]
     for cid, group in ids.groupby("case_id", sort=False):
         if len(group) == 1:
             continue
         first = group.iloc[0]
         fields = [c for c in CASE_LEVEL_FIELDS if group[c].astype(str).nunique(dropna=False) > 1]
         same_unit = group["unit_id"].duplicated(keep="first") & (group["unit_id"] != "")
-        for _, dup in group.iloc[1:].iterrows():
+        for _, dup in group.iloc[1:].iterrows():  # only rows whose id repeats
             if fields or same_unit.loc[dup.name]:
                 why = f"differs in {', '.join(fields)}" if fields else "same unit again"
                 problems.at_line(
@@ -532,54 +532,53 @@ def _check_ids(cases: pd.DataFrame, problems: _Problems) -> None:
 
 
 def _fill_time(cases: pd.DataFrame, batches: pd.DataFrame | None, problems: _Problems) -> pd.DataFrame:
-    """Date rows that give only a batch, from the batches table or from other rows of the series."""
+    """Date rows that give only a batch: from the batches table, else from other rows of the batch."""
     cases = cases.copy()
     known: dict[tuple[str, int], str] = {}
     if batches is not None:
-        for s, b, d in batches[["series", "batch", "date"]].itertuples(index=False):
-            known[(s, int(b))] = d
-    dated = cases[cases["batch"].notna() & (cases["date"] != "")]
-    yearly = cases[cases["batch"].notna() & cases["year"].notna()]
+        known = {(s, int(b)): d for s, b, d in batches[["series", "batch", "date"]].itertuples(index=False)}
+    has_batch = cases["batch"].notna()
+    yearly = cases[has_batch & cases["year"].notna()]
     for (s, b), g in yearly.groupby(["series", "batch"]):
         years = sorted(int(y) for y in g["year"].unique())
         if len(years) > 1:
-            for _, r in g.iterrows():
+            for row, year in zip(g["row"], g["year"]):
                 problems.at_line(
-                    r["row"],
+                    row,
                     "year",
-                    int(r["year"]),
+                    int(year),
                     f"batch {int(b)} of series '{s}' has several years {years}",
                     "one year per batch",
                     "correct the batch or the year",
                 )
-    for (s, b), g in dated.groupby(["series", "batch"]):
-        known.setdefault((s, int(b)), g["date"].min())
-    for (s, b), g in yearly.groupby(["series", "batch"]):
-        known.setdefault((s, int(b)), str(int(g["year"].iloc[0])))
-    for idx, r in cases.iterrows():
-        if r["date"] or pd.isna(r["batch"]):
-            if not r["date"] and pd.notna(r["year"]):
-                cases.at[idx, "date"] = str(int(r["year"]))
-            continue
-        d = known.get((r["series"], int(r["batch"])))
-        if d and (pd.isna(r["year"]) or int(d[:4]) == int(r["year"])):
-            cases.at[idx, "date"] = d
-        elif pd.notna(r["year"]):
-            cases.at[idx, "date"] = str(int(r["year"]))
-        cases.at[idx, "year"] = int(cases.at[idx, "date"][:4]) if cases.at[idx, "date"] else r["year"]
-    any_dated = (cases["date"] != "").any()
-    undated = cases["batch"].notna() & (cases["date"] == "")
-    if any_dated and undated.any():
-        for _, r in cases[undated].iterrows():
+    dated = cases[has_batch & (cases["date"] != "")]
+    for (s, b), d in dated.groupby(["series", "batch"])["date"].min().items():
+        known.setdefault((s, int(b)), d)
+    for (s, b), y in yearly.groupby(["series", "batch"])["year"].first().items():
+        known.setdefault((s, int(b)), str(int(y)))
+    dates, years = [], []
+    for series, batch, date, year in cases[["series", "batch", "date", "year"]].itertuples(index=False):
+        if not date and pd.notna(batch):
+            d = known.get((series, int(batch)), "")
+            # A batch date in another year than the row's own year gives way to the row's year.
+            date = d if d and (pd.isna(year) or int(d[:4]) == int(year)) else ""
+        if not date and pd.notna(year):
+            date = str(int(year))
+        dates.append(date)
+        years.append(int(date[:4]) if date else year)
+    cases["date"], cases["year"] = dates, years
+    undated = has_batch & (cases["date"] == "")
+    if (cases["date"] != "").any():
+        for row, series, batch in cases.loc[undated, ["row", "series", "batch"]].itertuples(index=False):
             problems.at_line(
-                r["row"],
+                row,
                 "year",
                 "",
-                f"batch {int(r['batch'])} of series '{r['series']}' has no year, while other rows are dated",
+                f"batch {int(batch)} of series '{series}' has no year, while other rows are dated",
                 "a year or date for every batch, so that series can be ordered in time",
                 "fill in the year of this batch",
             )
-    if not any_dated:
+    else:
         # No calendar at all: batches order time by themselves.
         cases["date"] = cases["batch"].map(lambda b: "" if pd.isna(b) else f"batch {int(b):03d}")
     cases["batch"] = cases["batch"].astype("Int64")
@@ -597,18 +596,20 @@ def _events(cases: pd.DataFrame, geo: Geography, calendar: list[str]) -> pd.Data
         c: "first"
         for c in ["unit_name", "unit_level", "geo_code", *level_codes, "series", "batch", "year", "confidence"]
     }
+    rows = rows.sort_values(["date", "case_id"], kind="stable")
     events = (
-        rows.sort_values(["date", "case_id"], kind="stable")
-        .groupby(keys, sort=True, dropna=False)
-        .agg(
-            case_id=("case_id", "first"),
-            case_ids=("case_id", lambda s: ";".join(sorted(set(s)))),
-            **{c: (c, f) for c, f in agg.items()},
-        )
+        rows.groupby(keys, sort=True, dropna=False)
+        .agg(case_id=("case_id", "first"), **{c: (c, f) for c, f in agg.items()})
         .reset_index()
     )
+    # Several cases for one event are rare: join their ids only where they occur.
+    shared = rows[rows.duplicated(keys, keep=False)]
+    joined = shared.groupby(keys)["case_id"].agg(lambda s: ";".join(sorted(set(s)))).to_dict()
+    events["case_ids"] = [
+        joined.get(k, c) for k, c in zip(events[keys].itertuples(index=False, name=None), events["case_id"])
+    ]
     top = geo.levels[0]
-    events["macro_region"] = events[top + "_code"].map(lambda c: geo.units.at[c, "macro_region"] if c else "")
+    events["macro_region"] = events[top + "_code"].map(lambda c: geo.macro_region(c) if c else "")
     events["period"] = events["date"].map({d: k + 1 for k, d in enumerate(calendar)}).astype("Int64")
     events["time_known"] = events["date"] != ""
     cols = [

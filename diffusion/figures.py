@@ -51,6 +51,8 @@ def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") ->
         linecolor="white",
         annot_kws={"size": 8},
     )
+    if "time unknown" in data.columns:  # set the undated column apart from the timeline
+        ax.axvline(list(data.columns).index("time unknown"), color="white", linewidth=4)
     ax.set_xlabel("period (series batch)" if lang == "en" else "时期（系列批次）")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelrotation=30)

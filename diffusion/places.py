@@ -97,6 +97,7 @@ class PlaceResolver:
 
     def __init__(self, geography: Geography) -> None:
         self.geography = geography
+        self._cache: dict[tuple[str, str | None, str | None], Resolution] = {}
 
     @cached_property
     def _index(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -128,11 +129,17 @@ class PlaceResolver:
         within : str, optional
             Keep only candidates inside this unit (e.g. the province given on the same row).
         """
+        cached = self._cache.get((text, level, within))
+        if cached is None:
+            cached = self._cache[(text, level, within)] = self._resolve(text, level, within)
+        return cached
+
+    def _resolve(self, text: str, level: str | None, within: str | None) -> Resolution:
         key = normalise_name(text)
         found = self._candidates(key, depth=0)
         geo = self.geography
         if level is not None:
-            found = [c for c in found if geo.units.at[c, "level"] == level]
+            found = [c for c in found if geo.level_of(c) == level]
         if within is not None:
             found = [c for c in found if geo.is_within(c, within)]
         found = sorted(set(found))

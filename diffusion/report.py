@@ -90,7 +90,7 @@ def render_report(ds: Dataset, *, command: str = "diffusion report", lang: str =
         "events": len(ev),
         "practices": int(ev["practice"].nunique()),
         "periods": int(ev["period"].nunique()),
-        "reached": f"{reached} of {geo.population(top)} {top} units",
+        "reached": f"{reached} of {geo.population(top)} units at {top} level",
         "levels": ", ".join(
             f"{lvl}: {n}"
             for lvl, n in ev.drop_duplicates("unit_id")["unit_level"]

@@ -16,7 +16,7 @@ def period_labels(ds: Dataset) -> pd.DataFrame:
     --------
     >>> from diffusion import load_dataset
     >>> period_labels(load_dataset("broadband-china"))["label"].tolist()[:2]
-    ['2012 (IPC b1)', '2013 (IPC b2)']
+    ['2012 (IDC b1)', '2013 (IDC b2)']
     """
     b = ds.batches.copy()
     b["batch"] = b["batch"].astype(int)
@@ -76,7 +76,6 @@ def counts_by_region(ds: Dataset, level: str | None = None) -> pd.DataFrame:
         first_date=("date", lambda s: min((d for d in s if d), default="")),
     )
     g.index.name = "code"
-    g.insert(0, "macro_region", [geo.units.at[c, "macro_region"] for c in g.index])
-    g.insert(0, "name_en", [geo.units.at[c, "name_en"] for c in g.index])
-    g.insert(0, "name_zh", [geo.units.at[c, "name_zh"] for c in g.index])
+    names = geo.units.loc[g.index, ["name_zh", "name_en", "macro_region"]]
+    g = pd.concat([names, g], axis=1)
     return g.sort_values(["units", "events"], ascending=False, kind="stable").reset_index()

@@ -69,8 +69,9 @@ def test_user_country_through_the_cli(five_regions, fiveland_cases, fiveland_pra
     printed = capsys.readouterr().out.strip()
     assert printed == str(out / "fiveland_cases-report.html")
     html = (out / "fiveland_cases-report.html").read_text(encoding="utf-8")
-    assert "Adoption by state" in html and "2 of 2 state units" in html
-    assert "Elmstead" not in html or "Lowland" in html
+    assert "Adoption by state" in html and "2 of 2 units at state level" in html
+    # The region table lists the states with their English names and macro-regions.
+    assert "<td>N</td><td></td><td>North</td><td>Upland</td>" in html  # no Chinese name: left empty
 
 
 def test_default_report_writes_one_per_bundled_dataset(tmp_path):
