@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from diffusion.errors import ValidationError
+from diffusion.errors import ValidationError, problem
 from diffusion.geography import Geography
 from diffusion.io import Table
 from diffusion.places import PlaceResolver
@@ -51,19 +51,11 @@ class _Problems:
         self.at_line(self.rows[i] if i is not None else 1, column, value, problem, expected, fix, warning=warning)
 
     def at_line(
-        self, row: int, column: str, value: object, problem: str, expected: str, fix: str, *, warning: bool = False
+        self, row: int, column: str, value: object, what: str, expected: str, fix: str, *, warning: bool = False
     ) -> None:
         """Record a problem at a spreadsheet line number."""
         (self.warnings if warning else self.failures).append(
-            {
-                "file": self.path,
-                "row": row,
-                "column": column,
-                "value": value,
-                "problem": problem,
-                "expected": expected,
-                "fix": fix,
-            }
+            problem(self.path, row, column, value, what, expected, fix)
         )
 
 
@@ -203,44 +195,27 @@ def _rename(frame: pd.DataFrame, geo: Geography, problems: _Problems) -> pd.Data
     return renamed
 
 
+_TIME_CELLS = [  # column, parser, what is expected, how to fix
+    ("batch", parse_batch, "a batch number such as 1, 第一批 or 第1批", "write the batch as a number"),
+    ("year", parse_year, "a four-digit year such as 2019", "write the year as four digits"),
+    ("date", parse_date, "a date such as 2019-05, 2019-05-12 or 2019年5月", "write the date as YYYY-MM or YYYY-MM-DD"),
+]
+
+
 def _parse_time(i: int, row: dict, problems: _Problems) -> dict:
     out: dict = {"batch": np.nan, "year": np.nan, "date": ""}
-    if row["batch"]:
-        b = parse_batch(row["batch"])
-        if b is None:
+    for column, parse, expected, fix in _TIME_CELLS:
+        if not row[column]:
+            continue
+        value = parse(row[column])
+        if value is None:
             problems.add(
-                i,
-                "batch",
-                row["batch"],
-                "unreadable batch",
-                "a batch number such as 1, 第一批 or 第1批",
-                "write the batch as a number, or leave it empty if unknown",
+                i, column, row[column], f"unreadable {column}", expected, fix + ", or leave it empty if unknown"
             )
-        out["batch"] = b if b is not None else np.nan
-    if row["year"]:
-        y = parse_year(row["year"])
-        if y is None:
-            problems.add(
-                i,
-                "year",
-                row["year"],
-                "unreadable year",
-                "a four-digit year such as 2019",
-                "write the year as four digits, or leave it empty if unknown",
-            )
-        out["year"] = y if y is not None else np.nan
-    if row["date"]:
-        d = parse_date(row["date"])
-        if d is None:
-            problems.add(
-                i,
-                "date",
-                row["date"],
-                "unreadable date",
-                "a date such as 2019-05, 2019-05-12 or 2019年5月",
-                "write the date as YYYY-MM or YYYY-MM-DD",
-            )
-        elif not np.isnan(out["year"]) and int(d[:4]) != out["year"]:
+        else:
+            out[column] = value
+    if out["date"]:
+        if not np.isnan(out["year"]) and int(out["date"][:4]) != out["year"]:
             problems.add(
                 i,
                 "date",
@@ -249,9 +224,9 @@ def _parse_time(i: int, row: dict, problems: _Problems) -> dict:
                 "the same year in both columns",
                 "correct the year or the date",
             )
+            out["date"] = ""
         else:
-            out["date"] = d
-            out["year"] = int(d[:4])
+            out["year"] = int(out["date"][:4])
     return out
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from diffusion.cases import parse_cases
-from diffusion.errors import InputFileError, ValidationError
+from diffusion.errors import InputFileError, ValidationError, problem
 from diffusion.geography import Geography, load_geography
 from diffusion.io import read_table
 from diffusion.resources import data_dir
@@ -268,59 +268,22 @@ def read_cases(
 def _check_batches(tbl) -> pd.DataFrame:
     """A user's batches table: series, batch, date required; official_count optional."""
     df = tbl.frame
+    found = f"columns series, batch, date[, official_count]; found {list(df.columns)}"
     missing = [c for c in ("series", "batch", "date") if c not in df.columns]
-    failures = [
-        {
-            "file": tbl.path,
-            "row": 1,
-            "column": c,
-            "value": "",
-            "problem": "missing required column",
-            "expected": f"columns series, batch, date[, official_count]; found {list(df.columns)}",
-            "fix": f"add a '{c}' column",
-        }
-        for c in missing
-    ]
+    failures = [problem(tbl.path, 1, c, "", "missing required column", found, f"add a '{c}' column") for c in missing]
     if not missing:
-        for i, r in enumerate(df.itertuples(index=False)):
-            row = tbl.rows[i]
-            if parse_batch(r.batch) is None:
-                failures.append(
-                    {
-                        "file": tbl.path,
-                        "row": row,
-                        "column": "batch",
-                        "value": r.batch,
-                        "problem": "unreadable batch",
-                        "expected": "a batch number",
-                        "fix": "write a number",
-                    }
-                )
-            if parse_date(r.date) is None:
-                failures.append(
-                    {
-                        "file": tbl.path,
-                        "row": row,
-                        "column": "date",
-                        "value": r.date,
-                        "problem": "unreadable date",
-                        "expected": "YYYY, YYYY-MM or YYYY-MM-DD",
-                        "fix": "write an ISO date",
-                    }
-                )
+        for row, r in zip(tbl.rows, df.itertuples(index=False)):
             count = getattr(r, "official_count", "")
-            if count and not str(count).isdigit():
-                failures.append(
-                    {
-                        "file": tbl.path,
-                        "row": row,
-                        "column": "official_count",
-                        "value": count,
-                        "problem": "not a whole number",
-                        "expected": "a count of cases, or empty",
-                        "fix": "write the count as digits",
-                    }
-                )
+            checks = [
+                ("batch", r.batch, parse_batch(r.batch) is None, "a batch number such as 1 or 第一批"),
+                ("date", r.date, parse_date(r.date) is None, "a date: YYYY, YYYY-MM or YYYY-MM-DD"),
+                ("official_count", count, bool(count) and not str(count).isdigit(), "a whole number, or empty"),
+            ]
+            failures += [
+                problem(tbl.path, row, col, value, f"unreadable {col}", expected, "correct the cell")
+                for col, value, bad, expected in checks
+                if bad
+            ]
     if failures:
         raise ValidationError(pd.DataFrame(failures), source=tbl.path)
     out = df.copy()

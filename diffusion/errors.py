@@ -9,9 +9,22 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["FAILURE_COLUMNS", "DiffusionError", "InputFileError", "ValidationError"]
+__all__ = ["FAILURE_COLUMNS", "DiffusionError", "InputFileError", "ValidationError", "problem"]
 
 FAILURE_COLUMNS = ["file", "row", "column", "value", "problem", "expected", "fix"]
+
+
+def problem(file: str, row: object, column: str, value: object, what: str, expected: str, fix: str) -> dict:
+    """One row of a failure table: where (file, row, column, value), what, what was expected, how to fix."""
+    return {
+        "file": file,
+        "row": row,
+        "column": column,
+        "value": value,
+        "problem": what,
+        "expected": expected,
+        "fix": fix,
+    }
 
 
 class DiffusionError(Exception):

@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from diffusion.errors import InputFileError, ValidationError
+from diffusion.errors import InputFileError, ValidationError, problem
 from diffusion.io import read_table
 from diffusion.resources import data_dir
 
@@ -249,18 +249,6 @@ def _read_geography(folder: Path) -> Geography:
     )
 
 
-def _fail(path: str, row: object, column: str, value: object, problem: str, expected: str, fix: str) -> dict:
-    return {
-        "file": path,
-        "row": row,
-        "column": column,
-        "value": value,
-        "problem": problem,
-        "expected": expected,
-        "fix": fix,
-    }
-
-
 def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:
     df = table.frame.copy()
     path = table.path
@@ -272,7 +260,7 @@ def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:
         missing.append("name_zh or name_en (or name)")
     if missing:
         failures.append(
-            _fail(
+            problem(
                 path,
                 1,
                 ", ".join(missing),
@@ -290,7 +278,7 @@ def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:
     dup = df["code"].duplicated(keep=False) & (df["code"] != "")
     for i in df.index[dup]:
         failures.append(
-            _fail(
+            problem(
                 path,
                 rows[i],
                 "code",
@@ -303,11 +291,11 @@ def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:
     for col in ("code", "level"):
         for i in df.index[df[col] == ""]:
             failures.append(
-                _fail(path, rows[i], col, "", f"empty {col}", f"a {col} for every unit", f"fill in the {col}")
+                problem(path, rows[i], col, "", f"empty {col}", f"a {col} for every unit", f"fill in the {col}")
             )
     for i in df.index[(df["name_zh"] == "") & (df["name_en"] == "")]:
         failures.append(
-            _fail(
+            problem(
                 path,
                 rows[i],
                 "name_zh/name_en",
@@ -320,7 +308,7 @@ def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:
     codes = set(df["code"])
     for i in df.index[(df["parent"] != "") & ~df["parent"].isin(codes)]:
         failures.append(
-            _fail(
+            problem(
                 path,
                 rows[i],
                 "parent",
@@ -336,7 +324,7 @@ def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:
         bad = (df[col] != "") & (vals.isna() | (vals.abs() > lim))
         for i in df.index[bad]:
             failures.append(
-                _fail(
+                problem(
                     path,
                     rows[i],
                     col,
@@ -355,7 +343,7 @@ def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:
     cycle = _parent_cycle(units["parent"].to_dict())
     if cycle:
         failures.append(
-            _fail(
+            problem(
                 path,
                 "",
                 "parent",
@@ -388,7 +376,7 @@ def _adjacency_from(table, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict
         df = df.rename(columns={"code_a": "a", "code_b": "b"})
     if not {"a", "b"} <= set(df.columns):
         return pd.DataFrame(), [
-            _fail(
+            problem(
                 path,
                 1,
                 "a, b",
@@ -407,7 +395,7 @@ def _adjacency_from(table, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict
     for col in ("a", "b"):
         for i in df.index[~df[col].isin(known)]:
             failures.append(
-                _fail(
+                problem(
                     path,
                     rows[i],
                     col,
@@ -419,7 +407,7 @@ def _adjacency_from(table, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict
             )
     for i in df.index[df["a"] == df["b"]]:
         failures.append(
-            _fail(
+            problem(
                 path, rows[i], "b", df.at[i, "b"], "a unit paired with itself", "two different units", "remove the row"
             )
         )
@@ -428,7 +416,7 @@ def _adjacency_from(table, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict
     dup = df.duplicated(["a", "b"], keep="first")
     for i in df.index[dup]:
         failures.append(
-            _fail(
+            problem(
                 path,
                 rows[i],
                 "a, b",
@@ -458,7 +446,7 @@ def _infer_levels(units: pd.DataFrame) -> list[str]:
         raise ValidationError(
             pd.DataFrame(
                 [
-                    _fail(
+                    problem(
                         "units.csv",
                         "",
                         "level",

@@ -160,7 +160,6 @@ def _clean_cell(value: object) -> str:
 
 def _header(path: Path, cells: list[object]) -> list[str]:
     names = [unicodedata.normalize("NFKC", str(c)).strip() if c is not None else "" for c in cells]
-    names = [n for n in names]
     seen: dict[str, int] = {}
     dups = []
     for n in names:
@@ -180,10 +179,9 @@ def _read_delimited(path: Path, text: str, sep: str) -> pd.DataFrame:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
     except csv.Error as exc:
         raise InputFileError(f"{path}: not a readable delimited file ({exc}).") from None
-    rows_idx = [(i, r) for i, r in enumerate(rows)]
-    if not rows_idx or not any(c.strip() for c in rows_idx[0][1]):
+    if not rows or not any(c.strip() for c in rows[0]):
         raise InputFileError(f"{path}: the first line is empty; it must be the header row.")
-    header = rows_idx[0][1]
+    header = rows[0]
     if len(header) == 1:
         other = next((d for d in (";", "\t", "|", ",") if d != sep and d in header[0]), None)
         if other is not None:
@@ -196,7 +194,7 @@ def _read_delimited(path: Path, text: str, sep: str) -> pd.DataFrame:
     names = _header(path, header)
     width = len(names)
     records, index = [], []
-    for i, r in rows_idx[1:]:
+    for i, r in enumerate(rows[1:], start=1):
         if len(r) > width and any(c.strip() for c in r[width:]):
             raise InputFileError(
                 f"{path}: line {i + 1} has {len(r)} fields but the header has {width}. "
