@@ -171,3 +171,54 @@ def test_user_country_end_to_end(five_regions, fiveland_cases, fiveland_practice
     ]
     assert set(ev["macro_region"]) == {"Upland", "Lowland"}
     assert set(ev["state_code"]) == {"N", "S"}
+
+
+def test_free_text_unit_column_and_english_names(write):
+    path = write(
+        "units.csv",
+        "id,date,place,practice\nA,2020-07,湖南省新化县,points_system\nB,2021,Hunan,list_system\n"
+        "C,2021,上海奉贤,清单制\n",
+    )
+    ds = read_cases(path)
+    assert ds.cases.set_index("case_id")[["geo_code", "unit_level"]].values.tolist() == [
+        ["431322", "county"],
+        ["43", "province"],
+        ["310120", "county"],
+    ]
+    assert ds.events.set_index("case_id")["date"].to_dict() == {"A": "2020-07", "B": "2021", "C": "2021"}
+
+
+def test_xlsx_with_chinese_headers(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "编号": ["A1", "A2"],
+            "批次": ["第一批", "第二批"],
+            "年份": [2019, 2020],
+            "省份": ["湖南省", "江苏省"],
+            "区县": ["新化县", "昆山市"],
+            "做法": ["积分制、清单制", "数字化治理"],
+        }
+    )
+    path = tmp_path / "cases.xlsx"
+    frame.to_excel(path, index=False)
+    ds = read_cases(path)
+    assert ds.input["format"] == "xlsx" and ds.input["encoding"] is None
+    assert sorted(ds.events["practice"]) == ["digital_governance", "list_system", "points_system"]
+    assert ds.events.set_index("practice")["county_code"].to_dict() == {
+        "points_system": "431322",
+        "list_system": "431322",
+        "digital_governance": "320583",
+    }
+
+
+def test_shuffled_rows_give_the_same_events(write):
+    rows = [
+        "A1,1,2019,湖南省,新化县,积分制",
+        "A2,2,2020,江苏省,昆山市,积分制;清单制",
+        "A3,2,2020,浙江省,桐乡市,清单制",
+        "A4,,,广东省,仁化县,积分制",
+    ]
+    head = "编号,批次,年份,省份,区县,做法\n"
+    a = read_cases(write("a.csv", head + "\n".join(rows) + "\n"), series="s").events
+    b = read_cases(write("b.csv", head + "\n".join(rows[::-1]) + "\n"), series="s").events
+    pd.testing.assert_frame_equal(a, b)

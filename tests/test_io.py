@@ -2,6 +2,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diffusion.errors import InputFileError
 from diffusion.io import read_table
@@ -96,3 +98,16 @@ def test_input_file_is_never_modified(write):
     before = sha256(path)
     read_table(path)
     assert sha256(path) == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(content=st.binary(max_size=400), name=st.sampled_from(["f.csv", "f.tsv", "f.json", "f.xlsx", "f.txt"]))
+def test_arbitrary_bytes_either_read_or_raise_our_error(tmp_path_factory, content, name):
+    path = tmp_path_factory.mktemp("fuzz") / name
+    path.write_bytes(content)
+    try:
+        table = read_table(path)
+    except InputFileError as exc:
+        assert str(exc).startswith(str(path))
+    else:
+        assert len(table.frame) == len(table.rows) > 0
