@@ -19,7 +19,7 @@ import pandas as pd
 from diffusion.errors import ValidationError, problem
 from diffusion.geography import Geography
 from diffusion.io import Table
-from diffusion.places import PlaceResolver
+from diffusion.places import PlaceResolver, resolver_for
 from diffusion.schema import (
     COLUMN_ALIASES,
     REQUIRED,
@@ -115,7 +115,7 @@ def parse_cases(
     if extend_vocabulary:
         names = [p for cell in frame["practices"] for p in split_practices(cell)]
         vocabulary = vocabulary.extended(names)
-    places = _PlaceParser(geography, PlaceResolver(geography), problems, allow_unresolved)
+    places = _PlaceParser(geography, resolver_for(geography), problems, allow_unresolved)
     records = []
     for i, row in enumerate(frame.to_dict("records")):
         rec = {"row": table.rows[i], "case_id": row["case_id"], "series": row["series"]}

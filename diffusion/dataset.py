@@ -6,6 +6,7 @@ read with :func:`read_cases`. Both go through the same validation.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,7 @@ def bundled_datasets() -> list[str]:
     return sorted(p.name for p in data_dir().iterdir() if (p / "dataset.json").is_file())
 
 
+@functools.cache
 def default_vocabulary() -> Vocabulary:
     """The union of the bundled practice vocabularies (rural governance and city pilots)."""
     tables = [
@@ -143,6 +145,7 @@ def default_vocabulary() -> Vocabulary:
     return Vocabulary(pd.concat(tables).drop_duplicates("tag_id"))
 
 
+@functools.cache
 def _bundled_series() -> tuple[list[dict], pd.DataFrame]:
     """Series metadata and batches of every bundled dataset, so that a user's complete file of a
     known series (e.g. all 123 leading cases) is dated and its coverage stated without options."""

@@ -108,6 +108,8 @@ def read_table(path: str | Path, *, delimiter: str | None = None, sheet: str | i
         text, enc = _decode(path, raw)
         sep = delimiter or _default_delimiter(path, text)
         frame, fmt = _read_delimited(path, text, sep), "tsv" if sep == "\t" else "csv"
+    if frame.empty:
+        raise InputFileError(f"{path}: the file has a header row but no data rows (blank rows are skipped).")
     rows = [int(i) + 2 for i in frame.index]
     frame = frame.reset_index(drop=True)
     return Table(frame, str(path), fmt, enc, sep, hashlib.sha256(raw).hexdigest(), rows)
@@ -202,8 +204,6 @@ def _read_delimited(path: Path, text: str, sep: str) -> pd.DataFrame:
             )
         records.append((r + [""] * width)[:width])
         index.append(i - 1)
-    if not records:
-        raise InputFileError(f"{path}: the file has a header row but no data rows.")
     return _clean(pd.DataFrame(records, columns=names, index=index, dtype=object))
 
 
@@ -223,8 +223,6 @@ def _read_excel(path: Path, raw: bytes, sheet: str | int | None) -> pd.DataFrame
     frame.columns = _header(path, list(frame.iloc[0]))
     body = frame.iloc[1:]
     body.index = range(len(body))
-    if body.empty:
-        raise InputFileError(f"{path}: the worksheet has a header row but no data rows.")
     return _clean(body)
 
 

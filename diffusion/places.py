@@ -10,6 +10,7 @@ several units is *ambiguous* and reported with its candidates; a name that fits 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -18,7 +19,7 @@ from functools import cached_property
 
 from diffusion.geography import Geography
 
-__all__ = ["PlaceResolver", "Resolution", "normalise_name"]
+__all__ = ["PlaceResolver", "Resolution", "normalise_name", "resolver_for"]
 
 # Longest first, so that 自治区 is stripped before 区.
 _SUFFIXES = sorted(
@@ -181,3 +182,9 @@ class PlaceResolver:
         parents = [geo.label(c, "zh") for c in reversed(geo.ancestors(code))]
         where = ", ".join([code, *parents])
         return f"{geo.label(code, 'zh')} ({where})"
+
+
+@functools.cache
+def resolver_for(geography: Geography) -> PlaceResolver:
+    """One shared resolver per geography object, so its name index is built once."""
+    return PlaceResolver(geography)

@@ -1,8 +1,10 @@
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from diffusion import read_cases
-from diffusion.errors import ValidationError
+from diffusion.errors import DiffusionError, ValidationError
 
 HEADER = "编号,批次,年份,省份,地市,区县,乡镇,村,层级,做法\n"
 
@@ -222,3 +224,47 @@ def test_shuffled_rows_give_the_same_events(write):
     a = read_cases(write("a.csv", head + "\n".join(rows) + "\n"), series="s").events
     b = read_cases(write("b.csv", head + "\n".join(rows[::-1]) + "\n"), series="s").events
     pd.testing.assert_frame_equal(a, b)
+
+
+CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "湖南省",
+            "新化县",
+            "朝阳区",
+            "津市",
+            "431322",
+            "积分制",
+            "清单制;积分制",
+            "第一批",
+            "2019",
+            "2019-05",
+            "=1+1",
+            "<script>",
+            "　",
+            "1.0",
+            "-",
+            "nan",
+            "None",
+            "、、",
+            "；",
+        ]
+    ),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELLS, min_size=6, max_size=6), min_size=1, max_size=5))
+def test_any_cells_end_in_a_dataset_or_our_error(write, rows):
+    body = "\n".join(",".join('"' + c.replace('"', '""') + '"' for c in r) for r in rows)
+    path = write("fuzz.csv", "编号,批次,年份,省份,区县,做法\n" + body + "\n")
+    try:
+        ds = read_cases(path)
+    except DiffusionError:
+        return
+    assert ds.cases["case_id"].ne("").all()
+    assert set(ds.events["case_id"]) <= set(ds.cases["case_id"])
+    assert set(ds.events["practice"]) <= set(ds.vocabulary.tags)
+    assert ds.events["unit_id"].ne("").all()
