@@ -1,4 +1,4 @@
-"""Command-line interface: ``diffusion report``, ``diffusion validate``, ``diffusion datasets``.
+"""Command-line interface: ``diffusion report``, ``network``, ``validate`` and ``datasets``.
 
 The CLI only chains public functions. Every error the package raises on purpose is printed
 (with its table of problems) and ends the command with exit status 2; nothing is written then.
@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import warnings
 from pathlib import Path
 
 from diffusion.dataset import Dataset, bundled_datasets, load_dataset, read_cases
 from diffusion.errors import DiffusionError
+from diffusion.network import CANDIDATE_RULES, GRAPHS, SAME_BATCH_POLICIES, build_network
 
 __all__ = ["main"]
 
@@ -67,10 +69,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
     rep.add_argument("--lang", choices=["en", "zh"], default="en", help="language of headings and figure labels")
+    rep.add_argument("--seed", type=int, default=0, help="seed of randomised steps, e.g. drawing layouts (default: 0)")
     _input_options(rep)
     val = sub.add_parser("validate", help="check a case file without analysing it")
     val.add_argument("file")
     _input_options(val)
+    net = sub.add_parser("network", help="build the temporal network; export it and its centralities")
+    src = net.add_mutually_exclusive_group()
+    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
+    src.add_argument(
+        "--dataset",
+        metavar="NAME",
+        choices=bundled_datasets(),
+        default=None,
+        help="a bundled dataset (default: leading-cases)",
+    )
+    net.add_argument("--level", help="level of the region nodes (default: the top level, e.g. province)")
+    net.add_argument(
+        "--ties",
+        choices=CANDIDATE_RULES,
+        default="all",
+        help="which earlier adopters a later adopter is tied to (default: all)",
+    )
+    net.add_argument(
+        "--same-batch",
+        choices=SAME_BATCH_POLICIES,
+        default="none",
+        help="tie adopters of the same period both ways, or not at all (default: none)",
+    )
+    net.add_argument("--k", type=int, default=3, help="neighbours for --ties nearest-k (default: 3)")
+    net.add_argument(
+        "--graph", choices=GRAPHS, default="multimode", help="which graph --export writes (default: multimode)"
+    )
+    net.add_argument("--export", metavar="PATH", help="write the graph: .graphml, .gexf (with timeline) or .json")
+    net.add_argument("--centrality", metavar="PATH.csv", help="write every centrality, per period, as a tidy CSV")
+    net.add_argument("--eigenvector", action="store_true", help="also compute eigenvector centrality")
+    _input_options(net)
     sub.add_parser("datasets", help="list the bundled datasets")
     return parser
 
@@ -79,10 +113,18 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
     argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
+    with warnings.catch_warnings():  # restores the caller's warning display afterwards
+        warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
+        return _run(args, argv)
+
+
+def _run(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         if args.command == "datasets":
             for name in bundled_datasets():
                 print(f"{name}\t{load_dataset(name).title}")
+        elif args.command == "network":
+            _network(args)
         elif args.command == "validate":
             ds = _read(args, args.file)
             _print_read_summary(ds)
@@ -105,8 +147,37 @@ def _report(args: argparse.Namespace, argv: list[str]) -> None:
     else:
         datasets = [load_dataset(n) for n in (args.dataset or bundled_datasets())]
     for ds in datasets:  # everything is read and validated before anything is written
-        path = write_report(ds, args.out, command=command, lang=args.lang)
+        path = write_report(ds, args.out, command=command, lang=args.lang, seed=args.seed)
         print(Path(path))
+
+
+def _network(args: argparse.Namespace) -> None:
+    from diffusion.centrality import centrality
+    from diffusion.export import write_csv, write_graph
+
+    if not (args.export or args.centrality):
+        raise DiffusionError("nothing to write: give --export PATH and/or --centrality PATH.csv.")
+    if args.data:
+        ds = _read(args, args.data)
+        _print_read_summary(ds)
+    else:
+        ds = load_dataset(args.dataset or "leading-cases")
+    net = build_network(ds, args.level, candidates=args.ties, same_batch=args.same_batch, k=args.k)
+    print(
+        f"network at level {net.level}: {len(net.period_numbers)} periods, {len(net.ties)} diffusion ties; "
+        f"{net.excluded_events} adoption events without a time left out. {net.policy.describe()}",
+        file=sys.stderr,
+    )
+    if args.export:  # everything is computed before anything is written
+        graph = net.to_networkx(args.graph)
+    if args.centrality:
+        table = centrality(net, eigenvector=args.eigenvector)
+        labels = net.nodes.set_index("node")[["label_en", "label_zh"]]
+        table = table.join(labels, on="node")
+    if args.export:
+        print(write_graph(graph, args.export))
+    if args.centrality:
+        print(write_csv(table, args.centrality))
 
 
 def _print_read_summary(ds: Dataset) -> None:

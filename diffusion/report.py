@@ -7,10 +7,8 @@ error never leaves a half-written report. The same input gives byte-identical HT
 
 from __future__ import annotations
 
-import os
 import platform
 import re
-import tempfile
 import warnings
 from importlib import metadata
 from pathlib import Path
@@ -20,8 +18,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from markupsafe import Markup
 
+from diffusion.centrality import HitsWarning, centrality
 from diffusion.dataset import Dataset
-from diffusion.figures import SVG_RC, adoption_heatmap, to_svg
+from diffusion.export import atomic_write
+from diffusion.figures import SVG_RC, adoption_heatmap, diffusion_network, to_svg
+from diffusion.network import build_network
 from diffusion.summary import counts_by_period_practice, counts_by_region
 
 __all__ = ["render_report", "report_filename", "write_report"]
@@ -68,7 +69,78 @@ def _figure(counts: pd.DataFrame, lang: str) -> str:
         return to_svg(fig)
 
 
-def render_report(ds: Dataset, *, command: str = "diffusion report", lang: str = "en") -> str:
+def _strongest(graph, k: int):
+    """A copy of ``graph`` with only its ``k`` heaviest edges (ties broken by node names), all nodes kept."""
+    edges = sorted(graph.edges(data="weight"), key=lambda e: (-e[2], e[0], e[1]))
+    keep = graph.copy()
+    keep.remove_edges_from([(u, v) for u, v, _ in edges[k:]])
+    return keep
+
+
+def _network_section(ds: Dataset, lang: str, seed: int, top_k: int, max_arrows: int = 80) -> dict | None:
+    """The region diffusion network (top level, default tie policy): drawing and top-k tables."""
+    if not ds.events["time_known"].any():
+        return None
+    net = build_network(ds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HitsWarning)  # the report reads out-strength and reachability
+        c = centrality(net, graphs=("ties",), scopes=("cumulative",))
+    labels = net.periods.set_index("period")["label"]
+    names = net.nodes.set_index("node")
+    wide = c.pivot_table(index=["batch", "node"], columns="metric", values="value").reset_index()
+    rows = []
+    for batch, g in wide.groupby("batch", sort=True):
+        if not (g["out_strength"] > 0).any():
+            continue  # no ties yet: nothing to rank
+        best = g.sort_values(["out_strength", "reachability", "node"], ascending=[False, False, True]).head(top_k)
+        for rank, r in enumerate(best.itertuples(index=False), start=1):
+            rows.append(
+                {
+                    "period": labels[batch],
+                    "rank": rank,
+                    "region": names.at[r.node, "label_zh"] or r.node,
+                    "region (en)": names.at[r.node, "label_en"],
+                    "out-strength": round(r.out_strength, 3),
+                    "reachability": int(r.reachability),
+                    "in-strength": round(r.in_strength, 3),
+                    "pagerank": round(r.pagerank, 4),
+                }
+            )
+    graph = net.to_networkx("ties")
+    n_arrows = graph.number_of_edges()
+    drawn = _strongest(graph, max_arrows)
+    last = wide[wide["batch"] == wide["batch"].max()].set_index("node")["out_strength"].to_dict()
+    with plt.rc_context(SVG_RC), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig, ax = plt.subplots(figsize=(7.5, 6))
+        diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=last)
+        svg = to_svg(fig)
+    n_ties = len(net.ties)
+    return {
+        "level": net.level,
+        "policy": net.policy.describe(),
+        "excluded": net.excluded_events,
+        "ties": n_ties,
+        "edges": graph.number_of_edges(),
+        "nodes": graph.number_of_nodes(),
+        "figure": Markup(svg),
+        "figure_alt": (
+            f"Diffusion ties among {graph.number_of_nodes()} {net.level} units that adopted: "
+            + (
+                f"the {drawn.number_of_edges()} strongest of {n_arrows} arrows"
+                if drawn.number_of_edges() < n_arrows
+                else f"{n_arrows} arrows"
+            )
+            + " from earlier to later adopters, thicker for more weight; larger circles send more ties."
+        ),
+        "top": _table(pd.DataFrame(rows)) if rows else None,
+        "top_k": top_k,
+    }
+
+
+def render_report(
+    ds: Dataset, *, command: str = "diffusion report", lang: str = "en", seed: int = 0, top_k: int = 5
+) -> str:
     """The report of a dataset as an HTML string.
 
     Examples
@@ -114,7 +186,7 @@ def render_report(ds: Dataset, *, command: str = "diffusion report", lang: str =
     batch_cov = ds.batch_coverage()[["series", "batch", "date", "official_count", "cases"]].rename(
         columns={"cases": "cases found"}
     )
-    warnings = ds.warnings.drop(columns="file").assign(file=ds.input["path"]) if len(ds.warnings) else ds.warnings
+    warning_rows = ds.warnings.drop(columns="file").assign(file=ds.input["path"]) if len(ds.warnings) else None
     vocab = ds.vocabulary.table[ds.vocabulary.table["tag_id"].isin(ev["practice"])]
     context = {
         "title": ds.title,
@@ -124,7 +196,9 @@ def render_report(ds: Dataset, *, command: str = "diffusion report", lang: str =
         "coverage": ds.coverage_statements(),
         "series": _table(series),
         "batch_coverage": _table(batch_cov),
-        "warnings": _table(warnings) if len(warnings) else None,
+        "warnings": _table(warning_rows) if warning_rows is not None else None,
+        "network": _network_section(ds, lang, seed, top_k),
+        "seed": seed,
         "counts": _table(counts_table),
         "figure": Markup(_figure(counts, lang)),
         "figure_alt": (
@@ -148,22 +222,11 @@ def render_report(ds: Dataset, *, command: str = "diffusion report", lang: str =
 
 
 def write_report(
-    ds: Dataset, out_dir: str | Path = "reports", *, command: str = "diffusion report", lang: str = "en"
+    ds: Dataset, out_dir: str | Path = "reports", *, command: str = "diffusion report", lang: str = "en", seed: int = 0
 ) -> Path:
     """Render the report and write it atomically into ``out_dir``; returns its path."""
     out_dir = Path(out_dir)
-    html = render_report(ds, command=command, lang=lang)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    html = render_report(ds, command=command, lang=lang, seed=seed)
     target = out_dir / report_filename(ds)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".tmp-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a report is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8", newline="\n"))
     return target

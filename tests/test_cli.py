@@ -89,3 +89,44 @@ def test_default_report_writes_one_per_bundled_dataset(tmp_path):
 def test_datasets_command(capsys):
     assert main(["datasets"]) == 0
     assert capsys.readouterr().out.splitlines()[0].startswith("broadband-china\t")
+
+
+def test_network_command_writes_graph_and_centrality(tmp_path, capsys):
+    graph, table = tmp_path / "net.graphml", tmp_path / "c.csv"
+    code = main(
+        [
+            "network",
+            "--dataset",
+            "broadband-china",
+            "--level",
+            "prefecture",
+            "--ties",
+            "all",
+            "--graph",
+            "ties",
+            "--export",
+            str(graph),
+            "--centrality",
+            str(table),
+        ]
+    )
+    assert code == 0
+    assert capsys.readouterr().out.split() == [str(graph), str(table)]
+    import networkx as nx
+    import pandas as pd
+
+    g = nx.read_graphml(graph)
+    # 117 prefectures, 4 Chongqing districts and 阿拉尔市 (no prefecture), 3 municipalities as provinces.
+    assert g.is_directed() and g.number_of_nodes() == 125
+    c = pd.read_csv(table, encoding="utf-8-sig")
+    assert list(c.columns[:7]) == ["node", "node_type", "batch", "scope", "graph", "metric", "value"]
+    assert set(c["graph"]) == {"multimode", "regions", "ties"}
+
+
+def test_network_command_errors_write_nothing(tmp_path, capsys):
+    out = tmp_path / "x.graphml"
+    assert main(["network", "--ties", "adjacent", "--level", "county", "--export", str(out)]) == 2
+    assert "needs neighbours at level 'county'" in capsys.readouterr().err
+    assert main(["network"]) == 2
+    assert "nothing to write" in capsys.readouterr().err
+    assert not out.exists()

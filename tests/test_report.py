@@ -49,7 +49,7 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     doc = parse(leading_html)
     assert doc.urls == []  # no external resource, not even a link
     assert "script" not in doc.tags
-    assert doc.tags.count("svg") == 1 and "text" in doc.tags
+    assert doc.tags.count("svg") == 2 and "text" in doc.tags  # heatmap and diffusion network
     svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
     assert "<path" in svg
@@ -94,3 +94,17 @@ def test_report_file_name_cannot_leave_the_output_folder(write, tmp_path):
     out = write_report(read_cases(path), tmp_path / "out")
     assert out.parent == tmp_path / "out"
     assert out.name == "..-2F..-2Fevil-name-report.html" or "/" not in out.name
+
+
+def test_network_section_states_its_policy_and_ranks(leading_html):
+    text = " ".join(parse(leading_html).text)
+    assert "Diffusion network" in text
+    assert (
+        "A later adopter of a practice is tied to every earlier adopter; adopters in the same period are not tied"
+        in text
+    )
+    assert "15 adoption events without a known time are left out." in text
+    # Hunan (湖南省) adopted the points system first (B1-01, 2019), so it leads the 2020-07 ranking.
+    start = leading_html.index("Leading regions of the diffusion network")
+    first_row = leading_html[start:].split("<tr>")[2]
+    assert "2020-07 (PSC b1)" in first_row and "湖南省" in first_row

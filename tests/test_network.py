@@ -1,0 +1,156 @@
+"""The temporal network on the invented five-region country, where every answer is known by hand.
+
+Cases (conftest): F1 Ashford(R1) 2001 open_data; F2 Brookvale(R2) 2003 open_data+e_petition;
+F3 Elmstead(R5) 2003 open_data; F4 Dunmore(R4) 2005 e_petition; F5 Cedarton(R3) no time.
+States: North = R1..R3, South = R4, R5. Neighbours: ring R1-R2-R3-R4-R5-R1.
+"""
+
+import json
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from diffusion import read_cases
+from diffusion.centrality import centrality
+from diffusion.errors import DiffusionError
+from diffusion.export import write_graph
+from diffusion.network import build_network
+
+
+@pytest.fixture
+def ds(five_regions, fiveland_cases, fiveland_practices):
+    return read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices)
+
+
+def ties_of(net) -> set[tuple[str, str, float]]:
+    return {
+        (s[-2:], t[-2:], round(w, 6)) for s, t, w in net.ties[["source", "target", "weight"]].itertuples(index=False)
+    }
+
+
+def test_nodes_edges_and_stamps(ds):
+    net = build_network(ds, "region")
+    assert net.excluded_events == 1  # F5 has no time
+    e = net.edges
+    assert e["edge_type"].value_counts().to_dict() == {
+        "case-practice": 5,
+        "case-region": 4,
+        "region-parent": 4,
+        "region-region": 3,
+    }
+    hier = e[e["edge_type"] == "region-parent"].set_index("source")["period"].to_dict()
+    assert hier == {"region:R1": 1, "region:R2": 2, "region:R5": 2, "region:R4": 3}
+    adj = {(s, t): p for s, t, p in e.loc[e["edge_type"] == "region-region", ["source", "target", "period"]].values}
+    assert adj == {("region:R1", "region:R2"): 2, ("region:R1", "region:R5"): 2, ("region:R4", "region:R5"): 3}
+    first = net.nodes.set_index("node")["first_period"]
+    assert first["region:N"] == 1 and first["region:S"] == 2 and pd.isna(first["region:R3"])
+    assert net.periods["date"].tolist() == ["2001", "2003", "2005"]
+
+
+@pytest.mark.parametrize(
+    ("candidates", "same_batch", "expected"),
+    [
+        ("all", "none", {("R1", "R2", 1.0), ("R1", "R5", 1.0), ("R2", "R4", 1.0)}),
+        (
+            "all",
+            "both",
+            {("R1", "R2", 0.5), ("R5", "R2", 0.5), ("R1", "R5", 0.5), ("R2", "R5", 0.5), ("R2", "R4", 1.0)},
+        ),
+        ("adjacent", "none", {("R1", "R2", 1.0), ("R1", "R5", 1.0)}),
+        ("same-province", "none", {("R1", "R2", 1.0)}),
+        ("nearest-k", "both", {("R1", "R2", 1.0), ("R1", "R5", 1.0), ("R2", "R4", 1.0)}),
+    ],
+)
+def test_tie_policies(ds, candidates, same_batch, expected):
+    net = build_network(ds, "region", candidates=candidates, same_batch=same_batch, k=1)
+    assert ties_of(net) == expected
+    assert net.to_networkx("ties").graph["tie_policy"] == {"candidates": candidates, "same_batch": same_batch, "k": 1}
+
+
+def test_rules_that_do_not_fit_the_data_say_why(ds, five_regions):
+    with pytest.raises(DiffusionError, match="'same-province' ties units within the same state"):
+        build_network(ds, "state", candidates="same-province")
+    with pytest.raises(DiffusionError, match="needs neighbours at level 'state'"):
+        build_network(ds, "state", candidates="adjacent")
+    with pytest.raises(DiffusionError, match="must be one of"):
+        build_network(ds, "region", candidates="gossip")
+    from diffusion import load_dataset
+
+    with pytest.raises(DiffusionError, match=r"'nearest-k' needs coordinates .* lack them"):
+        build_network(load_dataset("leading-cases"), "county", candidates="nearest-k")
+
+
+def test_cumulative_snapshot_is_the_union_of_snapshots(ds):
+    net = build_network(ds, "region", same_batch="both")
+    for graph in ("multimode", "ties"):
+        for p in net.period_numbers:
+            cum = net.to_networkx(graph, p, cumulative=True)
+            union = nx.compose_all([net.to_networkx(graph, q, cumulative=False) for q in net.period_numbers if q <= p])
+            assert set(cum.nodes) == set(union.nodes)
+            assert set(map(frozenset, cum.edges)) == set(map(frozenset, union.edges))
+    # Projections: regions weighted by shared practices, practices by co-adopting cases.
+    regions = net.edge_list("regions")
+    assert regions[["source", "target", "weight"]].values.tolist() == [
+        ["region:R1", "region:R2", 1.0],
+        ["region:R1", "region:R5", 1.0],
+        ["region:R2", "region:R4", 1.0],
+        ["region:R2", "region:R5", 1.0],
+    ]
+    assert net.edge_list("practices")[["source", "target", "weight"]].values.tolist() == [
+        ["practice:e_petition", "practice:open_data", 1.0]
+    ]
+
+
+def test_centrality_table_and_reachability(ds):
+    net = build_network(ds, "region")
+    c = centrality(net)
+    assert list(c.columns) == ["node", "node_type", "batch", "scope", "graph", "metric", "value"]
+    final = c[(c["graph"] == "ties") & (c["scope"] == "cumulative") & (c["batch"] == 3)]
+    reach = final[final["metric"] == "reachability"].set_index("node")["value"].to_dict()
+    assert reach == {"region:R1": 3.0, "region:R2": 1.0, "region:R4": 0.0, "region:R5": 0.0}
+    out = final[final["metric"] == "out_strength"].set_index("node")["value"].to_dict()
+    assert out == {"region:R1": 2.0, "region:R2": 1.0, "region:R4": 0.0, "region:R5": 0.0}
+    assert set(c["node_type"]) == {"case", "practice", "region"}
+    assert c.equals(centrality(build_network(ds, "region")))  # deterministic
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".gexf", ".json"])
+def test_exports_read_back_as_the_same_graph(ds, tmp_path, suffix):
+    net = build_network(ds, "region")
+    for graph in ("multimode", "ties"):
+        g = net.to_networkx(graph)
+        path = write_graph(g, tmp_path / f"{graph}{suffix}")
+        if suffix == ".graphml":
+            back = nx.read_graphml(path)
+        elif suffix == ".gexf":
+            back = nx.read_gexf(path)
+        else:
+            back = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="links")
+        assert sorted(back.nodes) == sorted(g.nodes)
+        assert sorted(map(tuple, map(sorted, back.edges))) == sorted(map(tuple, map(sorted, g.edges)))
+        assert back.is_directed() == g.is_directed()
+        assert back.nodes["region:R1"]["label_en"] == "Ashford"
+        if graph == "ties":
+            assert float(back.edges["region:R1", "region:R2"]["weight"]) == 1.0
+
+
+def test_export_rejects_unknown_formats(ds, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(DiffusionError, match="unknown graph format"):
+        write_graph(nx.Graph(), out / "g.pdf")
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_china_network_levels():
+    from diffusion import load_dataset
+
+    ds = load_dataset("leading-cases")
+    net = build_network(ds, "county")
+    # 2,846 counties, 333 prefectures, 31 provinces; cases at province/prefecture level are their own regions.
+    regions = net.nodes[net.nodes["node_type"] == "region"]
+    assert regions["level"].value_counts().to_dict() == {"county": 2846, "prefecture": 333, "province": 31}
+    assert net.excluded_events == 15
+    g = net.to_networkx()
+    # Cases link to regions, regions to their parents, provinces to their neighbours: one component.
+    assert nx.is_connected(g) and g.number_of_nodes() == len(net.node_list())
