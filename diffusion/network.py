@@ -129,7 +129,12 @@ class TemporalNetwork:
 
     # -- edge lists of each graph -------------------------------------------------------------
     def edge_list(
-        self, graph: str = "multimode", period: int | None = None, *, cumulative: bool = True
+        self,
+        graph: str = "multimode",
+        period: int | None = None,
+        *,
+        cumulative: bool = True,
+        normalise: str | None = None,
     ) -> pd.DataFrame:
         """Weighted edges ``source, target, weight`` of one graph at one period.
 
@@ -142,7 +147,12 @@ class TemporalNetwork:
             Default: the last period.
         cumulative : bool
             Everything up to ``period`` (default), or only what is stamped with ``period``.
+        normalise : {None, "jaccard"}
+            For the projections: raw counts of shared keys (default), or Jaccard similarity
+            (shared / union of the two members' keys).
         """
+        if normalise not in (None, "jaccard"):
+            raise DiffusionError(f"The value for `normalise` must be None or 'jaccard', but {normalise!r} was passed.")
         if graph not in GRAPHS:
             raise DiffusionError(f"The value for `graph` must be one of {list(GRAPHS)}, but {graph!r} was passed.")
         period = self._check_period(period)
@@ -169,7 +179,8 @@ class TemporalNetwork:
                 members = cases.rename(columns={"practice": "member", "case": "key"})
             else:
                 members = cases.rename(columns={"case": "member", "practice": "key"})
-        return _co_membership(members[["member", "key"]])
+        edges = _co_membership(members[["member", "key"]])
+        return jaccard(edges, members[["member", "key"]]) if normalise == "jaccard" else edges
 
     def node_list(self, graph: str = "multimode", period: int | None = None, *, cumulative: bool = True) -> list[str]:
         """Nodes of a graph at a period, sorted: everything active then, isolated or not.
@@ -204,7 +215,14 @@ class TemporalNetwork:
         return period
 
     # -- networkx and files ---------------------------------------------------------------------
-    def to_networkx(self, graph: str = "multimode", period: int | None = None, *, cumulative: bool = True) -> nx.Graph:
+    def to_networkx(
+        self,
+        graph: str = "multimode",
+        period: int | None = None,
+        *,
+        cumulative: bool = True,
+        normalise: str | None = None,
+    ) -> nx.Graph:
         """The graph as a networkx ``Graph`` (``DiGraph`` for ties), nodes in sorted order with attributes.
 
         Examples
@@ -215,7 +233,7 @@ class TemporalNetwork:
         >>> g.is_directed(), g.graph["tie_policy"]["candidates"]
         (True, 'all')
         """
-        edges = self.edge_list(graph, period, cumulative=cumulative)
+        edges = self.edge_list(graph, period, cumulative=cumulative, normalise=normalise)
         g = nx.DiGraph() if graph == "ties" else nx.Graph()
         g.graph.update(
             graph=graph,
@@ -257,7 +275,14 @@ def _co_membership(members: pd.DataFrame) -> pd.DataFrame:
 def jaccard(edges: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Jaccard-normalised co-membership: shared / (|A| + |B| - shared).
 
-    ``members`` lists ``member, key`` pairs; ``edges`` is :func:`_co_membership`'s output.
+    ``members`` lists ``member, key`` pairs; ``edges`` holds ``source, target, weight`` with the
+    shared counts.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"member": ["a", "a", "a", "b", "b"], "key": [1, 2, 3, 2, 4]})
+    >>> jaccard(_co_membership(m), m)["weight"].tolist()  # 1 shared of 4 keys in all
+    [0.25]
     """
     size = members.drop_duplicates().groupby("member").size()
     union = edges["source"].map(size) + edges["target"].map(size) - edges["weight"]
