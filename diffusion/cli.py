@@ -105,6 +105,29 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument("--centrality", metavar="PATH.csv", help="write every centrality, per period, as a tidy CSV")
     net.add_argument("--eigenvector", action="store_true", help="also compute eigenvector centrality")
     _input_options(net)
+    spr = sub.add_parser("spread", help="spread metrics per practice and innovativeness per region, as CSV")
+    src = spr.add_mutually_exclusive_group()
+    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
+    src.add_argument(
+        "--dataset",
+        metavar="NAME",
+        choices=bundled_datasets(),
+        default=None,
+        help="a bundled dataset (default: leading-cases)",
+    )
+    spr.add_argument("--out", metavar="PATH.csv", required=True, help="tidy spread metrics (see the README)")
+    spr.add_argument("--regions", metavar="PATH.csv", help="per region: Walker score, breadth, earliness, Rogers")
+    spr.add_argument("--level", help="level of the regions for --regions (default: the top level)")
+    spr.add_argument("--k", type=int, default=5, help="milestone: periods until k top-level units (default 5)")
+    spr.add_argument("--share", type=float, default=0.5, help="milestone: periods until this share (default 0.5)")
+    spr.add_argument(
+        "--bass-intervals",
+        choices=["covariance", "bootstrap"],
+        default="covariance",
+        help="95%% intervals of the Bass parameters (default: covariance)",
+    )
+    spr.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
+    _input_options(spr)
     sub.add_parser("datasets", help="list the bundled datasets")
     return parser
 
@@ -125,6 +148,8 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
                 print(f"{name}\t{load_dataset(name).title}")
         elif args.command == "network":
             _network(args)
+        elif args.command == "spread":
+            _spread(args)
         elif args.command == "validate":
             ds = _read(args, args.file)
             _print_read_summary(ds)
@@ -151,17 +176,39 @@ def _report(args: argparse.Namespace, argv: list[str]) -> None:
         print(Path(path))
 
 
+def _dataset(args: argparse.Namespace) -> Dataset:
+    """The user's file (--data) or a bundled dataset (--dataset, default leading-cases)."""
+    if args.data:
+        ds = _read(args, args.data)
+        _print_read_summary(ds)
+        return ds
+    return load_dataset(args.dataset or "leading-cases")
+
+
+def _spread(args: argparse.Namespace) -> None:
+    from diffusion.export import write_csv
+    from diffusion.innovativeness import region_profiles
+    from diffusion.spread import spread_metrics
+
+    if not 0 < args.share <= 1:
+        raise DiffusionError(f"--share must be in (0, 1]; got {args.share}.")
+    ds = _dataset(args)
+    metrics = spread_metrics(ds, k=args.k, share=args.share, bass_intervals=args.bass_intervals, seed=args.seed)
+    regions = region_profiles(ds, args.level) if args.regions else None
+    for line in ds.coverage_statements():
+        print("coverage: " + line, file=sys.stderr)
+    print(write_csv(metrics, args.out))
+    if regions is not None:
+        print(write_csv(regions, args.regions))
+
+
 def _network(args: argparse.Namespace) -> None:
     from diffusion.centrality import centrality
     from diffusion.export import write_csv, write_graph
 
     if not (args.export or args.centrality):
         raise DiffusionError("nothing to write: give --export PATH and/or --centrality PATH.csv.")
-    if args.data:
-        ds = _read(args, args.data)
-        _print_read_summary(ds)
-    else:
-        ds = load_dataset(args.dataset or "leading-cases")
+    ds = _dataset(args)
     net = build_network(ds, args.level, candidates=args.ties, same_batch=args.same_batch, k=args.k)
     print(
         f"network at level {net.level}: {len(net.period_numbers)} periods, {len(net.ties)} diffusion ties; "

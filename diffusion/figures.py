@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 import matplotlib
+import matplotlib.patches
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -16,7 +17,15 @@ import networkx as nx
 import pandas as pd
 import seaborn as sns
 
-__all__ = ["SVG_RC", "adoption_heatmap", "diffusion_network", "to_svg"]
+__all__ = [
+    "SVG_RC",
+    "adoption_curves",
+    "adoption_heatmap",
+    "diffusion_network",
+    "first_adoption_bars",
+    "tile_map",
+    "to_svg",
+]
 
 SVG_RC = {
     "svg.fonttype": "none",
@@ -101,6 +110,75 @@ def diffusion_network(
     labels = {n: graph.nodes[n].get(key) or graph.nodes[n].get("label_zh") or n for n in nodes}
     nx.draw_networkx_labels(graph, pos, labels=labels, ax=ax, font_size=7)
     ax.set_axis_off()
+    return ax
+
+
+def adoption_curves(curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str) -> plt.Axes:
+    """Cumulative adoption curves: ``curves`` has columns ``period_label``, ``practice_label``, ``value``."""
+    order = list(dict.fromkeys(curves["period_label"]))
+    data = curves.assign(x=curves["period_label"].map({p: i for i, p in enumerate(order)}))
+    sns.lineplot(
+        data=data,
+        x="x",
+        y="value",
+        hue="practice_label",
+        marker="o",
+        ax=ax,
+        palette=sns.color_palette(PALETTE, data["practice_label"].nunique()),
+    )
+    ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
+    ax.set_xlabel("period (series batch)")
+    ax.set_ylabel(ylabel)
+    ax.legend(title="", fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
+    sns.despine(ax=ax)
+    return ax
+
+
+def tile_map(
+    first: pd.Series, tiles: pd.DataFrame, *, ax: plt.Axes, n_periods: int, lang: str = "en", title: str = ""
+) -> plt.Axes:
+    """Tile-grid map: one square per top-level unit, coloured by the period of first adoption.
+
+    ``first`` maps unit codes to periods (missing = never); ``tiles`` has ``code, row, col``
+    and short labels ``label_en``/``label_zh``.
+    """
+    colours = period_colours(n_periods)
+    label = "label_zh" if lang == "zh" else "label_en"
+    for code, row, col, text in tiles[["code", "row", "col", label]].itertuples(index=False):
+        period = first.get(code)
+        reached = period is not None and pd.notna(period)
+        face = colours[int(period) - 1] if reached else (0.92, 0.92, 0.92)
+        ax.add_patch(matplotlib.patches.Rectangle((col, -row), 0.94, 0.94, facecolor=face, edgecolor="white"))
+        ax.text(
+            col + 0.47, -row + 0.47, text, ha="center", va="center", fontsize=6, color="white" if reached else "#666666"
+        )
+    ax.set_xlim(tiles["col"].min() - 0.1, tiles["col"].max() + 1.0)
+    ax.set_ylim(-tiles["row"].max() - 0.1, 1.0)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=8)
+    return ax
+
+
+def period_colours(n_periods: int) -> list:
+    """One colour per period, light (early) to dark (late)."""
+    return sns.color_palette(PALETTE, max(n_periods, 1))
+
+
+def period_legend(fig: plt.Figure, labels: list[str]) -> None:
+    """A legend of period colours (and "not reached") under a figure of tile maps."""
+    colours = period_colours(len(labels))
+    handles = [matplotlib.patches.Patch(color=c, label=lbl) for c, lbl in zip(colours, labels)]
+    handles.append(matplotlib.patches.Patch(color=(0.92, 0.92, 0.92), label="not reached"))
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=7, frameon=False)
+
+
+def first_adoption_bars(first: pd.Series, labels: dict[str, str], *, ax: plt.Axes) -> plt.Axes:
+    """Fallback for geographies without a tile layout: units sorted by the period of first adoption."""
+    data = first.dropna().sort_values(kind="stable")
+    ax.barh([labels.get(c, c) for c in data.index][::-1], data.to_numpy()[::-1], color=sns.color_palette(PALETTE, 3)[1])
+    ax.set_xlabel("period of first adoption")
+    sns.despine(ax=ax)
     return ax
 
 

@@ -63,6 +63,7 @@ class Geography:
     notes: str = ""
     source: str = ""
     meta: dict = field(default_factory=dict)
+    tiles: pd.DataFrame | None = None
 
     def population(self, level: str) -> int:
         """Number of units at ``level``: the population at risk of adoption."""
@@ -217,6 +218,7 @@ def _read_geography(folder: Path) -> Geography:
         failures += adj_fail
     if failures:
         raise ValidationError(pd.DataFrame(failures), source=str(folder))
+    tiles = _tiles(folder / "tiles.csv", units)
     levels = tuple(meta.get("levels") or _infer_levels(units))
     unknown = sorted(set(units["level"]) - set(levels))
     if unknown:
@@ -246,7 +248,60 @@ def _read_geography(folder: Path) -> Geography:
         notes=meta.get("notes", ""),
         source=str(folder),
         meta=meta,
+        tiles=tiles,
     )
+
+
+def _tiles(path: Path, units: pd.DataFrame) -> pd.DataFrame | None:
+    """Optional tile-grid layout (code, row, col) of the top-level units, for tile maps."""
+    if not path.is_file():
+        return None
+    table = read_table(path)
+    df = table.frame
+    failures = []
+    if not {"code", "row", "col"} <= set(df.columns):
+        failures.append(
+            problem(
+                table.path,
+                1,
+                "code, row, col",
+                "",
+                "missing required column",
+                f"columns code, row, col; found {list(df.columns)}",
+                "add the columns",
+            )
+        )
+    else:
+        for row, (code, r, c) in zip(table.rows, df[["code", "row", "col"]].itertuples(index=False)):
+            if code not in units.index:
+                failures.append(
+                    problem(table.path, row, "code", code, "code not in units.csv", "a unit code", "correct the code")
+                )
+            if not (str(r).isdigit() and str(c).isdigit()):
+                failures.append(
+                    problem(
+                        table.path,
+                        row,
+                        "row/col",
+                        f"{r}/{c}",
+                        "not a grid position",
+                        "whole numbers from 0",
+                        "correct the position",
+                    )
+                )
+        if df.duplicated(["row", "col"]).any():
+            failures.append(
+                problem(
+                    table.path, "", "row, col", "", "two units on one tile", "one unit per tile", "move one of them"
+                )
+            )
+    if failures:
+        raise ValidationError(pd.DataFrame(failures), source=table.path)
+    out = df.assign(row=df["row"].astype(int), col=df["col"].astype(int))
+    for col in ("label_en", "label_zh"):  # short tile labels; default: the start of the name
+        if col not in out.columns:
+            out[col] = out["code"].map(units[col.replace("label", "name")].fillna("")).str[:4]
+    return out[["code", "row", "col", "label_en", "label_zh"]]
 
 
 def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:

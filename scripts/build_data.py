@@ -51,6 +51,18 @@ def _write(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n")
 
 
+# A tile-grid layout of the 31 provinces (row from the north, column from the west), drawn by this
+# project so that neighbours stay near each other; a cartographic convenience, not source data.
+CHINA_TILES = [
+    ("23", 0, 8), ("15", 1, 5), ("11", 1, 6), ("21", 1, 7), ("22", 1, 8), ("65", 1, 1),
+    ("62", 2, 3), ("64", 2, 4), ("14", 2, 5), ("13", 2, 6), ("12", 2, 7), ("63", 2, 2),
+    ("54", 3, 1), ("51", 3, 2), ("61", 3, 4), ("41", 3, 5), ("37", 3, 6),
+    ("50", 4, 3), ("42", 4, 4), ("34", 4, 5), ("32", 4, 6), ("31", 4, 7),
+    ("53", 5, 2), ("52", 5, 3), ("43", 5, 4), ("36", 5, 5), ("33", 5, 6),
+    ("45", 6, 3), ("44", 6, 4), ("35", 6, 5), ("46", 7, 4),
+]
+
+
 def build_geography(src: Path, out_root: Path) -> None:
     geo = src / "geo"
     provinces = _read(geo / "provinces.csv")
@@ -121,6 +133,12 @@ def build_geography(src: Path, out_root: Path) -> None:
     )
     _write(adj[["a", "b", "kind", "name_a", "name_b", "source_support", "note"]], out / "adjacency.csv")
     shutil.copy(geo / "SOURCES.md", out / "SOURCES.md")
+    tiles = pd.DataFrame(CHINA_TILES, columns=["code", "row", "col"])
+    assert sorted(tiles["code"]) == sorted(provinces["code"]), "every province needs one tile"
+    facts = provinces.set_index("code")
+    tiles["label_en"] = tiles["code"].map(facts["iso_3166_2"]).str.removeprefix("CN-")  # e.g. HN for Hunan
+    tiles["label_zh"] = tiles["code"].map(facts["abbreviation"])  # e.g. 湘
+    _write(tiles, out / "tiles.csv")
     meta = {
         "name": "china",
         "title_en": "Mainland China: 31 provinces, 333 prefectures, 2,846 counties (GB/T 2260, 2024-12-31)",

@@ -130,3 +130,18 @@ def test_network_command_errors_write_nothing(tmp_path, capsys):
     assert main(["network"]) == 2
     assert "nothing to write" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_spread_command(tmp_path, capsys):
+    out, regions = tmp_path / "m.csv", tmp_path / "r.csv"
+    assert main(["spread", "--dataset", "broadband-china", "--out", str(out), "--regions", str(regions)]) == 0
+    assert capsys.readouterr().out.split() == [str(out), str(regions)]
+    import pandas as pd
+
+    m = pd.read_csv(out, encoding="utf-8-sig")
+    reached = m.query("series == 'broadband_china' and metric == 'provinces_reached'")["value"].tolist()
+    assert reached == [0, 0, 21, 26, 31]  # Broadband China: 2014, 2015, 2016 after the IP years 2012-13
+    r = pd.read_csv(regions, encoding="utf-8-sig", dtype={"region": str})
+    assert len(r) == 31 and r["breadth"].max() == 2
+    assert main(["spread", "--out", str(out), "--share", "2"]) == 2
+    assert "--share must be in (0, 1]" in capsys.readouterr().err

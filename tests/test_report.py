@@ -49,7 +49,7 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     doc = parse(leading_html)
     assert doc.urls == []  # no external resource, not even a link
     assert "script" not in doc.tags
-    assert doc.tags.count("svg") == 2 and "text" in doc.tags  # heatmap and diffusion network
+    assert doc.tags.count("svg") == 4 and "text" in doc.tags  # heatmap, curves, tile maps, network
     svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
     assert "<path" in svg
@@ -108,3 +108,20 @@ def test_network_section_states_its_policy_and_ranks(leading_html):
     start = leading_html.index("Leading regions of the diffusion network")
     first_row = leading_html[start:].split("<tr>")[2]
     assert "2020-07 (PSC b1)" in first_row and "湖南省" in first_row
+
+
+def test_spread_section(leading_html):
+    text = " ".join(parse(leading_html).text)
+    assert "Spread of each practice" in text
+    # The points system starts at Youxiqiao village in batch 1 and reaches 7 provinces by batch 4.
+    assert (
+        "Points-based system (积分制) first appears in 2019-05 (NRGLC b1) at 新化县 吉庆镇 油溪桥村; "
+        "by 2022-11 (NRGLC b4) it has reached 7 of 31 provinces (23%)"
+    ) in text
+    assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
+    assert leading_html.count("<svg") == 4  # heatmap, curves, tile maps, network
+
+
+def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):
+    html = render_report(read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices))
+    assert "Bar chart of state units sorted by the period of their first adoption" in html

@@ -1,0 +1,209 @@
+"""The Bass diffusion model: external influence p (innovation, promotion), internal q (imitation), m.
+
+F(t) = (1 - exp(-(p+q) t)) / (1 + (q/p) exp(-(p+q) t)) is the share of eventual adopters m who
+have adopted by period t; new adopters in period t are m (F(t) - F(t-1)). The model is fitted by
+non-linear least squares on new adopters per period (t = 1, 2, ...), with 95 % intervals from the
+fit's covariance (or a seeded parametric bootstrap).
+
+A curve that never turns (new adopters highest in its first or last period) or is shorter than
+four periods cannot separate p from q: :func:`fit_bass` then says "not identifiable" and why,
+instead of returning numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares
+
+__all__ = ["BassFit", "bass_cumulative", "bass_new", "fit_bass"]
+
+
+def bass_cumulative(t, p: float, q: float) -> np.ndarray:
+    """F(t): share of eventual adopters who have adopted by time t."""
+    t = np.asarray(t, dtype=float)
+    e = np.exp(-(p + q) * t)
+    return (1 - e) / (1 + (q / p) * e)
+
+
+def bass_new(periods: int, p: float, q: float, m: float) -> np.ndarray:
+    """Expected new adopters in periods 1..``periods``.
+
+    Examples
+    --------
+    >>> bass_new(3, 0.03, 0.38, 100).round(2).tolist()
+    [3.58, 4.93, 6.54]
+    """
+    f = bass_cumulative(np.arange(periods + 1), p, q)
+    return m * np.diff(f)
+
+
+@dataclass(frozen=True)
+class BassFit:
+    """A Bass fit, or the reason there is none.
+
+    ``p``, ``q``, ``m`` are NaN when ``identifiable`` is False; ``reason`` then says why.
+    Intervals are 95 % (``*_ci`` = (lower, upper)).
+    """
+
+    identifiable: bool
+    reason: str
+    p: float = float("nan")
+    q: float = float("nan")
+    m: float = float("nan")
+    p_ci: tuple[float, float] = (float("nan"), float("nan"))
+    q_ci: tuple[float, float] = (float("nan"), float("nan"))
+    m_ci: tuple[float, float] = (float("nan"), float("nan"))
+    n_periods: int = 0
+    rmse: float = float("nan")
+    interval_method: str = ""
+
+    def summary(self) -> str:
+        """One plain-language sentence."""
+        if not self.identifiable:
+            return f"Bass model not identifiable: {self.reason}."
+        kind = "imitation (q) dominates" if self.q > self.p else "external influence (p) dominates"
+        return (
+            f"Bass model over {self.n_periods} periods: p = {self.p:.3f} ({self.p_ci[0]:.3f}–{self.p_ci[1]:.3f}), "
+            f"q = {self.q:.3f} ({self.q_ci[0]:.3f}–{self.q_ci[1]:.3f}), m = {self.m:.0f}; {kind}."
+        )
+
+
+def _identifiability(new: np.ndarray) -> str:
+    if len(new) < 4:
+        return f"only {len(new)} period(s); at least 4 are needed"
+    if (new > 0).sum() < 3:
+        return f"adopters in only {(new > 0).sum()} period(s); at least 3 are needed"
+    peak = int(np.argmax(new))
+    if peak == 0:
+        return "new adoptions are highest in the first period (no inflection), so p and q cannot be told apart"
+    if peak == len(new) - 1:
+        return "new adoptions are still rising in the last period (no inflection yet), so m and q cannot be told apart"
+    return ""
+
+
+def _bounds(new: np.ndarray, m_max: float | None) -> tuple[np.ndarray, np.ndarray]:
+    total = float(new.sum())
+    upper_m = m_max if m_max is not None else 50 * total
+    return np.array([1e-6, 0.0, total]), np.array([1.0, 3.0, max(upper_m, total * (1 + 1e-9))])
+
+
+def _at_bound(theta: np.ndarray, new: np.ndarray, m_max: float | None) -> str:
+    """The name of a parameter that ended on its upper bound (an edge of the search, not an estimate)."""
+    _, upper = _bounds(new, m_max)
+    for name, value, hi in zip(("p", "q", "m"), theta, upper):
+        if value >= hi * (1 - 1e-6):
+            return name
+    return ""
+
+
+def _fit(new: np.ndarray, m_max: float | None) -> tuple[np.ndarray, np.ndarray, float]:
+    """Least squares from a fixed grid of starts (deterministic); returns (theta, jacobian, rmse)."""
+    total = float(new.sum())
+    lower, upper = _bounds(new, m_max)
+
+    def residuals(theta):
+        return bass_new(len(new), *theta) - new
+
+    best = None
+    for p0 in (0.005, 0.03, 0.1):
+        for q0 in (0.1, 0.4, 1.0):
+            for m0 in (1.2 * total, 2 * total):
+                x0 = np.clip([p0, q0, m0], lower, upper)
+                res = least_squares(
+                    residuals,
+                    x0,
+                    bounds=(lower, upper),
+                    method="trf",
+                    x_scale="jac",
+                    ftol=1e-14,
+                    xtol=1e-14,
+                    gtol=1e-14,
+                    max_nfev=20_000,
+                )
+                if best is None or res.cost < best.cost - 1e-12:
+                    best = res
+    rmse = float(np.sqrt(2 * best.cost / len(new)))
+    return best.x, best.jac, rmse
+
+
+def fit_bass(
+    new_adopters,
+    *,
+    m_max: float | None = None,
+    intervals: str = "covariance",
+    n_boot: int = 200,
+    seed: int | np.random.Generator | None = 0,
+) -> BassFit:
+    """Fit the Bass model to new adopters per period.
+
+    Parameters
+    ----------
+    new_adopters : sequence of float
+        New adopters in periods 1..T (consecutive periods; zeros allowed).
+    m_max : float, optional
+        Upper bound of m, e.g. the number of units at risk (default 50 x the adopters seen).
+    intervals : {"covariance", "bootstrap"}
+        95 % intervals from the Jacobian at the optimum, or from a parametric bootstrap
+        (Poisson draws around the fitted curve, refitted ``n_boot`` times).
+    seed : int or Generator
+        For the bootstrap only.
+
+    Returns
+    -------
+    BassFit
+
+    Examples
+    --------
+    >>> fit = fit_bass(bass_new(12, 0.02, 0.5, 1000))
+    >>> round(fit.p, 3), round(fit.q, 3), round(fit.m)
+    (0.02, 0.5, 1000)
+    >>> fit_bass([3, 5, 2]).reason
+    'only 3 period(s); at least 4 are needed'
+    """
+    new = np.asarray(new_adopters, dtype=float)
+    reason = _identifiability(new)
+    if reason:
+        return BassFit(False, reason, n_periods=len(new))
+    theta, jac, rmse = _fit(new, m_max)
+    at_bound = _at_bound(theta, new, m_max)
+    if at_bound:
+        return BassFit(False, f"{at_bound} runs to its bound, so the curve does not pin it down", n_periods=len(new))
+    if intervals == "bootstrap":
+        cis = _bootstrap(new, theta, m_max, n_boot, seed)
+    elif intervals == "covariance":
+        dof = max(len(new) - 3, 1)
+        s2 = ((bass_new(len(new), *theta) - new) ** 2).sum() / dof
+        cov = np.linalg.pinv(jac.T @ jac) * s2
+        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        cis = [(theta[i] - 1.96 * se[i], theta[i] + 1.96 * se[i]) for i in range(3)]
+    else:
+        raise ValueError(
+            f"The value for `intervals` must be 'covariance' or 'bootstrap', but {intervals!r} was passed."
+        )
+    p, q, m = (float(v) for v in theta)
+    return BassFit(
+        True,
+        "",
+        p,
+        q,
+        m,
+        *[tuple(map(float, c)) for c in cis],
+        n_periods=len(new),
+        rmse=rmse,
+        interval_method=intervals,
+    )
+
+
+def _bootstrap(new, theta, m_max, n_boot, seed):
+    rng = np.random.default_rng(seed)
+    expected = np.clip(bass_new(len(new), *theta), 0, None)
+    draws = []
+    for _ in range(n_boot):
+        sample = rng.poisson(expected).astype(float)
+        if sample.sum() == 0:
+            continue
+        draws.append(_fit(sample, m_max)[0])
+    draws = np.array(draws)
+    return [tuple(np.percentile(draws[:, i], [2.5, 97.5])) for i in range(3)]

@@ -1,0 +1,145 @@
+"""How innovative each region is: Walker scores, Rogers adopter categories, breadth and earliness.
+
+All are computed over the regions of one level of the geography (default: the top level) from
+the first period in which each region adopted each practice; every region of the level is
+included, adopter or not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from diffusion.dataset import Dataset
+from diffusion.spread import adopters_by_level
+
+__all__ = [
+    "ROGERS_CATEGORIES",
+    "coadoption_counts",
+    "first_adoptions",
+    "region_profiles",
+    "rogers_categories",
+    "walker_scores",
+]
+
+ROGERS_CATEGORIES = ("innovator", "early adopter", "early majority", "late majority", "laggard")
+
+
+def first_adoptions(ds: Dataset, level: str | None = None) -> pd.DataFrame:
+    """First period of each practice in each region of ``level``: ``region, practice, period``."""
+    level = level or ds.geography.levels[0]
+    ev = adopters_by_level(ds)
+    ev = ev[ev[f"at_{level}"] != ""]
+    first = ev.groupby([f"at_{level}", "practice"], sort=True)["period"].min().reset_index()
+    return first.rename(columns={f"at_{level}": "region"})
+
+
+def _order_scores(first: pd.DataFrame, regions: pd.Index, min_adopters: int) -> pd.DataFrame:
+    """Per practice and region: share of the practice's other adopters that adopted strictly earlier.
+
+    0 for the first adopters, 1 for a lone last adopter and for every region that never adopted;
+    practices with fewer than ``min_adopters`` adopters give no order and are left out.
+    """
+    out = {}
+    for practice, g in first.groupby("practice", sort=True):
+        n = len(g)
+        if n < min_adopters:
+            continue
+        t = g.set_index("region")["period"]
+        earlier = np.searchsorted(np.sort(t.to_numpy()), t.to_numpy(), side="left")  # strictly earlier
+        out[practice] = pd.Series(earlier / (n - 1), index=t.index).reindex(regions, fill_value=1.0)
+    return pd.DataFrame(out, index=regions)
+
+
+def walker_scores(ds: Dataset, level: str | None = None, *, min_adopters: int = 2) -> pd.Series:
+    """Walker's (1969) innovativeness score of every region of ``level``.
+
+    For each practice a region scores the share of the practice's adopters (other than itself)
+    that adopted strictly before it; a region that never adopted scores 1, like the last adopter.
+    The Walker score is 1 minus the mean over practices: 1 = always among the first, 0 = never
+    adopted or always last. Adopters in the same period share a score (rank-based, ties averaged
+    out by counting only strictly earlier adopters).
+
+    References
+    ----------
+    Walker, J. L. (1969). The diffusion of innovations among the American states. American
+    Political Science Review, 63(3), 880–899. https://doi.org/10.2307/1954434
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> s = walker_scores(load_dataset("broadband-china"))
+    >>> s.idxmax(), float(s.max())  # Liaoning: among the first adopters of both lists
+    ('21', 1.0)
+    """
+    level = level or ds.geography.levels[0]
+    regions = ds.geography.level_units(level).index
+    scores = _order_scores(first_adoptions(ds, level), regions, min_adopters)
+    if scores.empty:
+        return pd.Series(np.nan, index=regions, name="walker_score")
+    return (1 - scores.mean(axis=1)).rename("walker_score")
+
+
+def rogers_categories(ds: Dataset, level: str | None = None) -> pd.DataFrame:
+    """Rogers' adopter category of each adoption, by standard deviations of adoption time.
+
+    For each practice with at least two adopters and some spread in time: innovators adopt before
+    mean − 2 sd, early adopters before mean − sd, the early majority before the mean, the late
+    majority before mean + sd, laggards after (sd with n − 1 in the denominator). Practices whose
+    adopters all adopt in one period are "not distinguishable".
+
+    Returns ``region, practice, period, category``.
+    """
+    first = first_adoptions(ds, level)
+    parts = []
+    for _, g in first.groupby("practice", sort=True):
+        t = g["period"].astype(float)
+        sd = t.std(ddof=1) if len(t) > 1 else 0.0
+        if not sd:
+            parts.append(g.assign(category="not distinguishable"))
+            continue
+        z = (t - t.mean()) / sd
+        cat = np.select([z < -2, z < -1, z < 0, z < 1], ROGERS_CATEGORIES[:4], ROGERS_CATEGORIES[4])
+        parts.append(g.assign(category=cat))
+    return pd.concat(parts, ignore_index=True) if parts else first.assign(category=[])
+
+
+def region_profiles(ds: Dataset, level: str | None = None, *, min_adopters: int = 2) -> pd.DataFrame:
+    """One row per region of ``level``: Walker score, breadth, earliness, first period, portfolio.
+
+    ``breadth`` is the number of practices adopted; ``earliness`` is 1 minus the mean order score
+    over the practices the region did adopt (1 = always first; NaN when it adopted none with an
+    order); ``portfolio`` lists the tags; Rogers categories are counted per region.
+    """
+    geo = ds.geography
+    level = level or geo.levels[0]
+    regions = geo.level_units(level).index
+    first = first_adoptions(ds, level)
+    scores = _order_scores(first, regions, min_adopters)
+    adopted = first.pivot_table(index="region", columns="practice", values="period", aggfunc="min").reindex(regions)
+    own = scores.where(adopted.reindex(columns=scores.columns).notna()) if not scores.empty else scores
+    out = pd.DataFrame(index=regions)
+    out.index.name = "region"
+    out["name_zh"] = geo.units.loc[regions, "name_zh"]
+    out["name_en"] = geo.units.loc[regions, "name_en"]
+    out["macro_region"] = geo.units.loc[regions, "macro_region"]
+    out["walker_score"] = walker_scores(ds, level, min_adopters=min_adopters)
+    out["earliness"] = 1 - own.mean(axis=1) if not own.empty else np.nan
+    out["breadth"] = adopted.notna().sum(axis=1)
+    out["first_period"] = adopted.min(axis=1).astype("Int64")
+    out["portfolio"] = first.groupby("region")["practice"].agg(";".join).reindex(regions).fillna("")
+    cats = rogers_categories(ds, level)
+    if not cats.empty:
+        counts = cats.pivot_table(index="region", columns="category", values="practice", aggfunc="count")
+        for c in (*ROGERS_CATEGORIES, "not distinguishable"):
+            out[c] = counts.get(c, pd.Series(dtype=float)).reindex(regions).fillna(0).astype(int)
+    return out.reset_index()
+
+
+def coadoption_counts(ds: Dataset, level: str | None = None) -> pd.DataFrame:
+    """Pairs of practices adopted by the same regions: ``practice_a, practice_b, regions``."""
+    first = first_adoptions(ds, level)
+    pairs = first.merge(first, on="region")
+    pairs = pairs[pairs["practice_x"] < pairs["practice_y"]]
+    out = pairs.groupby(["practice_x", "practice_y"]).size().rename("regions").reset_index()
+    return out.rename(columns={"practice_x": "practice_a", "practice_y": "practice_b"})

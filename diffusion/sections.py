@@ -1,0 +1,221 @@
+"""The report's sections: every table, number and figure, computed before rendering.
+
+Each function takes a dataset and returns the template context of one section (plain lists,
+strings and inline SVG), so that the template only lays out what is computed here.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from markupsafe import Markup
+
+from diffusion.centrality import HitsWarning, centrality
+from diffusion.dataset import Dataset
+from diffusion.figures import (
+    SVG_RC,
+    adoption_curves,
+    diffusion_network,
+    first_adoption_bars,
+    period_legend,
+    tile_map,
+    to_svg,
+)
+from diffusion.network import build_network
+from diffusion.spread import adopters_by_level, plural, spread_metrics
+from diffusion.summary import period_labels
+
+__all__ = ["network_section", "spread_section", "svg_figure", "table"]
+
+
+def table(df: pd.DataFrame, *, index: bool = False) -> dict:
+    """A table as plain lists for the template (cells are escaped there)."""
+    df = df.reset_index() if index else df
+    cells = df.astype(object).where(df.notna(), "")
+    return {"columns": [str(c) for c in df.columns], "rows": cells.astype(str).values.tolist()}
+
+
+def svg_figure(draw, figsize: tuple[float, float], nrows: int = 1, ncols: int = 1) -> Markup:
+    """Draw with ``draw(ax)`` (or ``draw(axes)`` for a grid) and return the figure as inline SVG.
+
+    Text stays text and the browser renders it; matplotlib's own fonts may lack CJK glyphs,
+    which only affects its size estimates, so those warnings are silenced here.
+    """
+    with plt.rc_context(SVG_RC), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=nrows * ncols == 1)
+        draw(axes)
+        return Markup(to_svg(fig))
+
+
+def _strongest(graph, k: int):
+    """A copy of ``graph`` with only its ``k`` heaviest edges (ties broken by node names), all nodes kept."""
+    edges = sorted(graph.edges(data="weight"), key=lambda e: (-e[2], e[0], e[1]))
+    keep = graph.copy()
+    keep.remove_edges_from([(u, v) for u, v, _ in edges[k:]])
+    return keep
+
+
+def network_section(ds: Dataset, lang: str, seed: int, top_k: int, max_arrows: int = 80) -> dict | None:
+    """The region diffusion network (top level, default tie policy): drawing and top-k tables."""
+    if not ds.events["time_known"].any():
+        return None
+    net = build_network(ds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HitsWarning)  # the report reads out-strength and reachability
+        c = centrality(net, graphs=("ties",), scopes=("cumulative",))
+    labels = net.periods.set_index("period")["label"]
+    names = net.nodes.set_index("node")
+    wide = c.pivot_table(index=["batch", "node"], columns="metric", values="value").reset_index()
+    rows = []
+    for batch, g in wide.groupby("batch", sort=True):
+        if not (g["out_strength"] > 0).any():
+            continue  # no ties yet: nothing to rank
+        best = g.sort_values(["out_strength", "reachability", "node"], ascending=[False, False, True]).head(top_k)
+        for rank, r in enumerate(best.itertuples(index=False), start=1):
+            rows.append(
+                {
+                    "period": labels[batch],
+                    "rank": rank,
+                    "region": names.at[r.node, "label_zh"] or r.node,
+                    "region (en)": names.at[r.node, "label_en"],
+                    "out-strength": round(r.out_strength, 3),
+                    "reachability": int(r.reachability),
+                    "in-strength": round(r.in_strength, 3),
+                    "pagerank": round(r.pagerank, 4),
+                }
+            )
+    graph = net.to_networkx("ties")
+    n_arrows = graph.number_of_edges()
+    drawn = _strongest(graph, max_arrows)
+    last = wide[wide["batch"] == wide["batch"].max()].set_index("node")["out_strength"].to_dict()
+    svg = svg_figure(lambda ax: diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=last), (7.5, 6))
+    n_ties = len(net.ties)
+    return {
+        "level": net.level,
+        "policy": net.policy.describe(),
+        "excluded": net.excluded_events,
+        "ties": n_ties,
+        "edges": graph.number_of_edges(),
+        "nodes": graph.number_of_nodes(),
+        "figure": svg,
+        "figure_alt": (
+            f"Diffusion ties among {graph.number_of_nodes()} {net.level} units that adopted: "
+            + (
+                f"the {drawn.number_of_edges()} strongest of {n_arrows} arrows"
+                if drawn.number_of_edges() < n_arrows
+                else f"{n_arrows} arrows"
+            )
+            + " from earlier to later adopters, thicker for more weight; larger circles send more ties."
+        ),
+        "top": table(pd.DataFrame(rows)) if rows else None,
+        "top_k": top_k,
+    }
+
+
+def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
+    """Adoption curves, tile maps of first adoption and a summary per practice."""
+    if not ds.events["time_known"].any():
+        return None
+    geo = ds.geography
+    top = geo.levels[0]
+    name = plural(top)
+    m = spread_metrics(ds, by_series=False)
+    period_label = period_labels(ds).set_index("period")["label"]
+    reached = m[m["metric"] == f"{name}_reached"]
+    last = reached["batch"].max()
+    final = reached[reached["batch"] == last].set_index("practice")["value"].sort_values(ascending=False, kind="stable")
+    chosen = list(final.head(top_n).index)
+    vocab = ds.vocabulary
+    key = "zh" if lang == "zh" else "en"
+    curves = reached[reached["practice"].isin(chosen)].assign(
+        period_label=lambda d: d["batch"].map(period_label),
+        practice_label=lambda d: d["practice"].map(lambda t: vocab.label(t, key)),
+    )
+    curve_svg = svg_figure(lambda ax: adoption_curves(curves, ax=ax, ylabel=f"{name} reached"), (7.5, 3.6))
+    ev = adopters_by_level(ds)
+    ev = ev[ev[f"at_{top}"] != ""]
+    unit_labels = {
+        c: (
+            geo.label(c, "zh")[:3] if lang == "zh" or not geo.units.at[c, "name_en"] else geo.units.at[c, "name_en"][:9]
+        )
+        for c in geo.level_units(top).index
+    }
+    n_periods = len(period_label)
+    if geo.tiles is not None:
+        cols = 3
+        rows = -(-len(chosen) // cols)
+
+        def draw(axes):
+            for ax in axes.flat:
+                ax.set_axis_off()
+            for ax, practice in zip(axes.flat, chosen):
+                first = ev[ev["practice"] == practice].groupby(f"at_{top}")["period"].min()
+                tile_map(first, geo.tiles, ax=ax, n_periods=n_periods, lang=lang, title=vocab.label(practice, key))
+            period_legend(axes.flat[0].figure, list(period_label))
+
+        map_svg = svg_figure(draw, (10.5, 3.3 * rows + 0.6), rows, cols)
+        map_alt = (
+            f"Tile maps of {len(chosen)} practices: one square per {top}, darker for a later first "
+            f"adoption, grey where the practice has not arrived."
+        )
+    else:
+        first = ev.groupby(f"at_{top}")["period"].min()
+        map_svg = svg_figure(lambda ax: first_adoption_bars(first, unit_labels, ax=ax), (6, 0.25 * len(first) + 1))
+        map_alt = f"Bar chart of {top} units sorted by the period of their first adoption of any practice."
+    rows_out, sentences = [], []
+    origin_units = ev.sort_values(["period", "unit_id"]).groupby("practice")
+    for practice in final.index:
+        sub = m[(m["practice"] == practice) & m["batch"].isna()].set_index("metric")
+        origin = int(sub.at["origin_period", "value"])
+        origins = origin_units.get_group(practice)
+        origins = origins[origins["period"] == origin]["unit_name"].drop_duplicates().tolist()
+        bass = sub.loc[["bass_p", "bass_q", "bass_m"]]
+        if bass["value"].isna().any():
+            bass_text = bass["note"].iloc[0]
+        else:
+            p, q = bass.at["bass_p", "value"], bass.at["bass_q", "value"]
+            bass_text = f"p = {p:.3f}, q = {q:.3f} ({'imitation' if q > p else 'external influence'} dominates)"
+        macro = sub["value"].get("periods_to_all_macro_regions", float("nan"))
+        row = {
+            "tag": practice,
+            "practice": vocab.label(practice, "en"),
+            "做法": vocab.label(practice, "zh"),
+            "origin": period_label.get(origin, origin),
+            "origin units": "、".join(origins[:3]) + (f" (+{len(origins) - 3})" if len(origins) > 3 else ""),
+            f"{name} reached": int(final[practice]),
+            f"share of {name}": f"{final[practice] / geo.population(top):.0%}",
+            "periods to all macro-regions": "" if pd.isna(macro) else int(macro),
+            "scale-up ratio": round(float(sub.at["scale_up_ratio", "value"]), 2),
+            "Bass model": bass_text,
+        }
+        rows_out.append(row)
+        if practice in chosen:
+            sentences.append(
+                f"{row['practice']} ({row['做法']}) first appears in {row['origin']} at {row['origin units']}; "
+                f"by {period_label.get(last, last)} it has reached {row[f'{name} reached']} of "
+                f"{geo.population(top)} {name} ({row[f'share of {name}']}); scale-up ratio "
+                f"{row['scale-up ratio']:.2f} (adopters outside the origin {name} per origin adopter). "
+                + (
+                    f"It reached every macro-region after {row['periods to all macro-regions']} period(s). "
+                    if row["periods to all macro-regions"] != ""
+                    else "It has not reached every macro-region. "
+                )
+                + (
+                    f"Bass model: {row['Bass model']}."
+                    if not row["Bass model"].startswith("not")
+                    else f"Bass model {row['Bass model']}."
+                )
+            )
+    return {
+        "curves": curve_svg,
+        "curves_alt": f"Line chart of {name} reached per period for the {len(chosen)} most widespread practices.",
+        "map": map_svg,
+        "map_alt": map_alt,
+        "summary": table(pd.DataFrame(rows_out)),
+        "sentences": sentences,
+        "top": top,
+        "name": name,
+    }

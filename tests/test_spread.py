@@ -1,0 +1,153 @@
+"""Spread metrics on the invented five-region country, where every answer is computed by hand.
+
+Timed cases: F1 R1 2001 open_data; F2 R2 2003 open_data+e_petition; F3 R5 2003 open_data;
+F4 R4 2005 e_petition (F5 has no time). Population: 5 regions, 2 states (N: R1-R3, S: R4-R5).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from diffusion import read_cases
+from diffusion.bass import bass_new, fit_bass
+from diffusion.concentration import gini, hhi, normalised_entropy
+from diffusion.distance import haversine_km
+from diffusion.innovativeness import coadoption_counts, region_profiles, rogers_categories, walker_scores
+from diffusion.spread import plural, spread_metrics
+
+
+@pytest.fixture
+def ds(five_regions, fiveland_cases, fiveland_practices):
+    return read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices)
+
+
+def metric(m, name, practice="open_data", series="all"):
+    rows = m[(m["metric"] == name) & (m["practice"] == practice) & (m["series"] == series)]
+    return rows.set_index("batch")["value"].to_dict() if rows["batch"].notna().any() else rows["value"].iloc[0]
+
+
+def test_adoption_curves_and_hazards(ds):
+    m = spread_metrics(ds)
+    assert metric(m, "new_regions") == {1: 1, 2: 2, 3: 0}
+    assert metric(m, "regions_reached") == {1: 1, 2: 3, 3: 3}
+    assert metric(m, "share_regions_reached") == {1: 0.2, 2: 0.6, 3: 0.6}
+    assert metric(m, "hazard_regions") == {1: 1 / 5, 2: 2 / 4, 3: 0 / 2}
+    assert metric(m, "states_reached") == {1: 1, 2: 2, 3: 2}
+    hazard = metric(m, "hazard_states")
+    assert hazard[1] == 0.5 and hazard[2] == 1.0 and np.isnan(hazard[3])  # nobody left at risk
+    assert metric(m, "regions_reached", "e_petition") == {1: 0, 2: 1, 3: 2}
+
+
+def test_milestones(ds):
+    m = spread_metrics(ds, k=2, share=0.5)
+    assert metric(m, "origin_period") == 1
+    assert metric(m, "periods_to_2_states") == 1  # second state in period 2
+    assert metric(m, "periods_to_50pct_states") == 0
+    assert metric(m, "periods_to_all_macro_regions") == 1
+    assert metric(m, "scale_up_ratio") == 1.0  # R5 outside North / R1
+    assert np.isnan(metric(spread_metrics(ds, k=3), "periods_to_3_states"))
+
+
+def test_concentration_and_dispersion(ds):
+    m = spread_metrics(ds)
+    # Period 2: North holds R1, R2; South holds R5.
+    assert metric(m, "gini_states")[2] == pytest.approx(1 / 6)
+    assert metric(m, "hhi_states")[2] == pytest.approx(5 / 9)
+    assert metric(m, "entropy_states")[2] == pytest.approx(-(2 / 3 * np.log(2 / 3) + 1 / 3 * np.log(1 / 3)) / np.log(2))
+    d12 = float(haversine_km(11, 19, 11, 21))
+    d15 = float(haversine_km(11, 19, 5, 19))
+    assert metric(m, "mean_distance_from_origin_km")[2] == pytest.approx((0 + d12 + d15) / 3)
+    assert metric(m, "max_distance_from_origin_km")[2] == pytest.approx(d15)
+    assert metric(m, "share_new_at_region")[2] == 1.0
+
+
+def test_bass_is_not_identifiable_on_three_periods(ds):
+    m = spread_metrics(ds)
+    row = m[(m["metric"] == "bass_q") & (m["practice"] == "open_data") & (m["series"] == "all")].iloc[0]
+    assert np.isnan(row["value"]) and row["note"] == "not identifiable: only 3 period(s); at least 4 are needed"
+
+
+def test_walker_profiles_and_rogers(ds):
+    w = walker_scores(ds, "region")
+    assert w.to_dict() == pytest.approx({"R1": 0.5, "R2": 0.75, "R3": 0.0, "R4": 0.0, "R5": 0.25})
+    p = region_profiles(ds, "region").set_index("region")
+    assert p["breadth"].to_dict() == {"R1": 1, "R2": 2, "R3": 0, "R4": 1, "R5": 1}
+    assert p["earliness"].drop("R3").to_dict() == pytest.approx({"R1": 1.0, "R2": 0.75, "R4": 0.0, "R5": 0.5})
+    assert np.isnan(p.at["R3", "earliness"])
+    assert p.at["R2", "portfolio"] == "e_petition;open_data"
+    cats = rogers_categories(ds, "region").set_index(["region", "practice"])["category"]
+    # open_data periods 1, 2, 2: mean 5/3, sd 0.577 -> R1 z = -1.15 (early adopter), others late majority.
+    assert cats[("R1", "open_data")] == "early adopter" and cats[("R2", "open_data")] == "late majority"
+    assert coadoption_counts(ds, "region").values.tolist() == [["e_petition", "open_data", 1]]
+
+
+def test_walker_three_unit_example(tmp_path):
+    geo = tmp_path / "three"
+    geo.mkdir()
+    (geo / "units.csv").write_text("code,name,level\nA,A,unit\nB,B,unit\nC,C,unit\n", encoding="utf-8")
+    cases = tmp_path / "c.csv"
+    # x: A first, B second, C never; y: B first, A second, C third.
+    cases.write_text(
+        "case_id,year,unit,practices\n1,2001,A,x\n2,2002,B,x\n3,2001,B,y\n4,2002,A,y\n5,2003,C,y\n", encoding="utf-8"
+    )
+    ds = read_cases(cases, geography=geo, extend_vocabulary=True)
+    # x: A 0, B 1, C 1 (never); y: B 0, A 1/2, C 2/2 -> Walker = 1 - mean.
+    assert walker_scores(ds).to_dict() == pytest.approx({"A": 0.75, "B": 0.5, "C": 0.0})
+
+
+def test_results_do_not_depend_on_row_order(tmp_path, five_regions, fiveland_cases, fiveland_practices):
+    lines = fiveland_cases.read_text(encoding="utf-8").splitlines()
+    other = tmp_path / "s" / "fiveland_cases.csv"
+    other.parent.mkdir()
+    other.write_text("\n".join([lines[0], *lines[1:][::-1]]) + "\n", encoding="utf-8")
+    a = spread_metrics(read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices))
+    b = spread_metrics(read_cases(other, geography=five_regions, vocabulary=fiveland_practices))
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("values", "g", "h", "e"),
+    [
+        ([1, 1, 1, 1], 0.0, 0.25, 1.0),
+        ([0, 0, 0, 4], 0.75, 1.0, 0.0),
+        ([1, 2, 3, 4], 0.25, 0.3, None),
+    ],
+)
+def test_concentration_on_known_vectors(values, g, h, e):
+    assert gini(values) == pytest.approx(g)
+    assert hhi(values) == pytest.approx(h)
+    x = np.array(values) / sum(values)
+    expected = e if e is not None else -(x * np.log(x)).sum() / np.log(4)
+    assert normalised_entropy(values) == pytest.approx(expected)
+    # Gini from its definition: mean absolute difference over twice the mean.
+    v = np.array(values, dtype=float)
+    assert gini(values) == pytest.approx(np.abs(v[:, None] - v[None, :]).sum() / (2 * len(v) ** 2 * v.mean()))
+
+
+def test_haversine_known_pairs():
+    assert float(haversine_km(39.9075, 116.39723, 31.22222, 121.45806)) == pytest.approx(
+        1067, abs=5
+    )  # Beijing–Shanghai
+    assert float(haversine_km(0, 0, 0, 180)) == pytest.approx(np.pi * 6371.0088)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize(("p", "q"), [(0.03, 0.38), (0.01, 0.6), (0.05, 0.2)])
+def test_bass_recovers_known_parameters(seed, p, q):
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(bass_new(15, p, q, 50_000))
+    fit = fit_bass(counts)
+    assert fit.identifiable
+    assert fit.p == pytest.approx(p, rel=0.10) and fit.q == pytest.approx(q, rel=0.10)
+    assert fit.m == pytest.approx(50_000, rel=0.10)
+    assert fit.p_ci[0] < fit.p < fit.p_ci[1]
+
+
+def test_bass_refuses_curves_without_inflection():
+    assert not fit_bass([10, 8, 6, 4, 2]).identifiable
+    assert "still rising" in fit_bass([1, 2, 4, 8, 16]).reason
+    assert fit_bass(bass_new(10, 0.02, 0.5, 1000)).summary().startswith("Bass model over 10 periods: p = 0.020")
+
+
+def test_plural():
+    assert [plural(x) for x in ("province", "county", "state", "days")] == ["provinces", "counties", "states", "days"]
