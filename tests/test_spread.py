@@ -151,3 +151,16 @@ def test_bass_refuses_curves_without_inflection():
 
 def test_plural():
     assert [plural(x) for x in ("province", "county", "state", "days")] == ["provinces", "counties", "states", "days"]
+
+
+def test_adoptions_around_central_promotion():
+    from diffusion import load_dataset
+
+    m = spread_metrics(load_dataset("leading-cases"), by_series=False)
+    pts = m[(m["practice"] == "points_system") & m["metric"].str.startswith("adoptions_")].set_index("metric")
+    # First points-system promotion: 2018-06; the 9 timed adopters (Youxiqiao 2019-05, eight 2020-07 units) follow it.
+    assert pts["value"].to_dict() == {"adoptions_before_promotion": 0.0, "adoptions_after_promotion": 9.0}
+    assert pts["note"].iloc[0] == "first central promotion of the practice: 2018-06"
+    lst = m[(m["practice"] == "list_system") & m["metric"].str.startswith("adoptions_")].set_index("metric")
+    # List system first promoted by the batch-3 call of 2021-05-08; its one timed adopter (Jinshi) is 2021-10.
+    assert lst["value"].to_dict() == {"adoptions_before_promotion": 0.0, "adoptions_after_promotion": 1.0}
