@@ -7,6 +7,7 @@ The CLI only chains public functions. Every error the package raises on purpose 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import warnings
@@ -14,7 +15,9 @@ from pathlib import Path
 
 from diffusion.dataset import Dataset, bundled_datasets, load_dataset, read_cases
 from diffusion.errors import DiffusionError
+from diffusion.inference import ALTERNATIVES
 from diffusion.network import CANDIDATE_RULES, GRAPHS, SAME_BATCH_POLICIES, build_network
+from diffusion.testing import TEST_NAMES
 
 __all__ = ["main"]
 
@@ -70,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
     rep.add_argument("--lang", choices=["en", "zh"], default="en", help="language of headings and figure labels")
     rep.add_argument("--seed", type=int, default=0, help="seed of randomised steps, e.g. drawing layouts (default: 0)")
+    rep.add_argument(
+        "--hypotheses", metavar="FILE.yaml", help="hypotheses to test (YAML list; default: a standard set of tests)"
+    )
     _input_options(rep)
     val = sub.add_parser("validate", help="check a case file without analysing it")
     val.add_argument("file")
@@ -128,6 +134,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     spr.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
     _input_options(spr)
+    tst = sub.add_parser("test", help="test a hypothesis on how practices spread")
+    tst.add_argument("name", choices=TEST_NAMES, help="which test (see the README)")
+    src = tst.add_mutually_exclusive_group()
+    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
+    src.add_argument(
+        "--dataset",
+        metavar="NAME",
+        choices=bundled_datasets(),
+        default=None,
+        help="a bundled dataset (default: leading-cases)",
+    )
+    tst.add_argument("--practice", help="restrict to one practice (required for promotion)")
+    tst.add_argument("--permutations", type=int, default=999, help="permutations R (default 999)")
+    tst.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
+    tst.add_argument("--alternative", choices=ALTERNATIVES, default=None, help="default: greater")
+    tst.add_argument("--level", help="level of the regions (default: the top level)")
+    tst.add_argument(
+        "--null",
+        choices=["times", "strata", "adopters"],
+        default="times",
+        help="null model of the neighbour test (default: times)",
+    )
+    tst.add_argument("--northeast", default="exclude", help="gradient: exclude, East, Central or West")
+    tst.add_argument("--date", help="promotion: the promotion date (default: the practice's first event)")
+    tst.add_argument("--link", choices=["logit", "cloglog"], default="logit", help="event-history link")
+    tst.add_argument("--jobs", type=int, default=None, help="parallel workers (default: joblib's setting)")
+    tst.add_argument("--json", metavar="PATH", help="also write the full result as JSON")
+    _input_options(tst)
     sub.add_parser("datasets", help="list the bundled datasets")
     return parser
 
@@ -138,7 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     with warnings.catch_warnings():  # restores the caller's warning display afterwards
         warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
-        return _run(args, argv)
+        try:
+            return _run(args, argv)
+        except BrokenPipeError:  # output piped into `head` and closed: not an error
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+            return 0
 
 
 def _run(args: argparse.Namespace, argv: list[str]) -> int:
@@ -150,6 +188,8 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             _network(args)
         elif args.command == "spread":
             _spread(args)
+        elif args.command == "test":
+            _test(args)
         elif args.command == "validate":
             ds = _read(args, args.file)
             _print_read_summary(ds)
@@ -164,15 +204,17 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
 
 def _report(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.report import write_report  # matplotlib is imported only when drawing
+    from diffusion.testing import read_hypotheses
 
     command = "diffusion " + " ".join(shlex.quote(a) for a in argv)
+    hypotheses = read_hypotheses(args.hypotheses) if args.hypotheses else None
     if args.data:
         datasets = [_read(args, args.data)]
         _print_read_summary(datasets[0])
     else:
         datasets = [load_dataset(n) for n in (args.dataset or bundled_datasets())]
     for ds in datasets:  # everything is read and validated before anything is written
-        path = write_report(ds, args.out, command=command, lang=args.lang, seed=args.seed)
+        path = write_report(ds, args.out, command=command, lang=args.lang, seed=args.seed, hypotheses=hypotheses)
         print(Path(path))
 
 
@@ -183,6 +225,40 @@ def _dataset(args: argparse.Namespace) -> Dataset:
         _print_read_summary(ds)
         return ds
     return load_dataset(args.dataset or "leading-cases")
+
+
+def _test(args: argparse.Namespace) -> None:
+    import json
+
+    from diffusion.export import atomic_write
+    from diffusion.testing import run_test
+
+    ds = _dataset(args)
+    options = {
+        "practice": args.practice,
+        "n_permutations": args.permutations,
+        "seed": args.seed,
+        "alternative": args.alternative,
+        "level": args.level,
+        "null": args.null,
+        "northeast": args.northeast,
+        "date": args.date,
+        "link": args.link,
+        "n_jobs": args.jobs,
+    }
+    res = run_test(ds, args.name, **options)
+    print(f"{res.name}: {res.question}")
+    if res.supported:
+        print(
+            f"  statistic {res.statistic:.6g}; p = {res.p_value:.4g} ({res.alternative}, "
+            f"{res.n_permutations} permutations, seed {res.seed}); null model: {res.null_model}"
+        )
+    print("  " + res.interpretation)
+    for line in ds.coverage_statements():
+        print("  coverage: " + line)
+    if args.json:
+        text = json.dumps(res.to_dict(), ensure_ascii=False, indent=1, sort_keys=True, default=str)
+        print(atomic_write(args.json, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8")))
 
 
 def _spread(args: argparse.Namespace) -> None:

@@ -17,7 +17,7 @@ import jinja2
 from diffusion.dataset import Dataset
 from diffusion.export import atomic_write
 from diffusion.figures import adoption_heatmap
-from diffusion.sections import network_section, spread_section, svg_figure, table
+from diffusion.sections import network_section, spread_section, svg_figure, table, tests_section
 from diffusion.summary import counts_by_period_practice, counts_by_region
 
 __all__ = ["render_report", "report_filename", "write_report"]
@@ -47,7 +47,13 @@ def _versions() -> dict[str, str]:
 
 
 def render_report(
-    ds: Dataset, *, command: str = "diffusion report", lang: str = "en", seed: int = 0, top_k: int = 5
+    ds: Dataset,
+    *,
+    command: str = "diffusion report",
+    lang: str = "en",
+    seed: int = 0,
+    top_k: int = 5,
+    hypotheses: list[dict] | None = None,
 ) -> str:
     """The report of a dataset as an HTML string.
 
@@ -113,6 +119,7 @@ def render_report(
             (2.2 + 1.1 * (counts.shape[1] - 3) + 2.5, 0.8 + 0.32 * counts.shape[0]),
         ),
         "spread": spread_section(ds, lang),
+        "tests": tests_section(ds, hypotheses, seed),
         "figure_alt": (
             f"Heatmap of adopting units for {len(counts)} practices across "
             f"{counts.shape[1] - 3} periods; darker cells mean more adopting units."
@@ -134,11 +141,17 @@ def render_report(
 
 
 def write_report(
-    ds: Dataset, out_dir: str | Path = "reports", *, command: str = "diffusion report", lang: str = "en", seed: int = 0
+    ds: Dataset,
+    out_dir: str | Path = "reports",
+    *,
+    command: str = "diffusion report",
+    lang: str = "en",
+    seed: int = 0,
+    hypotheses: list[dict] | None = None,
 ) -> Path:
     """Render the report and write it atomically into ``out_dir``; returns its path."""
     out_dir = Path(out_dir)
-    html = render_report(ds, command=command, lang=lang, seed=seed)
+    html = render_report(ds, command=command, lang=lang, seed=seed, hypotheses=hypotheses)
     target = out_dir / report_filename(ds)
     atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8", newline="\n"))
     return target

@@ -219,3 +219,51 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
         "top": top,
         "name": name,
     }
+
+
+#: Tests run when a report is made without a hypotheses file.
+DEFAULT_HYPOTHESES = [
+    {"test": "neighbour"},
+    {"test": "gradient"},
+    {"test": "join-counts"},
+    {"test": "moran"},
+    {"test": "coadoption", "permutations": 199},
+    {"test": "event-history"},
+]
+
+
+def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict | None:
+    """Results of the hypotheses (FDR-adjusted together) and a method card per test used."""
+    from diffusion.testing import METHOD_CARDS, run_hypotheses
+
+    if not ds.events["time_known"].any():
+        return None
+    chosen = hypotheses or DEFAULT_HYPOTHESES
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HitsWarning)
+        frame, results = run_hypotheses(ds, chosen, seed=seed, progress=False)
+    shown = frame.assign(
+        statistic=frame["statistic"].map(lambda v: f"{v:.4g}" if pd.notna(v) else "not tested"),
+        p_value=frame["p_value"].map(lambda v: f"{v:.3g}" if pd.notna(v) else ""),
+        q_value=frame["q_value"].map(lambda v: f"{v:.3g}" if pd.notna(v) else ""),
+        effect=frame["effect"].map(lambda v: f"{v:+.4g}" if pd.notna(v) else ""),
+    )[["test", "practice", "statistic", "effect", "p_value", "q_value", "null model", "interpretation"]]
+    questions = {r.name: r.question for r in results}
+    cards = [
+        {
+            "name": n,
+            "question": questions[n],
+            "statistic": METHOD_CARDS[n][0],
+            "null": METHOD_CARDS[n][1],
+            "caveat": METHOD_CARDS[n][2],
+        }
+        for n in dict.fromkeys(frame["test"])
+    ]
+    return {
+        "table": table(shown),
+        "cards": cards,
+        "default": hypotheses is None,
+        "seed": seed,
+        "n": len(frame),
+        "tested": int(frame["supported"].sum()),
+    }

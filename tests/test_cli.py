@@ -145,3 +145,42 @@ def test_spread_command(tmp_path, capsys):
     assert len(r) == 31 and r["breadth"].max() == 2
     assert main(["spread", "--out", str(out), "--share", "2"]) == 2
     assert "--share must be in (0, 1]" in capsys.readouterr().err
+
+
+def test_test_command_prints_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "g.json"
+    assert main(["test", "gradient", "--dataset", "broadband-china", "--permutations", "199", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("gradient: Did practices reach the East before the Centre")
+    import json
+
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["n_permutations"] == 199 and data["seed"] == 0 and 0 < data["p_value"] <= 1
+    assert data["details"]["pairwise"][0]["earlier"] == "East"
+
+
+def test_test_command_unsupported_and_bad_options(tmp_path, capsys):
+    assert main(["test", "promotion"]) == 2
+    assert "needs a practice" in capsys.readouterr().err
+    assert main(["test", "promotion", "--practice", "points_system"]) == 0
+    assert (
+        "Not tested: needs adoptions of 'points_system' and of other practices on both sides" in capsys.readouterr().out
+    )
+    assert main(["test", "gradient", "--northeast", "Arctic"]) == 2
+    assert "must be 'exclude' or one of" in capsys.readouterr().err
+
+
+def test_report_with_a_hypotheses_file(tmp_path, capsys):
+    from pathlib import Path
+
+    template = Path(__file__).parents[1] / "data" / "template" / "hypotheses.yaml"
+    assert main(["report", "--dataset", "leading-cases", "--out", str(tmp_path), "--hypotheses", str(template)]) == 0
+    html = (tmp_path / "leading-cases-report.html").read_text(encoding="utf-8")
+    assert "from the hypotheses file" in html and "Method cards" in html
+    assert html.count("<td>neighbour</td>") == 3  # all practices, then points_system and list_system
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- test: telepathy\n- test: moran\n  colour: red\n", encoding="utf-8")
+    assert main(["report", "--out", str(tmp_path / "x"), "--hypotheses", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown or missing test" in err and "unknown option" in err
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,260 @@
+"""One permutation engine for every hypothesis test.
+
+A test supplies the observed statistic and a *batch* function that, given a seeded
+``numpy.random.Generator`` and a number of draws, returns the statistic of that many datasets
+drawn from its null model, computed in one vectorised step. The engine splits the
+``n_permutations`` draws into chunks, gives each chunk its own child seed
+(``SeedSequence(seed).spawn``), runs the chunks through joblib, and shows a progress bar on long
+runs. Because each chunk's stream depends only on the seed and the chunk's index, the null
+distribution is the same for any number of workers and any joblib backend:
+``with joblib.parallel_config(backend="dask"): ...`` runs it on a Dask cluster unchanged.
+
+p-values follow Phipson & Smyth (2010): p = (b + 1) / (R + 1), where b counts null statistics
+at least as extreme as the observed one; two-sided p = min(1, 2 min(p_greater, p_less)).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import joblib
+import numpy as np
+from tqdm.auto import tqdm
+
+__all__ = ["ALTERNATIVES", "TestResult", "as_generator", "p_value", "permutation_test", "unsupported"]
+
+ALTERNATIVES = ("two-sided", "greater", "less")
+CHUNK = 500
+
+
+def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """A Generator from an int, a Generator (used as is) or None (fresh entropy)."""
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+@dataclass(frozen=True, eq=False)
+class TestResult:
+    """The outcome of a hypothesis test.
+
+    Attributes
+    ----------
+    name, question : str
+        Which test, and the question it answers in plain words.
+    statistic : float
+        The observed statistic.
+    p_value : float
+        Permutation p-value (NaN when the data cannot support the test: see ``reason``).
+    null_distribution : numpy.ndarray
+        The statistic under each permutation of the null model.
+    effect_size : float
+        Observed minus the mean of the null: the excess over chance, in the statistic's units.
+    effect_ci : tuple of float
+        95 % interval of the excess: observed minus the null's 97.5 % and 2.5 % quantiles.
+    n_permutations, alternative, seed, null_model
+        How the p-value was obtained.
+    interpretation : str
+        One or two plain-language sentences.
+    supported : bool
+        False when the data cannot support the test; ``reason`` says why.
+    details : dict
+        Test-specific tables (pairwise comparisons, per-pair results, coefficients ...).
+    """
+
+    name: str
+    question: str
+    statistic: float
+    p_value: float
+    null_distribution: np.ndarray
+    effect_size: float
+    effect_ci: tuple[float, float]
+    n_permutations: int
+    alternative: str
+    seed: int | None
+    null_model: str
+    interpretation: str
+    supported: bool = True
+    reason: str = ""
+    details: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable summary (the null distribution summarised by its quantiles)."""
+        null = self.null_distribution
+        summary = {q: float(np.quantile(null, q)) for q in (0.025, 0.5, 0.975)} if len(null) else {}
+        out = {
+            "name": self.name,
+            "question": self.question,
+            "supported": self.supported,
+            "reason": self.reason,
+            "statistic": _num(self.statistic),
+            "p_value": _num(self.p_value),
+            "effect_size": _num(self.effect_size),
+            "effect_ci": [_num(v) for v in self.effect_ci],
+            "n_permutations": self.n_permutations,
+            "alternative": self.alternative,
+            "seed": self.seed,
+            "null_model": self.null_model,
+            "null_quantiles": {str(k): v for k, v in summary.items()},
+            "interpretation": self.interpretation,
+            "details": self.details,
+        }
+        return out
+
+
+def _num(x) -> float | None:
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+def unsupported(
+    name: str,
+    question: str,
+    reason: str,
+    *,
+    null_model: str = "",
+    seed: int | None = None,
+    n_permutations: int = 0,
+    alternative: str = "greater",
+) -> TestResult:
+    """A result that says plainly that the data cannot support the test, with no number."""
+    return TestResult(
+        name=name,
+        question=question,
+        statistic=float("nan"),
+        p_value=float("nan"),
+        null_distribution=np.empty(0),
+        effect_size=float("nan"),
+        effect_ci=(float("nan"), float("nan")),
+        n_permutations=n_permutations,
+        alternative=alternative,
+        seed=seed,
+        null_model=null_model,
+        interpretation=f"Not tested: {reason}.",
+        supported=False,
+        reason=reason,
+    )
+
+
+def p_value(observed: float, null: np.ndarray, alternative: str) -> float:
+    """Permutation p-value (b + 1) / (R + 1), clipped at 1.
+
+    A small tolerance counts null values equal to the observed one (up to rounding) as extreme.
+
+    Examples
+    --------
+    >>> null = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> p_value(2.0, null, "greater"), p_value(2.0, null, "less"), p_value(2.0, null, "two-sided")
+    (0.6, 0.8, 1.0)
+    """
+    if alternative not in ALTERNATIVES:
+        raise ValueError(
+            f"The value for `alternative` must be one of {list(ALTERNATIVES)}, but {alternative!r} was passed."
+        )
+    null = np.asarray(null, dtype=float)
+    tol = 1e-9 * max(1.0, abs(observed))
+    r = len(null)
+    greater = (np.sum(null >= observed - tol) + 1) / (r + 1)
+    less = (np.sum(null <= observed + tol) + 1) / (r + 1)
+    if alternative == "greater":
+        return float(greater)
+    if alternative == "less":
+        return float(less)
+    return float(min(1.0, 2 * min(greater, less)))
+
+
+def _chunk(
+    batch: Callable[[np.random.Generator, int], np.ndarray], seed_seq: np.random.SeedSequence, size: int
+) -> np.ndarray:
+    return np.asarray(batch(np.random.default_rng(seed_seq), size), dtype=float)
+
+
+def permutation_test(
+    observed: float,
+    batch: Callable[[np.random.Generator, int], np.ndarray],
+    *,
+    n_permutations: int = 999,
+    alternative: str = "greater",
+    seed: int | None = 0,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
+) -> tuple[float, np.ndarray]:
+    """Null distribution and p-value of ``observed`` under the null model that ``batch`` draws from.
+
+    Parameters
+    ----------
+    observed : float
+    batch : callable
+        ``batch(rng, k)`` returns the statistic of ``k`` datasets drawn from the null (or a
+        ``k`` x c array whose column 0 is the statistic and whose other columns are returned
+        for the caller's own use, e.g. per-pair statistics of the same draws).
+    n_permutations : int
+        R, at least 1.
+    alternative : {"greater", "less", "two-sided"}
+    seed : int or None
+        Root of the chunks' seeds; the same seed gives the same null distribution.
+    n_jobs : int, optional
+        joblib workers (default: joblib's configuration, 1 unless set with ``parallel_config``).
+    progress : bool, optional
+        Progress bar; by default shown on terminals for runs of more than one chunk.
+
+    Returns
+    -------
+    (p_value, null_distribution)
+
+    Examples
+    --------
+    >>> p, null = permutation_test(2.5, lambda rng, k: rng.normal(size=k), n_permutations=99, seed=1)
+    >>> round(p, 2), len(null)
+    (0.01, 99)
+    """
+    if not isinstance(n_permutations, int | np.integer) or n_permutations < 1:
+        raise ValueError(
+            f"The 'n_permutations' parameter must be an int in the range [1, inf). Got {n_permutations!r} instead."
+        )
+    if alternative not in ALTERNATIVES:
+        raise ValueError(
+            f"The value for `alternative` must be one of {list(ALTERNATIVES)}, but {alternative!r} was passed."
+        )
+    sizes = [CHUNK] * (n_permutations // CHUNK) + ([n_permutations % CHUNK] if n_permutations % CHUNK else [])
+    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    show = (len(sizes) > 1 and sys.stderr.isatty()) if progress is None else progress
+    parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
+    jobs = parallel(joblib.delayed(_chunk)(batch, s, k) for s, k in zip(seeds, sizes))
+    parts = list(tqdm(jobs, total=len(sizes), disable=not show, desc="permutations", unit="chunk", leave=False))
+    null = np.concatenate(parts) if parts else np.empty(0)
+    # A batch may return several columns per draw (column 0 the statistic, others for the caller).
+    return p_value(observed, null[:, 0] if null.ndim == 2 else null, alternative), null
+
+
+def result(
+    name: str,
+    question: str,
+    observed: float,
+    null: np.ndarray,
+    p: float,
+    *,
+    n_permutations: int,
+    alternative: str,
+    seed: int | None,
+    null_model: str,
+    interpretation: str,
+    details: dict | None = None,
+) -> TestResult:
+    """Assemble a :class:`TestResult` with the effect size and its interval from the null."""
+    lo, hi = np.quantile(null, [0.025, 0.975]) if len(null) else (np.nan, np.nan)
+    return TestResult(
+        name=name,
+        question=question,
+        statistic=float(observed),
+        p_value=float(p),
+        null_distribution=null,
+        effect_size=float(observed - null.mean()),
+        effect_ci=(float(observed - hi), float(observed - lo)),
+        n_permutations=n_permutations,
+        alternative=alternative,
+        seed=seed,
+        null_model=null_model,
+        interpretation=interpretation,
+        details=details or {},
+    )

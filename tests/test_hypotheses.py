@@ -1,0 +1,269 @@
+"""Hypothesis tests: hand-computed statistics, parity with esda and scipy, calibration under nulls.
+
+The invented country (conftest): regions R1-R5 on a ring, states North (R1-R3) and South (R4, R5).
+First adoptions: open_data R1 (period 1), R2 and R5 (2); e_petition R2 (2), R4 (3).
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse, stats
+
+from diffusion import read_cases
+from diffusion.event_history import event_history_test, person_period
+from diffusion.hypotheses import (
+    coadoption_test,
+    gradient_test,
+    join_count_test,
+    join_counts,
+    moran_test,
+    morans_i,
+    neighbour_test,
+    promotion_test,
+)
+from diffusion.nulls import curveball
+
+FAST = {"n_permutations": 199, "progress": False}
+
+
+@pytest.fixture
+def ds(five_regions, fiveland_cases, fiveland_practices):
+    return read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices)
+
+
+def test_neighbour_statistic_by_hand(ds):
+    r = neighbour_test(ds, level="region", **FAST)
+    # open_data: R2 and R5 each had R1 (period 1) as an earlier neighbour; R1 and both e_petition
+    # adopters had none: 2 of 5 adoptions.
+    assert r.statistic == pytest.approx(0.4)
+    assert r.supported and 1 / 200 <= r.p_value <= 1 and len(r.null_distribution) == 199
+    for null in ("strata", "adopters"):
+        assert neighbour_test(ds, level="region", null=null, **FAST).statistic == pytest.approx(0.4)
+    same = neighbour_test(ds, level="region", **FAST)
+    assert np.array_equal(same.null_distribution, r.null_distribution)
+
+
+def test_neighbour_test_says_when_it_cannot_run(ds):
+    r = neighbour_test(ds, level="state", **FAST)
+    assert not r.supported and np.isnan(r.p_value)
+    assert r.reason == "the geography gives no neighbours at level 'state' (they are at level 'region')"
+    assert r.interpretation.startswith("Not tested:")
+
+
+def test_promotion_statistic_by_hand(ds):
+    r = promotion_test(ds, practice="open_data", date="2003", **FAST)
+    # open_data: 2 of 3 adoptions on or after 2003; e_petition: 2 of 2.
+    assert r.statistic == pytest.approx(2 / 3 - 1)
+    assert r.details["adoptions_practice"] == 3
+
+
+def test_gradient_equals_the_sum_of_pairwise_mann_whitney():
+    from diffusion import load_dataset
+
+    ds = load_dataset("broadband-china")
+    r = gradient_test(ds, **FAST)
+    assert r.statistic == pytest.approx(sum(row["U"] for row in r.details["pairwise"]))
+    # U from scipy counts pairs in which the earlier group adopted first, ties one half.
+    first = r.details["pairwise"][0]
+    assert (first["earlier"], first["later"]) == ("East", "Central")
+    assert 0 < first["p_earlier_first"] < 1
+    assert r.p_value < 0.05  # Broadband China reached the East first (2014 batch) — a real, strong gradient
+
+
+def test_join_counts_and_moran_equal_esda():
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    from diffusion import load_dataset
+
+    ds = load_dataset("leading-cases")
+    g = ds.geography.neighbour_graph()
+    units = sorted(g.nodes)
+    w = libpysal.weights.W({u: sorted(g.neighbors(u)) for u in units}, id_order=units, silence_warnings=True)
+    adj = sparse.csr_matrix(w.full()[0])
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        y = (rng.random(len(units)) < 0.4).astype(float)
+        jc = esda.Join_Counts(y, w, permutations=0)
+        assert join_counts(y, adj) == pytest.approx((jc.bb, jc.bw, jc.ww), abs=1e-12)
+        values = rng.normal(size=len(units))
+        w.transform = "r"
+        mi = esda.Moran(values, w, permutations=0)
+        assert float(morans_i(values[None, :], sparse.csr_matrix(w.full()[0]))[0]) == pytest.approx(mi.I, abs=1e-12)
+        w.transform = "o"
+    r = join_count_test(ds, **FAST)
+    timed = ds.events[ds.events["time_known"]]
+    y = np.isin(units, list(set(timed["province_code"]) - {""})).astype(float)
+    assert r.statistic == pytest.approx(esda.Join_Counts(y, w, permutations=0).bb, abs=1e-12)
+    assert r.details["adopters"] == int(y.sum())
+
+
+def test_moran_on_real_adoption_times_equals_esda():
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    from diffusion import load_dataset
+    from diffusion.innovativeness import first_adoptions
+
+    ds = load_dataset("broadband-china")
+    r = moran_test(ds, **FAST)
+    when = first_adoptions(ds).groupby("region")["period"].min()
+    g = ds.geography.neighbour_graph().subgraph(when.index)
+    units = sorted(u for u in g.nodes if g.degree(u) > 0)
+    w = libpysal.weights.W({u: sorted(g.neighbors(u)) for u in units}, id_order=units)
+    w.transform = "r"
+    assert r.statistic == pytest.approx(esda.Moran(when[units].to_numpy(float), w, permutations=0).I, abs=1e-12)
+
+
+def test_curveball_keeps_margins_and_mixes():
+    rng = np.random.default_rng(0)
+    m = rng.random((30, 8)) < 0.3
+    seen = set()
+    for _ in range(20):
+        r = curveball(m, rng)
+        assert (r.sum(axis=0) == m.sum(axis=0)).all() and (r.sum(axis=1) == m.sum(axis=1)).all()
+        seen.add(r.tobytes())
+    assert len(seen) > 15
+
+
+def test_coadoption_fdr_matches_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    from diffusion import load_dataset
+
+    ds = load_dataset("leading-cases")
+    r = coadoption_test(ds, **FAST)
+    pairs = pd.DataFrame(r.details["pairs"])
+    assert len(pairs) == 105  # 15 practices
+    assert np.allclose(pairs["q_value"], multipletests(pairs["p_value"], method="fdr_bh")[1])
+    tags = ds.cases.drop_duplicates("case_id")["practices"].str.split(";")
+    both = sum({"party_building", "three_governance_integration"} <= set(t) for t in tags)
+    row = pairs[(pairs["practice_a"] == "party_building") & (pairs["practice_b"] == "three_governance_integration")]
+    assert int(row["observed"].iloc[0]) == both == 7  # the seven batch-4 cases of section 1
+
+
+def test_person_period_table_by_hand(ds):
+    pp = person_period(ds, "region")
+    od = pp[pp["practice"] == "open_data"]
+    assert od.groupby("region").size().to_dict() == {"R1": 1, "R2": 2, "R3": 3, "R4": 3, "R5": 2}
+    ep = pp[pp["practice"] == "e_petition"]  # at risk from period 2, its first adoption
+    assert ep.groupby("region").size().to_dict() == {"R1": 2, "R2": 1, "R3": 2, "R4": 2, "R5": 2}
+    assert int(pp["adopted"].sum()) == 5 and int(pp["censored"].sum()) == 5
+    assert od.set_index(["region", "period"]).at[("R2", 2), "neighbour_share"] == 0.5  # R1 of R1, R3
+    assert od.set_index(["region", "period"]).at[("R3", 3), "neighbour_share"] == 0.5  # R2 of R2, R4
+
+
+def test_event_history_recovers_a_planted_neighbour_effect():
+    from diffusion import load_dataset
+
+    ds = contagion_dataset(
+        load_dataset("leading-cases").geography, np.random.default_rng(5), contagion=True, practices=6
+    )
+    r = event_history_test(ds)
+    assert r.supported and r.statistic > 0 and r.p_value < 0.05
+    terms = {row["term"] for row in r.details["coefficients"]}
+    assert "neighbour_share" in terms and any(t.startswith("C(period)") for t in terms)
+
+
+def contagion_dataset(geo, rng, *, contagion: bool, practices: int = 3, periods: int = 5):
+    """Synthetic province-level adoption on China's neighbour graph, with or without contagion."""
+    from diffusion.dataset import Dataset
+    from diffusion.vocabulary import Vocabulary
+
+    g = geo.neighbour_graph()
+    units = sorted(g.nodes)
+    rows = []
+    for k in range(practices):
+        when = {}
+        if contagion:
+            for u in rng.choice(units, 2, replace=False):
+                when[u] = 1
+            for t in range(2, periods + 1):
+                for u in units:
+                    if u in when:
+                        continue
+                    exposed = any(when.get(n, 99) < t for n in g.neighbors(u))
+                    if rng.random() < (0.6 if exposed else 0.02):
+                        when[u] = t
+        else:
+            for u in units:
+                if rng.random() < 0.4:
+                    when[u] = int(rng.integers(1, periods + 1))
+        rows += [{"unit_id": u, "practice": f"p{k}", "period": t} for u, t in when.items()]
+    ev = pd.DataFrame(rows)
+    ev = ev.assign(
+        unit_name="",
+        unit_level="province",
+        geo_code=ev["unit_id"],
+        province_code=ev["unit_id"],
+        prefecture_code="",
+        county_code="",
+        macro_region=ev["unit_id"].map(geo.macro_region),
+        series="synthetic",
+        batch=ev["period"],
+        year=2000 + ev["period"],
+        date=(2000 + ev["period"]).astype(str),
+        time_known=True,
+        case_id=[f"c{i}" for i in range(len(ev))],
+        confidence="",
+    )
+    ev["case_ids"] = ev["case_id"]
+    cases = ev.rename(columns={"practice": "practices"})
+    vocab = Vocabulary(pd.DataFrame({"tag_id": [f"p{k}" for k in range(practices)]}))
+    batches = pd.DataFrame(
+        {
+            "series": "synthetic",
+            "batch": [str(t) for t in range(1, periods + 1)],
+            "date": [str(2000 + t) for t in range(1, periods + 1)],
+            "official_count": "",
+        }
+    )
+    return Dataset(
+        name="synthetic",
+        title="synthetic",
+        cases=cases,
+        events=ev,
+        geography=geo,
+        vocabulary=vocab,
+        series=pd.DataFrame({"id": ["synthetic"], "label_en": ["synthetic"]}),
+        batches=batches,
+        warnings=pd.DataFrame(),
+        input={},
+    )
+
+
+def test_neighbour_test_is_calibrated_under_no_contagion():
+    from diffusion import load_dataset
+
+    geo = load_dataset("leading-cases").geography
+    rng = np.random.default_rng(2024)
+    # 30 practices over 12 periods: enough adoptions that the share statistic is nearly continuous,
+    # so ties with the observed value do not make the test conservative.
+    rejections = [
+        neighbour_test(
+            contagion_dataset(geo, rng, contagion=False, practices=30, periods=12),
+            n_permutations=99,
+            seed=i,
+            progress=False,
+        ).p_value
+        <= 0.05
+        for i in range(200)
+    ]
+    assert 0.02 <= np.mean(rejections) <= 0.08
+
+
+def test_neighbour_test_detects_planted_contagion():
+    from diffusion import load_dataset
+
+    geo = load_dataset("leading-cases").geography
+    rng = np.random.default_rng(7)
+    rejections = [
+        neighbour_test(contagion_dataset(geo, rng, contagion=True), n_permutations=99, seed=i, progress=False).p_value
+        <= 0.05
+        for i in range(200)
+    ]
+    assert np.mean(rejections) >= 0.80
+
+
+def test_scipy_mann_whitney_counts_pairs_as_we_do():
+    x, y = np.array([1, 2, 2]), np.array([2, 3])
+    # pairs (x earlier than y): (1,2) (1,3) (2,3) (2,3) + ties (2,2) (2,2) half each = 5
+    assert stats.mannwhitneyu(y, x).statistic == 5.0

@@ -1,0 +1,58 @@
+"""The permutation engine: invariants of inference, seeding, parallel equality."""
+
+import numpy as np
+import pytest
+
+from diffusion.inference import p_value, permutation_test
+
+R = 199
+
+
+def normal_batch(rng, k):
+    return rng.normal(size=k)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("observed", [-2.0, 0.0, 0.3, 1.7])
+def test_p_values_bounds_and_complement(seed, observed):
+    p_g, null = permutation_test(observed, normal_batch, n_permutations=R, alternative="greater", seed=seed)
+    p_l, null_l = permutation_test(observed, normal_batch, n_permutations=R, alternative="less", seed=seed)
+    p_2, _ = permutation_test(observed, normal_batch, n_permutations=R, alternative="two-sided", seed=seed)
+    assert np.array_equal(null, null_l)  # same seed, same null distribution
+    for p in (p_g, p_l, p_2):
+        assert 1 / (R + 1) <= p <= 1
+    # A continuous statistic has no ties with the observed value.
+    assert p_g + p_l == pytest.approx(1 + 1 / (R + 1))
+    assert p_2 == pytest.approx(min(1.0, 2 * min(p_g, p_l)))
+
+
+def test_seed_controls_the_null_and_chunks_do_not_matter():
+    _, a = permutation_test(0.0, normal_batch, n_permutations=1234, seed=7)
+    _, b = permutation_test(0.0, normal_batch, n_permutations=1234, seed=7)
+    _, c = permutation_test(0.0, normal_batch, n_permutations=1234, seed=8)
+    assert np.array_equal(a, b) and not np.array_equal(a, c) and len(a) == 1234
+
+
+def test_parallel_workers_give_the_same_null():
+    _, serial = permutation_test(0.0, normal_batch, n_permutations=1500, seed=3, n_jobs=1)
+    _, parallel = permutation_test(0.0, normal_batch, n_permutations=1500, seed=3, n_jobs=2)
+    assert np.array_equal(serial, parallel)
+
+
+def test_p_value_counts_ties_as_extreme():
+    null = np.array([1.0, 1.0, 2.0, 3.0])
+    assert p_value(1.0, null, "greater") == 1.0
+    assert p_value(3.0, null, "greater") == 2 / 5
+    assert p_value(0.5, null, "less") == 1 / 5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_permutations": 0}, "n_permutations' parameter must be an int in the range"),
+        ({"alternative": "bigger"}, "must be one of"),
+    ],
+)
+def test_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        permutation_test(0.0, normal_batch, **kwargs)
