@@ -156,6 +156,12 @@ def _parser() -> argparse.ArgumentParser:
         default="times",
         help="null model of the neighbour test (default: times)",
     )
+    tst.add_argument(
+        "--strata",
+        choices=["macro_region", "province"],
+        default="macro_region",
+        help="strata of --null strata (default: macro_region)",
+    )
     tst.add_argument("--northeast", default="exclude", help="gradient: exclude, East, Central or West")
     tst.add_argument("--date", help="promotion: the promotion date (default: the practice's first event)")
     tst.add_argument("--link", choices=["logit", "cloglog"], default="logit", help="event-history link")

@@ -73,7 +73,7 @@ METHOD_CARDS = {
 }
 
 _OPTIONS = {
-    "neighbour": {"practice", "level", "null", "n_permutations", "alternative", "seed", "n_jobs"},
+    "neighbour": {"practice", "level", "null", "strata", "n_permutations", "alternative", "seed", "n_jobs"},
     "gradient": {"practice", "northeast", "n_permutations", "alternative", "seed", "n_jobs"},
     "promotion": {"practice", "date", "n_permutations", "alternative", "seed", "n_jobs"},
     "coadoption": {"n_permutations", "seed", "n_jobs"},
