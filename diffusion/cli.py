@@ -168,6 +168,33 @@ def _parser() -> argparse.ArgumentParser:
     tst.add_argument("--jobs", type=int, default=None, help="parallel workers (default: joblib's setting)")
     tst.add_argument("--json", metavar="PATH", help="also write the full result as JSON")
     _input_options(tst)
+    cmp_ = sub.add_parser("compare", help="compare adoption between macro-regions, provinces or your groups")
+    src = cmp_.add_mutually_exclusive_group()
+    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
+    src.add_argument(
+        "--dataset",
+        metavar="NAME",
+        choices=bundled_datasets(),
+        default=None,
+        help="a bundled dataset (default: leading-cases)",
+    )
+    cmp_.add_argument(
+        "--by",
+        default="macro-region",
+        help="macro-region, province, or a CSV with columns unit, group (default: macro-region)",
+    )
+    cmp_.add_argument("--out", metavar="PATH.csv", required=True, help="per group and measure, with intervals")
+    cmp_.add_argument("--tests", metavar="PATH.csv", help="permutation tests of the differences between groups")
+    cmp_.add_argument("--matrix", metavar="PATH.csv", help="group x practice x period adoption with denominators")
+    cmp_.add_argument("--similarity", metavar="PATH.csv", help="portfolio similarity between groups")
+    cmp_.add_argument("--leaders", metavar="PATH.csv", help="leaders and followers between groups")
+    cmp_.add_argument("--metric", choices=["jaccard", "cosine"], default="jaccard", help="similarity measure")
+    cmp_.add_argument("--level", help="level of the units compared (default: the level most cases are at)")
+    cmp_.add_argument("--strata", choices=["province"], default=None, help="permute within provinces")
+    cmp_.add_argument("--permutations", type=int, default=999, help="permutations (default 999)")
+    cmp_.add_argument("--bootstrap", type=int, default=999, help="bootstrap resamples (default 999)")
+    cmp_.add_argument("--seed", type=int, default=0, help="seed of bootstrap and permutations (default 0)")
+    _input_options(cmp_)
     sub.add_parser("datasets", help="list the bundled datasets")
     return parser
 
@@ -196,6 +223,8 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             _spread(args)
         elif args.command == "test":
             _test(args)
+        elif args.command == "compare":
+            _compare(args)
         elif args.command == "validate":
             ds = _read(args, args.file)
             _print_read_summary(ds)
@@ -265,6 +294,43 @@ def _test(args: argparse.Namespace) -> None:
     if args.json:
         text = json.dumps(res.to_dict(), ensure_ascii=False, indent=1, sort_keys=True, default=str)
         print(atomic_write(args.json, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8")))
+
+
+def _compare(args: argparse.Namespace) -> None:
+    from diffusion import compare
+    from diffusion.export import write_csv
+
+    ds = _dataset(args)
+    level = args.level or compare.default_level(ds)
+    groups = compare.assign_groups(ds, args.by, level)
+    table, tests = compare.compare_groups(
+        ds,
+        args.by,
+        level=level,
+        strata=args.strata,
+        n_boot=args.bootstrap,
+        n_permutations=args.permutations,
+        seed=args.seed,
+    )
+    outputs = [(args.out, table), (args.tests, tests)]
+    if args.matrix:
+        outputs.append((args.matrix, compare.adoption_matrix(ds, groups, level)))
+    if args.similarity:
+        sim = compare.portfolio_similarity(ds, groups, level, args.metric)
+        outputs.append((args.similarity, sim.reset_index()))
+    if args.leaders:
+        outputs.append(
+            (
+                args.leaders,
+                compare.leaders_followers(ds, groups, level, n_permutations=args.permutations, seed=args.seed),
+            )
+        )
+    print(f"units: {level}; groups: {', '.join(map(str, sorted(groups.dropna().unique())))}", file=sys.stderr)
+    for row in tests.itertuples(index=False):
+        print("  " + row.interpretation, file=sys.stderr)
+    for path, frame in outputs:  # everything is computed before anything is written
+        if path:
+            print(write_csv(frame, path))
 
 
 def _spread(args: argparse.Namespace) -> None:

@@ -113,6 +113,15 @@ def diffusion_network(
     return ax
 
 
+def rate_heatmap(rates: pd.DataFrame, *, ax: plt.Axes, label: str = "adoption rate") -> plt.Axes:
+    """Heatmap of rates (rows: practices, columns: regions in the order given), with a colour bar."""
+    sns.heatmap(rates, ax=ax, cmap=PALETTE, linewidths=0.3, linecolor="white", cbar_kws={"label": label, "shrink": 0.6})
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="both", labelsize=7)
+    return ax
+
+
 def adoption_curves(curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str) -> plt.Axes:
     """Cumulative adoption curves: ``curves`` has columns ``period_label``, ``practice_label``, ``value``."""
     order = list(dict.fromkeys(curves["period_label"]))

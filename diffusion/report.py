@@ -17,7 +17,7 @@ import jinja2
 from diffusion.dataset import Dataset
 from diffusion.export import atomic_write
 from diffusion.figures import adoption_heatmap
-from diffusion.sections import network_section, spread_section, svg_figure, table, tests_section
+from diffusion.sections import compare_section, network_section, spread_section, svg_figure, table, tests_section
 from diffusion.summary import counts_by_period_practice, counts_by_region
 
 __all__ = ["render_report", "report_filename", "write_report"]
@@ -120,6 +120,7 @@ def render_report(
         ),
         "spread": spread_section(ds, lang),
         "tests": tests_section(ds, hypotheses, seed),
+        "compare": compare_section(ds, lang, seed),
         "figure_alt": (
             f"Heatmap of adopting units for {len(counts)} practices across "
             f"{counts.shape[1] - 3} periods; darker cells mean more adopting units."

@@ -20,6 +20,7 @@ from diffusion.figures import (
     diffusion_network,
     first_adoption_bars,
     period_legend,
+    rate_heatmap,
     tile_map,
     to_svg,
 )
@@ -266,4 +267,71 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict
         "seed": seed,
         "n": len(frame),
         "tested": int(frame["supported"].sum()),
+    }
+
+
+def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999) -> dict | None:
+    """Macro-regions compared: rates with denominators, curves, intervals, tests and a paragraph each."""
+    from diffusion import compare
+
+    geo = ds.geography
+    top = geo.levels[0]
+    regions = sorted(set(geo.level_units(top)["macro_region"]) - {""})
+    if len(regions) < 2:
+        return None
+    level = compare.default_level(ds)
+    groups = compare.assign_groups(ds, "macro-region", level)
+    table_, tests = compare.compare_groups(
+        ds, "macro-region", level=level, n_boot=999, n_permutations=n_permutations, seed=seed, progress=False
+    )
+    # Practice x province rates (units of the level adopting / units of the level in the province).
+    provinces = compare.assign_groups(ds, "province", level)
+    matrix = compare.adoption_matrix(ds, provinces, level)
+    final = matrix[matrix["batch"].isna()]
+    rates = final.pivot_table(index="practice", columns="group", values="rate", fill_value=0.0)
+    macro = {geo.label(c, "zh"): geo.macro_region(c) for c in geo.level_units(top).index}
+    rates = rates.reindex(columns=sorted(set(provinces.dropna())), fill_value=0.0)  # every province, adopter or not
+    cols = sorted(rates.columns, key=lambda g: (regions.index(macro[g]) if macro.get(g) in regions else 99, g))
+    rates = rates[cols]
+    rates.index = [ds.vocabulary.label(t, "zh" if lang == "zh" else "en") for t in rates.index]
+    rates.columns = [f"{c} ({macro.get(c, '')[:1]})" for c in cols]
+    heat = svg_figure(
+        lambda ax: rate_heatmap(rates, ax=ax, label=f"share of {plural(level)} adopting"),
+        (1.2 + 0.32 * rates.shape[1] + 3, 1 + 0.3 * rates.shape[0]),
+    )
+    # Curves: share of the level's units in each macro-region that adopted any practice by each period.
+    labels = period_labels(ds).set_index("period")["label"]
+    first = compare.unit_table(ds, level).dropna(subset=["period"]).groupby("unit")["period"].min()
+    rows = []
+    denominators = groups.value_counts()
+    for group in regions:
+        members = first[first.index.map(groups) == group]
+        for p, label in labels.items():
+            rows.append(
+                {"period_label": label, "practice_label": group, "value": (members <= p).sum() / denominators[group]}
+            )
+    curves = svg_figure(
+        lambda ax: adoption_curves(pd.DataFrame(rows), ax=ax, ylabel=f"share of {plural(level)} adopting"), (7.5, 3.4)
+    )
+    shown = table_.assign(
+        value=table_["value"].round(4),
+        lower=table_["lower"].round(4),
+        upper=table_["upper"].round(4),
+    )[["measure", "group", "value", "lower", "upper", "adopters", "units"]]
+    shown = shown.rename(
+        columns={"units": f"{plural(level)} (denominator)", "lower": "95% lower", "upper": "95% upper"}
+    )
+    return {
+        "level": level,
+        "name": plural(level),
+        "heatmap": heat,
+        "curves": curves,
+        "heatmap_alt": f"Heatmap of the share of {plural(level)} adopting each practice in each province, "
+        "provinces ordered by macro-region.",
+        "curves_alt": f"Share of {plural(level)} in each macro-region that adopted any practice, by period.",
+        "table": table(shown),
+        "paragraphs": list(tests["interpretation"]) if len(tests) else [],
+        "tests": table(tests[["measure", "statistic", "effect", "p_value", "null_model"]].round(4))
+        if len(tests)
+        else None,
     }

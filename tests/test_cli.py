@@ -184,3 +184,21 @@ def test_report_with_a_hypotheses_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "unknown or missing test" in err and "unknown option" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_compare_command(tmp_path, capsys):
+    paths = {k: tmp_path / f"{k}.csv" for k in ("out", "tests", "matrix", "similarity", "leaders")}
+    args = ["compare", "--dataset", "broadband-china", "--permutations", "99", "--bootstrap", "99"]
+    for key, path in paths.items():
+        args += [f"--{key}", str(path)]
+    assert main(args) == 0
+    assert capsys.readouterr().out.split() == [str(p) for p in paths.values()]
+    import pandas as pd
+
+    out = pd.read_csv(paths["out"], encoding="utf-8-sig")
+    rate = out[(out["measure"] == "adoption_rate")].set_index("group")
+    # Prefecture-level units: 85 in the East, 36 of the Northeast (denominators from the geography).
+    assert rate.loc["East", "units"] == 85 and rate.loc["Northeast", "units"] == 36
+    assert (rate["lower"] <= rate["value"]).all() and (rate["value"] <= rate["upper"]).all()
+    matrix = pd.read_csv(paths["matrix"], encoding="utf-8-sig")
+    assert set(matrix.columns) >= {"group", "practice", "batch", "adopters", "units", "rate"}

@@ -49,7 +49,7 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     doc = parse(leading_html)
     assert doc.urls == []  # no external resource, not even a link
     assert "script" not in doc.tags
-    assert doc.tags.count("svg") == 4 and "text" in doc.tags  # heatmap, curves, tile maps, network
+    assert doc.tags.count("svg") == 6 and "text" in doc.tags  # heatmap, curves, tiles, network, 2 comparison
     svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
     assert "<path" in svg
@@ -119,9 +119,15 @@ def test_spread_section(leading_html):
         "by 2022-11 (NRGLC b4) it has reached 7 of 31 provinces (23%)"
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
-    assert leading_html.count("<svg") == 4  # heatmap, curves, tile maps, network
+    assert leading_html.count("<svg") == 6  # heatmap, curves, tile maps, network, comparison curves and heatmap
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):
     html = render_report(read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices))
     assert "Bar chart of state units sorted by the period of their first adoption" in html
+
+
+def test_comparison_section(leading_html):
+    text = " ".join(parse(leading_html).text)
+    assert "Regional comparison" in text and "counties (denominator)" in text
+    assert "Share of units that adopted any practice: highest in East" in text

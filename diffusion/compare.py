@@ -1,0 +1,458 @@
+"""Comparing regional adoption: macro-regions, provinces, or groups the user defines.
+
+Units of comparison are the geography's units at one level (by default the level most cases sit
+at: counties for the leading cases, prefectures for the pilot cities). Each unit belongs to a
+group: its macro-region, its top-level unit (province), or the group a mapping file gives it or
+one of its ancestors. Every rate is shown with its denominator, the number of units of the level
+in the group — the population at risk, adopters or not.
+
+Adoption without a known time counts in rates and breadth; it is left out of everything that
+depends on time (earliness, curves, leaders and followers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.cluster import hierarchy
+from scipy.spatial.distance import squareform
+
+from diffusion.dataset import Dataset
+from diffusion.errors import DiffusionError, ValidationError, problem
+from diffusion.inference import as_generator, permutation_test, result
+from diffusion.io import read_table
+from diffusion.nulls import permute_within
+from diffusion.places import resolver_for
+from diffusion.summary import period_labels
+
+__all__ = [
+    "adoption_matrix",
+    "assign_groups",
+    "bootstrap_ci",
+    "compare_groups",
+    "default_level",
+    "leaders_followers",
+    "portfolio_similarity",
+    "similarity_order",
+    "unit_table",
+]
+
+
+def default_level(ds: Dataset) -> str:
+    """The geography level at which most adopting units sit (ties: the deeper level)."""
+    levels = ds.geography.levels
+    counts = ds.cases.drop_duplicates("case_id")["unit_level"].value_counts()
+    in_geo = [
+        (
+            counts.get(lvl, 0)
+            + (counts[[s for s in ds.geography.sub_levels if s in counts]].sum() if lvl == levels[-1] else 0),
+            k,
+            lvl,
+        )
+        for k, lvl in enumerate(levels)
+    ]
+    return max(in_geo)[2]
+
+
+def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
+    """Group of every unit of ``level``: "macro-region", "province" (the top level) or a mapping CSV.
+
+    The mapping file has a ``unit`` column (a name, code or "湖南省新化县"-style path, at any level)
+    and a ``group`` column; a unit takes the group of itself or of its nearest mapped ancestor.
+    Units no group covers get no group (NaN) and are left out of comparisons.
+    """
+    geo = ds.geography
+    units = geo.level_units(level).index
+    top = geo.levels[0]
+    if by == "macro-region":
+        return pd.Series(
+            [geo.macro_region(geo.ancestor_at(u, top) or u) or np.nan for u in units], index=units, name="group"
+        )
+    if by in ("province", top):
+        return pd.Series([geo.label(geo.ancestor_at(u, top) or u, "zh") for u in units], index=units, name="group")
+    table = read_table(by)
+    df = table.frame
+    failures = []
+    if not {"unit", "group"} <= set(df.columns):
+        raise ValidationError(
+            pd.DataFrame(
+                [
+                    problem(
+                        table.path,
+                        1,
+                        "unit, group",
+                        "",
+                        "missing required column",
+                        f"columns unit, group; found {list(df.columns)}",
+                        "name the columns unit and group",
+                    )
+                ]
+            ),
+            source=table.path,
+        )
+    resolver = resolver_for(geo)
+    mapped: dict[str, str] = {}
+    for row, unit, group in zip(table.rows, df["unit"], df["group"]):
+        res = resolver.resolve(unit)
+        if res.status != "ok":
+            hint = "; ".join((res.candidates and map(resolver.describe, res.candidates)) or res.suggestions)
+            failures.append(
+                problem(
+                    table.path,
+                    row,
+                    "unit",
+                    unit,
+                    f"{res.status} place",
+                    f"one unit; {hint}",
+                    "write the unit with its province, or its code",
+                )
+            )
+        elif not group:
+            failures.append(problem(table.path, row, "group", "", "empty group", "a group name", "fill it in"))
+        elif mapped.get(res.code, group) != group:
+            failures.append(
+                problem(
+                    table.path,
+                    row,
+                    "group",
+                    group,
+                    f"unit already in group '{mapped[res.code]}'",
+                    "one group per unit",
+                    "remove one of the rows",
+                )
+            )
+        else:
+            mapped[res.code] = group
+    if failures:
+        raise ValidationError(pd.DataFrame(failures), source=table.path)
+    groups = [next((mapped[c] for c in (u, *geo.ancestors(u)) if c in mapped), np.nan) for u in units]
+    return pd.Series(groups, index=units, name="group")
+
+
+def unit_table(ds: Dataset, level: str) -> pd.DataFrame:
+    """Per unit of ``level``: practices adopted (any time) and first period of each (timed only)."""
+    geo = ds.geography
+    ev = ds.events.assign(unit=[geo.ancestor_at(c, level) or "" for c in ds.events["geo_code"]])
+    ev = ev[ev["unit"] != ""]
+    first = ev.groupby(["unit", "practice"], sort=True)["period"].min().reset_index()
+    return first
+
+
+def adoption_matrix(ds: Dataset, groups: pd.Series, level: str) -> pd.DataFrame:
+    """Group x practice x period: cumulative adopting units, new ones, the denominator and the rate.
+
+    ``units`` is the number of units of ``level`` in the group; ``rate`` = adopters / units. A row
+    with ``batch`` NaN counts every adoption, timed or not.
+    """
+    first = unit_table(ds, level).assign(group=lambda d: d["unit"].map(groups)).dropna(subset=["group"])
+    denominators = groups.dropna().value_counts()
+    periods = period_labels(ds)["period"].astype(int).tolist()
+    rows = []
+    for (group, practice), g in first.groupby(["group", "practice"], sort=True):
+        timed = g["period"].dropna().astype(int)
+        new = timed.value_counts().reindex(periods, fill_value=0)
+        for p, cum in new.cumsum().items():
+            rows.append((group, practice, p, int(new[p]), int(cum)))
+        rows.append((group, practice, np.nan, np.nan, g["unit"].nunique()))
+    out = pd.DataFrame(rows, columns=["group", "practice", "batch", "new", "adopters"])
+    out["units"] = out["group"].map(denominators).astype(int)
+    out["rate"] = out["adopters"] / out["units"]
+    out["batch"] = out["batch"].astype("Int64")
+    return out
+
+
+def bootstrap_ci(values: np.ndarray, stat=np.mean, *, n_boot: int = 999, seed=0, level: float = 0.95) -> tuple:
+    """Percentile bootstrap interval of ``stat`` over ``values`` (resampled with replacement).
+
+    Examples
+    --------
+    >>> lo, hi = bootstrap_ci(np.r_[np.zeros(70), np.ones(30)], seed=1)
+    >>> bool(lo < 0.3 < hi)
+    True
+    """
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return (np.nan, np.nan)
+    rng = as_generator(seed)
+    idx = rng.integers(0, len(values), size=(n_boot, len(values)))
+    stats_ = np.apply_along_axis(stat, 1, values[idx]) if stat is not np.mean else values[idx].mean(axis=1)
+    a = (1 - level) / 2
+    return tuple(float(q) for q in np.quantile(stats_, [a, 1 - a]))
+
+
+def _unit_measures(ds: Dataset, groups: pd.Series, level: str) -> pd.DataFrame:
+    """Per unit in a group: adopted (any practice, any time), breadth, and earliness.
+
+    Earliness of a unit is the mean over its timed practices (those with two or more adopting
+    units) of 1 minus the share of the practice's other adopters that adopted strictly earlier.
+    """
+    first = unit_table(ds, level)
+    units = groups.dropna().index
+    timed = first.dropna(subset=["period"])
+    scores = {}
+    for practice, g in timed.groupby("practice", sort=True):
+        if len(g) < 2:
+            continue
+        t = g["period"].to_numpy(dtype=float)
+        earlier = np.searchsorted(np.sort(t), t, side="left") / (len(t) - 1)
+        scores[practice] = pd.Series(1 - earlier, index=g["unit"].to_numpy())
+    earliness = pd.DataFrame(scores).reindex(units).mean(axis=1) if scores else pd.Series(np.nan, index=units)
+    breadth = first.groupby("unit")["practice"].nunique().reindex(units, fill_value=0)
+    return pd.DataFrame(
+        {"group": groups.dropna(), "adopted": (breadth > 0).astype(float), "breadth": breadth, "earliness": earliness}
+    )
+
+
+COMPARE_METRICS = {
+    "adoption_rate": ("adopted", "share of units that adopted any practice"),
+    "breadth": ("breadth", "mean number of practices per unit (non-adopters count as 0)"),
+    "earliness": ("earliness", "mean earliness of adopting units (1 = first adopter of every practice)"),
+}
+
+
+def compare_groups(
+    ds: Dataset,
+    by: str | Path = "macro-region",
+    *,
+    level: str | None = None,
+    strata: str | None = None,
+    n_boot: int = 999,
+    n_permutations: int = 999,
+    seed: int = 0,
+    progress: bool | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per group: units, adopters, adoption rate, breadth, earliness with bootstrap 95 % intervals;
+    and for each measure a permutation test of the differences between groups.
+
+    Parameters
+    ----------
+    by : "macro-region", "province" or a mapping CSV path
+    level : str, optional
+        Level of the units compared (default: :func:`default_level`).
+    strata : {None, "province"}
+        Permute group labels within provinces (for groups that cut across provinces).
+
+    Returns
+    -------
+    (groups, tests): ``groups`` has one row per group and measure (``value, lower, upper, units``);
+    ``tests`` one row per measure (``statistic`` = between-group sum of squares of means weighted
+    by group size, ``p_value``, ``effect`` = eta squared, ``interpretation``).
+    """
+    level = level or default_level(ds)
+    groups = assign_groups(ds, by, level)
+    units = _unit_measures(ds, groups, level)
+    if units["group"].nunique() < 2:
+        raise DiffusionError(f"comparison needs at least two groups with units at level '{level}'.")
+    rows = []
+    for name, (col, _) in COMPARE_METRICS.items():
+        for k, (group, g) in enumerate(units.groupby("group", sort=True)):
+            values = g[col].dropna().to_numpy()
+            lo, hi = bootstrap_ci(values, n_boot=n_boot, seed=np.random.SeedSequence([seed, k, len(rows)]))
+            rows.append(
+                {
+                    "group": group,
+                    "measure": name,
+                    "value": float(values.mean()) if len(values) else np.nan,
+                    "lower": lo,
+                    "upper": hi,
+                    "n": len(values),
+                    "units": len(g),
+                    "adopters": int(g["adopted"].sum()),
+                }
+            )
+    table = pd.DataFrame(rows)
+    tests = []
+    top = ds.geography.levels[0]
+    for name, (col, description) in COMPARE_METRICS.items():
+        sub = units.dropna(subset=[col])
+        labels = pd.factorize(sub["group"], sort=True)[0]
+        values = sub[col].to_numpy(dtype=float)
+        if len(set(labels)) < 2 or len(values) < 3:
+            continue
+        strata_codes = (
+            np.zeros(len(values))
+            if strata is None
+            else pd.factorize(pd.Series(sub.index).map(lambda u: ds.geography.ancestor_at(u, top) or u))[0]
+        )
+        observed = float(_between_ss(values, labels[None, :])[0])
+
+        def batch(rng, k, values=values, labels=labels, strata_codes=strata_codes):
+            return _between_ss(values, permute_within(labels, strata_codes, rng, k))
+
+        p, null = permutation_test(
+            observed, batch, n_permutations=n_permutations, alternative="greater", seed=seed, progress=progress
+        )
+        total = float(((values - values.mean()) ** 2).sum())
+        eta2 = observed / total if total else np.nan
+        best = table[table["measure"] == name].sort_values("value", ascending=False).iloc[0]
+        text = (
+            f"{description.capitalize()}: highest in {best['group']} ({best['value']:.3g}); groups explain "
+            f"{eta2:.0%} of the variation between units (p = {p:.3g}, {n_permutations} permutations"
+            + (", within provinces" if strata else "")
+            + ")."
+        )
+        res = result(
+            f"compare-{name}",
+            f"Do groups differ in {description}?",
+            observed,
+            null,
+            p,
+            n_permutations=n_permutations,
+            alternative="greater",
+            seed=seed,
+            null_model="group labels permuted among units" + (" within provinces" if strata else ""),
+            interpretation=text,
+        )
+        tests.append(
+            {
+                "measure": name,
+                "statistic": observed,
+                "p_value": p,
+                "effect": eta2,
+                "interpretation": text,
+                "null_model": res.null_model,
+            }
+        )
+    return table, pd.DataFrame(tests)
+
+
+def _between_ss(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Between-group sum of squares for each row of group labels (k x n)."""
+    labels = np.atleast_2d(labels)
+    n_groups = labels.max() + 1
+    grand = values.mean()
+    out = np.zeros(labels.shape[0])
+    for g in range(n_groups):
+        mask = labels == g
+        n = mask.sum(axis=1)
+        means = np.where(n > 0, (mask * values).sum(axis=1) / np.maximum(n, 1), grand)
+        out += n * (means - grand) ** 2
+    return out
+
+
+def portfolio_similarity(ds: Dataset, groups: pd.Series, level: str, metric: str = "jaccard") -> pd.DataFrame:
+    """Similarity of the groups' practice portfolios: Jaccard of the sets of practices, or cosine of
+    the vectors of adopting units per practice. Rows and columns in :func:`similarity_order`.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"a": [1, 1, 0], "b": [1, 0, 1]}, index=["x", "y", "z"]).T
+    >>> [round(float(_similarity(v, m).loc["a", "b"]), 3) for m in ("jaccard", "cosine")]
+    [0.333, 0.5]
+    """
+    first = unit_table(ds, level).assign(group=lambda d: d["unit"].map(groups)).dropna(subset=["group"])
+    counts = first.groupby(["group", "practice"])["unit"].nunique().unstack(fill_value=0).sort_index()
+    sim = _similarity(counts, metric)
+    order = similarity_order(sim)
+    return sim.loc[order, order]
+
+
+def _similarity(counts: pd.DataFrame, metric: str) -> pd.DataFrame:
+    x = counts.to_numpy(dtype=float)
+    if metric == "jaccard":
+        b = (x > 0).astype(float)
+        inter = b @ b.T
+        union = b.sum(axis=1)[:, None] + b.sum(axis=1)[None, :] - inter
+        sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    elif metric == "cosine":
+        norm = np.linalg.norm(x, axis=1)
+        sim = np.divide(x @ x.T, np.outer(norm, norm), out=np.zeros((len(x), len(x))), where=np.outer(norm, norm) > 0)
+    else:
+        raise ValueError(f"The value for `metric` must be 'jaccard' or 'cosine', but {metric!r} was passed.")
+    return pd.DataFrame(sim, index=counts.index, columns=counts.index)
+
+
+def similarity_order(sim: pd.DataFrame) -> list:
+    """A stable order of a similarity matrix: average-linkage leaves, optimally ordered.
+
+    Rows are first sorted by name, so the order depends only on the similarities and the names.
+    """
+    sim = sim.sort_index().loc[:, sorted(sim.columns)]
+    if len(sim) < 3:
+        return list(sim.index)
+    dist = np.clip(1 - sim.to_numpy(), 0, None)
+    np.fill_diagonal(dist, 0)
+    link = hierarchy.linkage(squareform(dist, checks=False), method="average", optimal_ordering=True)
+    return [sim.index[i] for i in hierarchy.leaves_list(link)]
+
+
+def leaders_followers(
+    ds: Dataset,
+    groups: pd.Series,
+    level: str,
+    *,
+    n_permutations: int = 999,
+    seed: int = 0,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """How often one group's first adoption of a practice precedes another's, over shared practices.
+
+    Per ordered pair: ``leads`` (practices A adopted strictly before B), ``follows`` (B before A),
+    ``net`` = leads − follows, and a two-sided permutation p-value of ``net`` under adoption times
+    permuted among each practice's adopting groups, with Benjamini–Hochberg q-values.
+    """
+    from scipy import stats
+
+    first = unit_table(ds, level).assign(group=lambda d: d["unit"].map(groups)).dropna(subset=["group", "period"])
+    g = first.groupby(["practice", "group"], sort=True)["period"].min().reset_index()
+    names = sorted(g["group"].unique())
+    index = {n: i for i, n in enumerate(names)}
+    gi = g["group"].map(index).to_numpy()
+    pr = pd.factorize(g["practice"])[0]
+    t = g["period"].to_numpy(dtype=float)
+    same = pr[:, None] == pr[None, :]
+    pairs = np.array([(a, b) for a in range(len(names)) for b in range(a + 1, len(names))])
+    if len(pairs) == 0:
+        return pd.DataFrame(columns=["leader", "follower", "leads", "follows", "net", "p_value", "q_value"])
+
+    onehot = np.eye(len(names))[gi]  # adoptions x groups
+
+    def lead_counts(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Net leads of a over b for every pair (k x pairs), and the k x groups x groups lead counts."""
+        m = np.empty((len(times), len(names), len(names)))
+        for start in range(0, len(times), 50):  # bounds memory at 50 x n x n
+            earlier = (times[start : start + 50, :, None] < times[start : start + 50, None, :]) & same[None]
+            m[start : start + 50] = np.einsum("kij,ia,jb->kab", earlier.astype(float), onehot, onehot)
+        return m[:, pairs[:, 0], pairs[:, 1]] - m[:, pairs[:, 1], pairs[:, 0]], m
+
+    net_obs, m_obs = lead_counts(t[None, :])
+
+    def batch(rng, k):
+        net, _ = lead_counts(permute_within(t, pr, rng, k))
+        return np.column_stack([np.abs(net).sum(axis=1), net])
+
+    _, draws = permutation_test(
+        float(np.abs(net_obs).sum()), batch, n_permutations=n_permutations, seed=seed, progress=progress
+    )
+    null = draws[:, 1:]
+    p = np.array(
+        [
+            min(
+                1.0,
+                2
+                * min(
+                    (np.sum(null[:, j] >= net_obs[0, j] - 1e-9) + 1) / (len(null) + 1),
+                    (np.sum(null[:, j] <= net_obs[0, j] + 1e-9) + 1) / (len(null) + 1),
+                ),
+            )
+            for j in range(len(pairs))
+        ]
+    )
+    out = pd.DataFrame(
+        {
+            "leader": [names[a] for a in pairs[:, 0]],
+            "follower": [names[b] for b in pairs[:, 1]],
+            "leads": m_obs[0, pairs[:, 0], pairs[:, 1]],
+            "follows": m_obs[0, pairs[:, 1], pairs[:, 0]],
+            "net": net_obs[0],
+            "p_value": p,
+        }
+    )
+    swap = out["net"] < 0  # show each pair with the group that leads first
+    out.loc[swap, ["leader", "follower"]] = out.loc[swap, ["follower", "leader"]].to_numpy()
+    out.loc[swap, ["leads", "follows"]] = out.loc[swap, ["follows", "leads"]].to_numpy()
+    out["net"] = out["net"].abs()
+    out["q_value"] = stats.false_discovery_control(out["p_value"].to_numpy(), method="bh")
+    return out.sort_values(["q_value", "net", "leader"], ascending=[True, False, True]).reset_index(drop=True)
