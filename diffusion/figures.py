@@ -122,6 +122,39 @@ def rate_heatmap(rates: pd.DataFrame, *, ax: plt.Axes, label: str = "adoption ra
     return ax
 
 
+def similarity_clustermap(sim: pd.DataFrame, *, label: str = "similarity") -> plt.Figure:
+    """Clustered heatmap of a similarity matrix, in the stable order of
+    :func:`diffusion.compare.similarity_order` (average linkage on 1 − similarity, optimal leaf order).
+
+    Returns the figure seaborn's clustermap creates (it needs a figure of its own).
+    """
+    from scipy.cluster import hierarchy
+    from scipy.spatial.distance import squareform
+
+    dist = (1 - sim.to_numpy()).clip(0)
+    dist = (dist + dist.T) / 2
+    for i in range(len(dist)):
+        dist[i, i] = 0.0
+    link = hierarchy.linkage(squareform(dist, checks=False), method="average", optimal_ordering=True)
+    grid = sns.clustermap(
+        sim,
+        row_linkage=link,
+        col_linkage=link,
+        cmap=PALETTE,
+        vmin=0,
+        vmax=1,
+        figsize=(2 + 0.28 * len(sim), 2 + 0.28 * len(sim)),
+        cbar_kws={"label": label},
+        xticklabels=True,
+        yticklabels=True,
+        dendrogram_ratio=0.12,
+    )
+    grid.ax_heatmap.tick_params(axis="both", labelsize=7)
+    grid.ax_heatmap.set_xlabel("")
+    grid.ax_heatmap.set_ylabel("")
+    return grid.figure
+
+
 def adoption_curves(curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str) -> plt.Axes:
     """Cumulative adoption curves: ``curves`` has columns ``period_label``, ``practice_label``, ``value``."""
     order = list(dict.fromkeys(curves["period_label"]))

@@ -21,6 +21,7 @@ from diffusion.figures import (
     first_adoption_bars,
     period_legend,
     rate_heatmap,
+    similarity_clustermap,
     tile_map,
     to_svg,
 )
@@ -36,6 +37,13 @@ def table(df: pd.DataFrame, *, index: bool = False) -> dict:
     df = df.reset_index() if index else df
     cells = df.astype(object).where(df.notna(), "")
     return {"columns": [str(c) for c in df.columns], "rows": cells.astype(str).values.tolist()}
+
+
+def svg_of(make_figure) -> Markup:
+    """Inline SVG of the figure that ``make_figure()`` creates (for seaborn's figure-level plots)."""
+    with plt.rc_context(SVG_RC), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        return Markup(to_svg(make_figure()))
 
 
 def svg_figure(draw, figsize: tuple[float, float], nrows: int = 1, ncols: int = 1) -> Markup:
@@ -313,6 +321,9 @@ def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999
     curves = svg_figure(
         lambda ax: adoption_curves(pd.DataFrame(rows), ax=ax, ylabel=f"share of {plural(level)} adopting"), (7.5, 3.4)
     )
+    # Portfolio similarity between provinces that adopted anything, clustered in a stable order.
+    sim = compare.portfolio_similarity(ds, provinces, level, "jaccard")
+    cluster = svg_of(lambda: similarity_clustermap(sim, label="Jaccard similarity")) if len(sim) >= 3 else None
     shown = table_.assign(
         value=table_["value"].round(4),
         lower=table_["lower"].round(4),
@@ -329,6 +340,9 @@ def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999
         "heatmap_alt": f"Heatmap of the share of {plural(level)} adopting each practice in each province, "
         "provinces ordered by macro-region.",
         "curves_alt": f"Share of {plural(level)} in each macro-region that adopted any practice, by period.",
+        "cluster": cluster,
+        "cluster_alt": f"Clustered heatmap of the Jaccard similarity of the practice portfolios of {len(sim)} "
+        "provinces.",
         "table": table(shown),
         "paragraphs": list(tests["interpretation"]) if len(tests) else [],
         "tests": table(tests[["measure", "statistic", "effect", "p_value", "null_model"]].round(4))

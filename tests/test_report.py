@@ -49,7 +49,7 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     doc = parse(leading_html)
     assert doc.urls == []  # no external resource, not even a link
     assert "script" not in doc.tags
-    assert doc.tags.count("svg") == 6 and "text" in doc.tags  # heatmap, curves, tiles, network, 2 comparison
+    assert doc.tags.count("svg") == 7 and "text" in doc.tags  # heatmap, curves, tiles, network, 3 comparison
     svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
     assert "<path" in svg
@@ -119,7 +119,7 @@ def test_spread_section(leading_html):
         "by 2022-11 (NRGLC b4) it has reached 7 of 31 provinces (23%)"
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
-    assert leading_html.count("<svg") == 6  # heatmap, curves, tile maps, network, comparison curves and heatmap
+    assert leading_html.count("<svg") == 7  # heatmap, curves, tile maps, network, 3 comparison figures
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):
