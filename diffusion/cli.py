@@ -22,6 +22,19 @@ from diffusion.testing import TEST_NAMES
 __all__ = ["main"]
 
 
+def _source_options(p: argparse.ArgumentParser) -> None:
+    """--data FILE or --dataset NAME (default: the leading cases)."""
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
+    src.add_argument(
+        "--dataset",
+        metavar="NAME",
+        choices=bundled_datasets(),
+        default=None,
+        help="a bundled dataset (default: leading-cases)",
+    )
+
+
 def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--geography", metavar="DIR", help="folder with units.csv and adjacency.csv (default: China)")
     p.add_argument("--practices", metavar="FILE", help="practice vocabulary CSV (tag_id, label_en, label_zh)")
@@ -81,15 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("file")
     _input_options(val)
     net = sub.add_parser("network", help="build the temporal network; export it and its centralities")
-    src = net.add_mutually_exclusive_group()
-    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
-    src.add_argument(
-        "--dataset",
-        metavar="NAME",
-        choices=bundled_datasets(),
-        default=None,
-        help="a bundled dataset (default: leading-cases)",
-    )
+    _source_options(net)
     net.add_argument("--level", help="level of the region nodes (default: the top level, e.g. province)")
     net.add_argument(
         "--ties",
@@ -112,15 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument("--eigenvector", action="store_true", help="also compute eigenvector centrality")
     _input_options(net)
     spr = sub.add_parser("spread", help="spread metrics per practice and innovativeness per region, as CSV")
-    src = spr.add_mutually_exclusive_group()
-    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
-    src.add_argument(
-        "--dataset",
-        metavar="NAME",
-        choices=bundled_datasets(),
-        default=None,
-        help="a bundled dataset (default: leading-cases)",
-    )
+    _source_options(spr)
     spr.add_argument("--out", metavar="PATH.csv", required=True, help="tidy spread metrics (see the README)")
     spr.add_argument("--regions", metavar="PATH.csv", help="per region: Walker score, breadth, earliness, Rogers")
     spr.add_argument("--level", help="level of the regions for --regions (default: the top level)")
@@ -136,15 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     _input_options(spr)
     tst = sub.add_parser("test", help="test a hypothesis on how practices spread")
     tst.add_argument("name", choices=TEST_NAMES, help="which test (see the README)")
-    src = tst.add_mutually_exclusive_group()
-    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
-    src.add_argument(
-        "--dataset",
-        metavar="NAME",
-        choices=bundled_datasets(),
-        default=None,
-        help="a bundled dataset (default: leading-cases)",
-    )
+    _source_options(tst)
     tst.add_argument("--practice", help="restrict to one practice (required for promotion)")
     tst.add_argument("--permutations", type=int, default=999, help="permutations R (default 999)")
     tst.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
@@ -169,15 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     tst.add_argument("--json", metavar="PATH", help="also write the full result as JSON")
     _input_options(tst)
     cmp_ = sub.add_parser("compare", help="compare adoption between macro-regions, provinces or your groups")
-    src = cmp_.add_mutually_exclusive_group()
-    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
-    src.add_argument(
-        "--dataset",
-        metavar="NAME",
-        choices=bundled_datasets(),
-        default=None,
-        help="a bundled dataset (default: leading-cases)",
-    )
+    _source_options(cmp_)
     cmp_.add_argument(
         "--by",
         default="macro-region",
