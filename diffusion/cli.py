@@ -86,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
     rep.add_argument("--lang", choices=["en", "zh"], default="en", help="language of headings and figure labels")
     rep.add_argument("--seed", type=int, default=0, help="seed of randomised steps, e.g. drawing layouts (default: 0)")
+    rep.add_argument("--timestamp", action="store_true", help="print the time of making in the report")
     rep.add_argument(
         "--hypotheses", metavar="FILE.yaml", help="hypotheses to test (YAML list; default: a standard set of tests)"
     )
@@ -230,8 +231,17 @@ def _report(args: argparse.Namespace, argv: list[str]) -> None:
     else:
         datasets = [load_dataset(n) for n in (args.dataset or bundled_datasets())]
     for ds in datasets:  # everything is read and validated before anything is written
-        path = write_report(ds, args.out, command=command, lang=args.lang, seed=args.seed, hypotheses=hypotheses)
+        path = write_report(
+            ds,
+            args.out,
+            command=command,
+            lang=args.lang,
+            seed=args.seed,
+            hypotheses=hypotheses,
+            timestamp=args.timestamp,
+        )
         print(Path(path))
+        print(Path(path).with_suffix(".json"))
 
 
 def _dataset(args: argparse.Namespace) -> Dataset:

@@ -7,12 +7,17 @@ error never leaves a half-written report. The same input gives byte-identical HT
 
 from __future__ import annotations
 
+import datetime
+import json
 import platform
 import re
 from importlib import metadata
 from pathlib import Path
 
 import jinja2
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
 
 from diffusion.dataset import Dataset
 from diffusion.export import atomic_write
@@ -20,7 +25,57 @@ from diffusion.figures import adoption_heatmap
 from diffusion.sections import compare_section, network_section, spread_section, svg_figure, table, tests_section
 from diffusion.summary import counts_by_period_practice, counts_by_region
 
-__all__ = ["render_report", "report_filename", "write_report"]
+__all__ = [
+    "LABELS",
+    "render_html",
+    "render_report",
+    "report_context",
+    "report_filename",
+    "result_document",
+    "write_report",
+]
+
+#: Headings and fixed labels of the report in each language; names come from the data.
+LABELS = {
+    "en": {
+        "report": "Policy-diffusion report",
+        "dataset": "dataset",
+        "geography": "geography",
+        "summary": "Dataset summary",
+        "coverage": "Data and coverage",
+        "adoption": "Adoption by period and practice",
+        "by": "Adoption by",
+        "spread": "Spread of each practice",
+        "network": "Diffusion network",
+        "tests": "Hypothesis tests",
+        "compare": "Regional comparison",
+        "practices": "Practices",
+        "provenance": "Provenance and reproducibility",
+        "warnings": "Validation warnings",
+        "cards": "Method cards",
+        "download": "Download CSV",
+        "sort": "Click a column heading to sort",
+    },
+    "zh": {
+        "report": "政策扩散分析报告",
+        "dataset": "数据集",
+        "geography": "地理",
+        "summary": "数据概况",
+        "coverage": "数据与覆盖范围",
+        "adoption": "分批次、分做法的采纳情况",
+        "by": "各地区采纳情况：",
+        "spread": "各做法的扩散",
+        "network": "扩散网络",
+        "tests": "假设检验",
+        "compare": "地区比较",
+        "practices": "做法",
+        "provenance": "来源与可重复性",
+        "warnings": "数据校验提示",
+        "cards": "方法说明",
+        "download": "下载 CSV",
+        "sort": "点击列标题排序",
+    },
+}
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("diffusion", "templates"),
@@ -54,8 +109,9 @@ def render_report(
     seed: int = 0,
     top_k: int = 5,
     hypotheses: list[dict] | None = None,
+    timestamp: bool = False,
 ) -> str:
-    """The report of a dataset as an HTML string.
+    """The report of a dataset as an HTML string (see :func:`report_context` for the parameters).
 
     Examples
     --------
@@ -64,6 +120,61 @@ def render_report(
     >>> "23 of 123 cases placed in a batch" in html
     True
     """
+    context = report_context(
+        ds, command=command, lang=lang, seed=seed, top_k=top_k, hypotheses=hypotheses, timestamp=timestamp
+    )
+    return render_html(context)
+
+
+def render_html(context: dict) -> str:
+    """Lay out a report context with the template (autoescaped); no analysis happens here."""
+    return _ENV.get_template("report.html.j2").render(**context, T=LABELS[context["lang"]])
+
+
+def result_document(context: dict) -> dict:
+    """The JSON-serialisable result document: every table and number of the report, no figures."""
+
+    def strip(value):
+        if isinstance(value, Markup):
+            return None
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not isinstance(v, Markup)}
+        if isinstance(value, list | tuple):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(context)
+
+
+def report_context(
+    ds: Dataset,
+    *,
+    command: str = "diffusion report",
+    lang: str = "en",
+    seed: int = 0,
+    top_k: int = 5,
+    hypotheses: list[dict] | None = None,
+    timestamp: bool = False,
+) -> dict:
+    """Everything the report shows, computed once: tables as lists, figures as inline SVG.
+
+    Parameters
+    ----------
+    command : str
+        The command that reproduces the report (printed in it).
+    lang : {"en", "zh"}
+        Language of headings and figure labels; place and practice names come from the data.
+    seed : int
+        Seed of every randomised step (permutations, bootstrap, layouts).
+    top_k : int
+        Rows of the top-k centrality tables.
+    hypotheses : list of dict, optional
+        Hypotheses to test (as read by :func:`diffusion.testing.read_hypotheses`); default: a standard set.
+    timestamp : bool
+        Print the time the report was made (off by default, so that reports are byte-identical).
+    """
+    if lang not in LABELS:
+        raise ValueError(f"The value for `lang` must be one of {sorted(LABELS)}, but {lang!r} was passed.")
     geo = ds.geography
     counts = counts_by_period_practice(ds)
     regions = counts_by_region(ds)
@@ -137,8 +248,9 @@ def render_report(
         "manifest_note": ds.manifest.get("transcribed_from", ""),
         "versions": _versions(),
         "command": command,
+        "generated": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None,
     }
-    return _ENV.get_template("report.html.j2").render(**context)
+    return context
 
 
 def write_report(
@@ -149,10 +261,27 @@ def write_report(
     lang: str = "en",
     seed: int = 0,
     hypotheses: list[dict] | None = None,
+    timestamp: bool = False,
 ) -> Path:
-    """Render the report and write it atomically into ``out_dir``; returns its path."""
+    """Write the HTML report and its JSON result document (same name, ``.json``) into ``out_dir``.
+
+    Both are computed before either is written, and each is written atomically. Returns the
+    HTML file's path.
+    """
     out_dir = Path(out_dir)
-    html = render_report(ds, command=command, lang=lang, seed=seed, hypotheses=hypotheses)
+    context = report_context(ds, command=command, lang=lang, seed=seed, hypotheses=hypotheses, timestamp=timestamp)
+    html = render_html(context)
+    document = json.dumps(result_document(context), ensure_ascii=False, indent=1, sort_keys=True, default=_plain)
     target = out_dir / report_filename(ds)
     atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8", newline="\n"))
+    atomic_write(target.with_suffix(".json"), lambda tmp: tmp.write_text(document + "\n", encoding="utf-8"))
     return target
+
+
+def _plain(value):
+    """JSON for numpy and pandas scalars; NaN and missing values become null."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA or value is None:
+        return None
+    return value if isinstance(value, int | float | str | bool) else str(value)

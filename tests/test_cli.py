@@ -28,12 +28,23 @@ def test_validate_bad_prints_the_table_and_exits_2(write, capsys):
     assert sha256(path) == before
 
 
+HEAD = "编号,批次,年份,省份,区县,层级,做法\n"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         ("", "the file is empty"),
         ("编号;年份;省份;做法\nA;2019;湖南省;积分制\n", "wrong delimiter"),
         ("编号,省份\nA,湖南省\n", "missing required column"),
+        (HEAD + "A,1,2019,湖南省,新化县,,积分制\nA,2,2020,湖南省,津市市,,积分制\n", "duplicate case id"),
+        (HEAD + "A,第x批,2019,湖南省,新化县,,积分制\n", "unreadable batch"),
+        (HEAD + "A,1,二〇一九,湖南省,新化县,,积分制\n", "unreadable year"),
+        (HEAD + "A,1,2019,湖南省,新化县,,飞行汽车\n", "unknown practice"),
+        (HEAD + "A,1,2019,湖南省,新华县,,积分制\n", "unknown county"),
+        (HEAD + "A,1,2019,,朝阳区,,积分制\n", "ambiguous place name"),
+        (HEAD + "A,1,2019,广东省,新化县,,积分制\n", "hierarchy contradiction"),
+        (HEAD + "A,1,2019,湖南省,新化县,village,积分制\n", "unit level inconsistent"),
     ],
 )
 def test_report_on_bad_input_writes_nothing(write, tmp_path, capsys, content, message):
@@ -66,8 +77,8 @@ def test_user_country_through_the_cli(five_regions, fiveland_cases, fiveland_pra
         ]
     )
     assert code == 0
-    printed = capsys.readouterr().out.strip()
-    assert printed == str(out / "fiveland_cases-report.html")
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(out / "fiveland_cases-report.html"), str(out / "fiveland_cases-report.json")]
     html = (out / "fiveland_cases-report.html").read_text(encoding="utf-8")
     assert "Adoption by state" in html and "2 of 2 units at state level" in html
     # The region table lists the states with their English names and macro-regions.
@@ -75,15 +86,23 @@ def test_user_country_through_the_cli(five_regions, fiveland_cases, fiveland_pra
 
 
 def test_default_report_writes_one_per_bundled_dataset(tmp_path):
-    # Run as a user would, from an unrelated folder, through python -m.
-    proc = subprocess.run(
-        [sys.executable, "-m", "diffusion", "report"], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
-    paths = proc.stdout.split()
-    assert paths == ["reports/broadband-china-report.html", "reports/leading-cases-report.html"]
-    assert all((tmp_path / p).stat().st_size > 10_000 for p in paths)
-    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == sorted(p.split("/")[1] for p in paths)
+    # Run as a user would, from unrelated folders, through python -m, twice in separate processes.
+    outputs = []
+    for run in ("first", "second"):
+        folder = tmp_path / run
+        folder.mkdir()
+        proc = subprocess.run(
+            [sys.executable, "-m", "diffusion", "report"], cwd=folder, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, proc.stderr
+        paths = proc.stdout.split()
+        assert paths == [
+            f"reports/{name}-report.{ext}" for name in ("broadband-china", "leading-cases") for ext in ("html", "json")
+        ]
+        assert sorted(p.name for p in (folder / "reports").iterdir()) == sorted(p.split("/")[1] for p in paths)
+        outputs.append([(folder / p).read_bytes() for p in paths])
+    assert outputs[0] == outputs[1]  # byte-identical HTML and JSON across processes
+    assert all(len(b) > 10_000 for b in outputs[0])
 
 
 def test_datasets_command(capsys):
