@@ -107,9 +107,9 @@ def _fit(new: np.ndarray, m_max: float | None) -> tuple[np.ndarray, np.ndarray, 
         return bass_new(len(new), *theta) - new
 
     best = None
-    for p0 in (0.005, 0.03, 0.1):
-        for q0 in (0.1, 0.4, 1.0):
-            for m0 in (1.2 * total, 2 * total):
+    for p0 in (0.01, 0.05):
+        for q0 in (0.1, 0.5):
+            for m0 in (1.5 * total,):
                 x0 = np.clip([p0, q0, m0], lower, upper)
                 res = least_squares(
                     residuals,

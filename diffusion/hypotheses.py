@@ -23,8 +23,9 @@ test               question, statistic and null model
                    date minus the same share for the other practices. Null: practice labels
                    permuted among adoptions.
 ``coadoption``     Do some practices travel together? Per practice pair, co-occurrence in cases
-                   (or regions) against a degree-preserving curveball null, with
-                   Benjamini–Hochberg FDR over pairs; overall, the sum of squared co-occurrences.
+                   (or regions) against a degree-preserving curveball null (a chain with a
+                   burn-in of 5 sweeps and one sweep between draws), with Benjamini–Hochberg
+                   FDR over pairs; overall, the sum of squared co-occurrences.
 ``join-counts``    Are adopting regions clustered? Black–black joins (adjacent pairs both
                    adopting). Null: adoption permuted among the regions.
 ``moran``          Are adoption times spatially autocorrelated? Moran's I of the first adoption
@@ -462,7 +463,14 @@ def coadoption_test(
 
     def batch(rng, k):
         # Column 0 is the global statistic, the others each pair's co-occurrence in the same draw.
-        rows = np.array([co(curveball(b, rng)) for _ in range(k)], dtype=float)
+        # A curveball chain: burn in from the observed matrix, then one sweep (a trade per row)
+        # between draws, as is usual for this sampler; each chunk runs its own seeded chain.
+        m = curveball(b, rng, trades=5 * len(b))
+        rows = []
+        for _ in range(k):
+            m = curveball(m, rng, trades=len(b))
+            rows.append(co(m))
+        rows = np.array(rows, dtype=float)
         return np.column_stack([(rows**2).sum(axis=1), rows])
 
     p, draws = permutation_test(

@@ -39,6 +39,7 @@ __all__ = [
 LABELS = {
     "en": {
         "report": "Policy-diffusion report",
+        "findings": "Key findings",
         "dataset": "dataset",
         "geography": "geography",
         "summary": "Dataset summary",
@@ -58,6 +59,7 @@ LABELS = {
     },
     "zh": {
         "report": "政策扩散分析报告",
+        "findings": "主要发现",
         "dataset": "数据集",
         "geography": "地理",
         "summary": "数据概况",
@@ -75,6 +77,80 @@ LABELS = {
         "download": "下载 CSV",
         "sort": "点击列标题排序",
     },
+}
+
+#: Column headings of the tables in Chinese (English headings are the column names themselves).
+COLUMNS_ZH = {
+    "95% lower": "95%下限",
+    "95% upper": "95%上限",
+    "Bass model": "Bass模型",
+    "adopters": "采纳单位数",
+    "adopting units": "采纳单位数",
+    "adoption events": "采纳事件数",
+    "batch": "批次",
+    "cases found": "已收录案例",
+    "chen2023_category": "Chen (2023) 类型",
+    "chen2023_keyword": "Chen (2023) 关键词",
+    "citation": "引用",
+    "column": "列",
+    "counties (denominator)": "区县数（分母）",
+    "prefectures (denominator)": "地市数（分母）",
+    "date": "日期",
+    "date_precision": "日期精度",
+    "effect": "效应量",
+    "expected": "应为",
+    "file": "文件",
+    "first adoption": "首次采纳",
+    "fix": "修改建议",
+    "group": "组别",
+    "id": "编号",
+    "in-strength": "入强度",
+    "interpretation": "解读",
+    "issuer": "发布机关",
+    "kind": "类别",
+    "label_en": "英文名称",
+    "label_zh": "中文名称",
+    "macro_region": "四大区域",
+    "measure": "指标",
+    "name_en": "英文名",
+    "name_zh": "中文名",
+    "null model": "零模型",
+    "null_model": "零模型",
+    "official_count": "官方数量",
+    "official_total": "官方总数",
+    "official_total_note": "官方总数说明",
+    "origin": "起源批次",
+    "origin units": "起源单位",
+    "out-strength": "出强度",
+    "p_value": "p值",
+    "pagerank": "PageRank",
+    "period": "时期",
+    "periods to all macro-regions": "覆盖四大区域所需时期",
+    "practice": "做法",
+    "practices": "做法数",
+    "problem": "问题",
+    "province code": "省份代码",
+    "provinces reached": "覆盖省份数",
+    "q_value": "q值",
+    "rank": "排名",
+    "reachability": "可达性",
+    "region": "地区",
+    "region (en)": "地区（英文）",
+    "row": "行",
+    "scale-up ratio": "推广倍数",
+    "series": "系列",
+    "share of provinces": "省份覆盖率",
+    "source_id": "来源编号",
+    "sources": "来源",
+    "statistic": "统计量",
+    "tag": "标签",
+    "tag_id": "标签",
+    "test": "检验",
+    "time unknown": "时间不详",
+    "title": "标题",
+    "title_en": "英文标题",
+    "total": "合计",
+    "value": "数值",
 }
 
 _ENV = jinja2.Environment(
@@ -128,7 +204,8 @@ def render_report(
 
 def render_html(context: dict) -> str:
     """Lay out a report context with the template (autoescaped); no analysis happens here."""
-    return _ENV.get_template("report.html.j2").render(**context, T=LABELS[context["lang"]])
+    columns = COLUMNS_ZH if context["lang"] == "zh" else {}
+    return _ENV.get_template("report.html.j2").render(**context, T=LABELS[context["lang"]], COLS=columns)
 
 
 def result_document(context: dict) -> dict:
@@ -250,7 +327,36 @@ def report_context(
         "command": command,
         "generated": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None,
     }
+    context["findings"] = key_findings(context)
     return context
+
+
+def key_findings(context: dict) -> list[str]:
+    """A few plain-language findings drawn from the computed sections (coverage first)."""
+    out = [context["coverage"][0]] if context["coverage"] else []
+    spread = context.get("spread")
+    if spread and spread["sentences"]:
+        out.append(spread["sentences"][0])
+    tests = context.get("tests")
+    if tests:
+        rows = [dict(zip(tests["table"]["columns"], r)) for r in tests["table"]["rows"]]
+        for row in rows:
+            if row["test"] in ("neighbour", "gradient", "event-history") and row["statistic"] != "not tested":
+                out.append(row["interpretation"])
+    network = context.get("network")
+    if network and network["top"]:
+        last = network["top"]["rows"][-network["top_k"] :] if network["top"]["rows"] else []
+        if last:
+            region = dict(zip(network["top"]["columns"], last[0]))
+            out.append(
+                f"In the diffusion network, {region['region']} leads by the end ({region['period']}): its "
+                f"earlier adoptions could account for {region['out-strength']} later adoptions, and it reaches "
+                f"{region['reachability']} regions through chains of later adopters."
+            )
+    compare = context.get("compare")
+    if compare and compare["paragraphs"]:
+        out.append(compare["paragraphs"][0])
+    return out
 
 
 def write_report(

@@ -155,5 +155,13 @@ def test_chinese_headings_and_timestamp():
     html = render_report(load_dataset("broadband-china"), lang="zh", timestamp=True)
     text = " ".join(parse(html).text)
     assert "数据概况" in text and "扩散网络" in text and 'lang="zh-CN"' in html
+    assert '<th scope="col">官方总数</th>' in html  # table headings too
     assert " UTC" in text
     assert " UTC" not in " ".join(parse(render_report(load_dataset("broadband-china"))).text)
+
+
+def test_key_findings_come_first_and_start_with_coverage(leading_html):
+    start = leading_html.index('id="findings"')
+    assert start < leading_html.index('id="summary"')
+    first = leading_html[start:].split("<li>")[1]
+    assert first.startswith("National Rural Governance Leading Cases: 23 of 123 cases placed in a batch")
