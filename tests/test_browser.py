@@ -57,7 +57,12 @@ def test_bundled_reports_render_cleanly(name, tmp_path):
 def test_hostile_text_is_shown_not_run(write, tmp_path):
     payload = "<img src=x onerror=document.title='pwned'><script>document.title='pwned'</script>"
     cell = '"' + payload + '"'
-    path = write("evil.csv", f"case_id,year,province,title,practices\nX1,2020,湖南省,{cell},{cell}\n")
+    # Every free-text field: id, series, title, township, village, practice, sources, notes.
+    path = write(
+        "evil.csv",
+        "case_id,series,year,province,county,township,village,title,practices,sources,notes\n"
+        f"{cell},{cell},2020,湖南省,新化县,{cell},{cell},{cell},{cell},{cell},{cell}\n",
+    )
     report = write_report(read_cases(path, extend_vocabulary=True), tmp_path / "out")
     dom, console = open_in_chromium(report, tmp_path, "--dump-dom")
     assert "pwned" not in dom[dom.index("<title>") : dom.index("</title>")]
