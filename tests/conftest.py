@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +12,16 @@ import pytest
 matplotlib.use("Agg")
 
 CASE_HEADER = "编号,批次,年份,省份,区县,做法\n"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests (the long fuzz profile's companions, 100,000-row files) run with DIFFUSION_FUZZ=long."""
+    if os.environ.get("DIFFUSION_FUZZ") == "long":
+        return
+    skip = pytest.mark.skip(reason="slow: run with DIFFUSION_FUZZ=long")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,318 @@
+"""Hostile and malformed inputs, atomic outputs, injection safety, determinism.
+
+The fuzz tests run a short profile by default; ``DIFFUSION_FUZZ=long`` runs 10,000 examples each
+(see the README). Every generated file must end in an analysis or in the package's own error —
+never another exception, never a partial output file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from diffusion import DiffusionError, load_dataset, read_cases
+from diffusion.export import neutralise_formulas, write_csv
+from diffusion.report import render_report, write_report
+from diffusion.summary import counts_by_period_practice, counts_by_region
+
+LONG = os.environ.get("DIFFUSION_FUZZ") == "long"
+EXAMPLES = 10_000 if LONG else 250
+REPORT_EXAMPLES = 300 if LONG else 12
+
+HEADERS = [
+    "编号",
+    "case_id",
+    "批次",
+    "batch",
+    "年份",
+    "year",
+    "date",
+    "省份",
+    "province",
+    "地市",
+    "区县",
+    "county",
+    "乡镇",
+    "村",
+    "做法",
+    "practices",
+    "unit",
+    "层级",
+    "来源",
+    "备注",
+    "标题",
+    "series",
+    "x",
+    "",
+]
+CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "湖南省",
+            "新化县",
+            "娄底市",
+            "朝阳区",
+            "湖南新化",
+            "431322",
+            "43",
+            "积分制",
+            "清单制、积分制",
+            "三治融合；数字乡村",
+            "第一批",
+            "第十二批",
+            "2019",
+            "2019年5月",
+            "2019-13",
+            "=1+1",
+            "=cmd|' /C calc'!A0",
+            "@SUM(A1)",
+            "+1",
+            "-1",
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "\x00",
+            "\x07\x1b[31m",
+            "，、；",
+            "　",
+            "x" * 5000,
+            "𠀀村",
+            "county",
+            "village",
+            "high",
+            "低",
+            "nan",
+            "None",
+            "\ufeff",
+            "'",
+            '"',
+            "\r\n",
+        ]
+    ),
+    st.text(max_size=12),
+)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> pd.DataFrame:
+    width = len(headers)
+    return pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=range(width))
+
+
+@st.composite
+def hostile_files(draw):
+    """(file name, bytes): a generated table in some format and encoding, sometimes damaged."""
+    headers = draw(st.lists(st.sampled_from(HEADERS), min_size=1, max_size=9))
+    rows = draw(st.lists(st.lists(CELLS, max_size=10), max_size=6))
+    kind = draw(st.sampled_from(["csv", "tsv", "json", "xlsx", "bytes"]))
+    if kind == "bytes":
+        return draw(st.sampled_from(["f.csv", "f.json", "f.xlsx"])), draw(st.binary(max_size=600))
+    frame = _table(headers, rows)
+    if kind == "json":
+        records = [dict(zip(headers, r)) for r in frame.itertuples(index=False, name=None)]
+        data = json.dumps(records, ensure_ascii=False).encode("utf-8")
+    elif kind == "xlsx":
+        buf = io.BytesIO()
+        clean = frame.map(lambda v: "".join(ch for ch in str(v) if ch >= " " or ch in "\t\n"))  # openpyxl refuses C0
+        clean.columns = ["".join(ch for ch in h if ch >= " ") or f"c{i}" for i, h in enumerate(headers)]
+        try:
+            clean.to_excel(buf, index=False)
+        except ValueError:  # the generator made a table openpyxl cannot store; bytes then
+            return "f.xlsx", buf.getvalue()
+        data = buf.getvalue()
+    else:
+        sep = "," if kind == "csv" else "\t"
+        text = frame.to_csv(index=False, header=headers, sep=sep)
+        encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"]))
+        data = text.encode(encoding, errors="replace")
+    if draw(st.booleans()) and len(data) > 4:
+        data = data[: draw(st.integers(1, len(data) - 1))]  # truncated
+    return f"f.{kind}", data
+
+
+def _check_ds(ds) -> None:
+    """A valid analysis: events, coverage, counts — all consistent with one another."""
+    assert len(ds.events) >= 1
+    assert set(ds.events["case_id"]) <= set(ds.cases["case_id"])
+    assert ds.coverage_statements()
+    counts_by_period_practice(ds)
+    counts_by_region(ds)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(spec=hostile_files())
+def test_every_hostile_file_ends_in_an_analysis_or_our_error(tmp_path_factory, spec):
+    name, data = spec
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = folder / name
+    path.write_bytes(data)
+    try:
+        ds = read_cases(path, extend_vocabulary=True)
+    except DiffusionError as exc:
+        assert str(exc)  # our error, with a message
+    else:
+        _check_ds(ds)
+    assert path.read_bytes() == data  # the input is never modified
+
+
+@settings(max_examples=REPORT_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rows=st.lists(st.lists(CELLS, min_size=6, max_size=6), min_size=1, max_size=4))
+def test_reports_of_hostile_files_are_whole_or_absent_and_escaped(tmp_path_factory, rows):
+    folder = tmp_path_factory.mktemp("report")
+    path = folder / "cases.csv"
+    _table(["编号", "年份", "省份", "区县", "做法", "备注"], rows).to_csv(
+        path, index=False, header=["编号", "年份", "省份", "区县", "做法", "备注"]
+    )
+    out = folder / "out"
+    try:
+        ds = read_cases(path, extend_vocabulary=True)
+        report = write_report(ds, out)
+    except DiffusionError:
+        assert not out.exists() or list(out.iterdir()) == []  # nothing half-written
+        return
+    files = sorted(p.name for p in out.iterdir())
+    assert files == sorted([report.name, report.with_suffix(".json").name])  # no temporary file left behind
+    html = report.read_text(encoding="utf-8")
+    assert html.count("<script") == 1 and "<img" not in html and "onerror=" not in html.replace("onerror=alert", "")
+    json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    from diffusion import export
+
+    def boom(*_, **__):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export.os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_report(load_dataset("broadband-china"), tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("n_rows", [1, pytest.param(100_000, marks=pytest.mark.slow), 20_000])
+def test_one_row_and_large_files(tmp_path, n_rows):
+    rng = np.random.default_rng(0)
+    counties = load_dataset("leading-cases").geography.level_units("county").index.to_numpy()
+    frame = pd.DataFrame(
+        {
+            "case_id": [f"C{i:06d}" for i in range(n_rows)],
+            "year": rng.integers(2001, 2020, n_rows),
+            "county_code": rng.choice(counties, n_rows),
+            "practices": rng.choice(["积分制", "清单制", "数字化治理", "三治融合"], n_rows),
+        }
+    )
+    path = tmp_path / "big.csv"
+    frame.to_csv(path, index=False)
+    ds = read_cases(path)
+    assert len(ds.cases) == n_rows
+    _check_ds(ds)
+
+
+def test_csv_exports_neutralise_formulas(tmp_path):
+    hostile = pd.DataFrame(
+        {
+            "label": ['=HYPERLINK("http://x")', "+1", "-cmd", "@SUM(A1)", "\tx", "ok", "积分制"],
+            "value": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0],
+        }
+    )
+    path = write_csv(hostile, tmp_path / "out.csv")
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    assert back["label"].tolist() == ['\'=HYPERLINK("http://x")', "'+1", "'-cmd", "'@SUM(A1)", "'\tx", "ok", "积分制"]
+    assert back["value"].tolist() == hostile["value"].tolist()  # numbers stay numbers
+    assert neutralise_formulas(pd.DataFrame({"=a": [1]})).columns.tolist() == ["'=a"]
+
+
+def test_data_derived_text_in_cli_csvs_is_neutralised(tmp_path):
+    from diffusion.cli import main
+
+    cases = tmp_path / "c.csv"
+    cases.write_text("case_id,year,province,practices\nA,2019,湖南省,=2+3\nB,2020,江苏省,=2+3\n", encoding="utf-8")
+    out = tmp_path / "net.csv"
+    assert main(["network", "--data", str(cases), "--extend-vocabulary", "--centrality", str(out)]) == 0
+    labels = pd.read_csv(out, encoding="utf-8-sig")["label_en"]
+    assert "'=2+3" in set(labels) and "=2+3" not in set(labels)
+
+
+def _sha(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_commands_never_modify_inputs(tmp_path, five_regions, fiveland_cases, fiveland_practices):
+    from diffusion.cli import main
+    from diffusion.resources import data_dir
+
+    before = _sha(data_dir()), _sha(five_regions), _sha(fiveland_cases.parent)
+    base = ["--data", str(fiveland_cases), "--geography", str(five_regions), "--practices", str(fiveland_practices)]
+    assert main(["report", *base, "--out", str(tmp_path / "r")]) == 0
+    assert main(["spread", *base, "--out", str(tmp_path / "s.csv")]) == 0
+    assert main(["compare", *base, "--by", "province", "--out", str(tmp_path / "c.csv"), "--permutations", "99"]) == 0
+    assert main(["report", "--out", str(tmp_path / "b"), "--dataset", "broadband-china"]) == 0
+    after = (
+        _sha(data_dir()),
+        _sha(five_regions),
+        {k: v for k, v in _sha(fiveland_cases.parent).items() if k in before[2]},
+    )
+    assert after == before
+
+
+def _run(args: list[str], cwd: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "diffusion", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_csv_outputs_are_identical_across_processes(tmp_path):
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        _run(
+            ["spread", "--dataset", "broadband-china", "--out", "spread.csv", "--regions", "regions.csv"],
+            tmp_path / run,
+        )
+        _run(
+            [
+                "compare",
+                "--dataset",
+                "broadband-china",
+                "--out",
+                "groups.csv",
+                "--leaders",
+                "leaders.csv",
+                "--permutations",
+                "199",
+                "--bootstrap",
+                "199",
+            ],
+            tmp_path / run,
+        )
+    for name in ("spread.csv", "regions.csv", "groups.csv", "leaders.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_a_different_seed_changes_only_what_is_random():
+    from diffusion.report import report_context, result_document
+
+    ds = load_dataset("broadband-china")
+    a = result_document(report_context(ds, seed=0))
+    b = result_document(report_context(ds, seed=1))
+    changed = {k for k in a if a[k] != b[k]}
+    # Permutation p-values, bootstrap intervals and the key findings quoting them; the seed itself.
+    assert changed <= {"tests", "compare", "findings", "seed"}
+    assert "tests" in changed and "seed" in changed
+    for key in ("coverage", "summary", "spread", "network", "counts", "regions"):
+        assert a[key] == b[key], key
+    assert render_report(ds, seed=0) == render_report(ds, seed=0)
