@@ -81,7 +81,7 @@ def _graph_arrays(ds: Dataset, level: str) -> tuple[list[str], np.ndarray, np.nd
     return units, src, dst
 
 
-def _common(kind: str, n_permutations: int, alternative: str, seed: int | None, null_model: str) -> dict:
+def _common(n_permutations: int, alternative: str, seed: int | None, null_model: str) -> dict:
     return {"n_permutations": n_permutations, "alternative": alternative, "seed": seed, "null_model": null_model}
 
 
@@ -211,7 +211,7 @@ def neighbour_test(
         p,
         interpretation=text,
         details={"adoptions": len(t), "level": level, "null": null},
-        **_common(name, n_permutations, alternative, seed, model),
+        **_common(n_permutations, alternative, seed, model),
     )
 
 
@@ -321,7 +321,7 @@ def gradient_test(
                         "p_value": float(u.pvalue),
                     }
                 )
-    pairs = len(t[:, None]) and sum(r["n_earlier"] * r["n_later"] for r in pairwise)
+    pairs = sum(r["n_earlier"] * r["n_later"] for r in pairwise)  # cross-group pairs compared
     text = (
         f"In {observed / pairs:.0%} of cross-region pairs the region earlier in {' > '.join(order)} adopted first "
         f"(chance: {dist.mean() / pairs:.0%}; p = {p:.3g}). "
@@ -335,7 +335,7 @@ def gradient_test(
         p,
         interpretation=text,
         details={"pairwise": pairwise, "order": list(order), "northeast": northeast, "level": level},
-        **_common(name, n_permutations, alternative, seed, model),
+        **_common(n_permutations, alternative, seed, model),
     )
 
 
@@ -419,7 +419,7 @@ def promotion_test(
             "adoptions_practice": int(promoted.sum()),
             "adoptions_other": int((~promoted).sum()),
         },
-        **_common(name, n_permutations, alternative, seed, model),
+        **_common(n_permutations, alternative, seed, model),
     )
 
 
@@ -513,7 +513,7 @@ def coadoption_test(
         p,
         interpretation=text,
         details={"pairs": table.to_dict("records"), "alpha": alpha, "by": by},
-        **_common(name, n_permutations, "greater", seed, model),
+        **_common(n_permutations, "greater", seed, model),
     )
 
 
@@ -574,7 +574,7 @@ def join_count_test(
         p,
         interpretation=text,
         details={"bb": bb, "bw": bw, "ww": ww, "adopters": int(y.sum()), "regions": len(y)},
-        **_common(name, n_permutations, alternative, seed, model),
+        **_common(n_permutations, alternative, seed, model),
     )
 
 
@@ -660,7 +660,7 @@ def moran_test(
         p,
         interpretation=text,
         details={"regions": len(y), "expected_I": -1 / (len(y) - 1)},
-        **_common(name, n_permutations, alternative, seed, model),
+        **_common(n_permutations, alternative, seed, model),
     )
 
 
