@@ -17,6 +17,7 @@ from diffusion.dataset import Dataset, bundled_datasets, load_dataset, read_case
 from diffusion.errors import DiffusionError
 from diffusion.inference import ALTERNATIVES
 from diffusion.network import CANDIDATE_RULES, GRAPHS, SAME_BATCH_POLICIES, build_network
+from diffusion.simulate import SimulationParameters
 from diffusion.testing import TEST_NAMES
 
 __all__ = ["main"]
@@ -177,6 +178,31 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--bootstrap", type=int, default=999, help="bootstrap resamples (default 999)")
     cmp_.add_argument("--seed", type=int, default=0, help="seed of bootstrap and permutations (default 0)")
     _input_options(cmp_)
+    sim = sub.add_parser("simulate", help="synthetic adoption data with planted effects (labelled synthetic)")
+    sim.add_argument("--out", metavar="DIR", required=True, help="folder for cases.csv, practices.csv, truth.json")
+    sim.add_argument("--geography", metavar="DIR", help="geography folder (default: China)")
+    defaults = SimulationParameters()
+    for name, kind, help_ in (
+        ("level", str, "level of the units"),
+        ("practices", int, "number of practices"),
+        ("periods", int, "number of periods"),
+        ("pilots", int, "pilot units per practice in period 1"),
+        ("p", float, "external (promotion) adoption rate per period"),
+        ("q", float, "imitation of neighbours (times the share of neighbours that adopted)"),
+        ("q_within", float, "imitation within the province (times the share of its units that adopted)"),
+        ("east_bias", float, "odds of an Eastern unit being a pilot, relative to others"),
+        ("promotion_period", int, "period from which the external rate is boosted (0: never)"),
+        ("promotion_boost", float, "factor of the external rate from the promotion period"),
+        ("start_year", int, "calendar year of period 1"),
+        ("seed", int, "seed of the simulation"),
+    ):
+        sim.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            type=kind,
+            default=getattr(defaults, name),
+            help=f"{help_} (default: {getattr(defaults, name)})",
+        )
     sub.add_parser("datasets", help="list the bundled datasets")
     return parser
 
@@ -207,6 +233,8 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
             _test(args)
         elif args.command == "compare":
             _compare(args)
+        elif args.command == "simulate":
+            _simulate(args)
         elif args.command == "validate":
             ds = _read(args, args.file)
             _print_read_summary(ds)
@@ -285,6 +313,25 @@ def _test(args: argparse.Namespace) -> None:
     if args.json:
         text = json.dumps(res.to_dict(), ensure_ascii=False, indent=1, sort_keys=True, default=str)
         print(atomic_write(args.json, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8")))
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    from dataclasses import fields
+
+    from diffusion.geography import load_geography
+    from diffusion.simulate import write_simulation
+
+    values = {f.name: getattr(args, f.name) for f in fields(SimulationParameters)}
+    values["promotion_period"] = values["promotion_period"] or None
+    path = write_simulation(args.out, load_geography(args.geography), SimulationParameters(**values))
+    print(path)
+    print(path.with_name("practices.csv"))
+    print(path.with_name("truth.json"))
+    print(
+        f"synthetic data; analyse with: diffusion report --data {path} --practices {path.with_name('practices.csv')}"
+        + (f" --geography {args.geography}" if args.geography else ""),
+        file=sys.stderr,
+    )
 
 
 def _compare(args: argparse.Namespace) -> None:
