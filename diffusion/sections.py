@@ -318,8 +318,13 @@ def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999
             rows.append(
                 {"period_label": label, "practice_label": group, "value": (members <= p).sum() / denominators[group]}
             )
-    curves = svg_figure(
-        lambda ax: adoption_curves(pd.DataFrame(rows), ax=ax, ylabel=f"share of {plural(level)} adopting"), (7.5, 3.4)
+    curves = (
+        svg_figure(
+            lambda ax: adoption_curves(pd.DataFrame(rows), ax=ax, ylabel=f"share of {plural(level)} adopting"),
+            (7.5, 3.4),
+        )
+        if rows  # no adoption with a known time: no curve to draw
+        else None
     )
     # Portfolio similarity between provinces that adopted anything, clustered in a stable order.
     sim = compare.portfolio_similarity(ds, provinces, level, "jaccard")

@@ -165,3 +165,12 @@ def test_key_findings_come_first_and_start_with_coverage(leading_html):
     assert start < leading_html.index('id="summary"')
     first = leading_html[start:].split("<li>")[1]
     assert first.startswith("National Rural Governance Leading Cases: 23 of 123 cases placed in a batch")
+
+
+def test_a_file_without_any_time_still_gets_a_report(write, tmp_path):
+    # Found by the fuzz tests: every section must cope with no timed adoption at all.
+    path = write("untimed.csv", "编号,年份,省份,区县,做法\nA,,湖南省,新化县,积分制\nB,,江苏省,,清单制\n")
+    report = write_report(read_cases(path), tmp_path / "out")
+    text = " ".join(parse(report.read_text(encoding="utf-8")).text)
+    assert "2 of 2 adoption events have no known time." in text
+    assert "Regional comparison" in text and "Diffusion network" not in text
