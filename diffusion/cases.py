@@ -10,11 +10,13 @@ series, batch, year, date, title and practices, otherwise the id is reported as 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from diffusion.errors import ValidationError, problem
 from diffusion.geography import Geography
@@ -117,7 +119,9 @@ def parse_cases(
         vocabulary = vocabulary.extended(names)
     places = _PlaceParser(geography, resolver_for(geography), problems, allow_unresolved)
     records = []
-    for i, row in enumerate(frame.to_dict("records")):
+    rows = frame.to_dict("records")
+    show = len(rows) > 20_000 and sys.stderr.isatty()  # a progress bar on large files, on terminals only
+    for i, row in enumerate(tqdm(rows, disable=not show, desc=f"validating {Path(table.path).name}", unit="row")):
         rec = {"row": table.rows[i], "case_id": row["case_id"], "series": row["series"]}
         if not row["case_id"]:
             problems.add(i, "case_id", "", "empty case id", "a unique id per case", "fill in an id such as B1-01")

@@ -185,8 +185,10 @@ def neighbour_test(
     else:
         groups = pr if null == "times" else _strata_groups(ds, first, pr, strata)
 
+        step = max(1, 5_000_000 // max(len(ii), 1))  # draws per block: bounds memory at ~5M pairs
+
         def batch(rng, k):
-            return stat(permute_within(t, groups, rng, k))
+            return np.concatenate([stat(permute_within(t, groups, rng, min(step, k - s))) for s in range(0, k, step)])
 
     p, dist = permutation_test(
         observed,

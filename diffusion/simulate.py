@@ -32,7 +32,7 @@ from diffusion.errors import DiffusionError
 from diffusion.export import atomic_write, write_csv
 from diffusion.geography import Geography, load_geography
 
-__all__ = ["SimulationParameters", "simulate", "write_simulation"]
+__all__ = ["SimulationParameters", "planar_geography", "simulate", "write_simulation"]
 
 SERIES = "synthetic"
 
@@ -53,6 +53,70 @@ class SimulationParameters:
     promotion_boost: float = 5.0
     start_year: int = 2001
     seed: int = 0
+
+
+def planar_geography(n_units: int = 2846, n_top: int = 31, *, seed: int = 0) -> Geography:
+    """A synthetic near-planar geography: ``n_units`` "county" units at random points, grouped into
+    ``n_top`` "province" units by nearest seed point, neighbours by Delaunay triangulation.
+
+    For benchmarks and simulations at scales where no real adjacency is at hand (it is not China).
+
+    Examples
+    --------
+    >>> geo = planar_geography(200, 5, seed=1)
+    >>> geo.levels, geo.population("county"), geo.neighbour_level
+    (('province', 'county'), 200, 'county')
+    """
+    from scipy.spatial import Delaunay, cKDTree
+
+    rng = np.random.default_rng(seed)
+    points = rng.random((n_units, 2))
+    centres = rng.random((n_top, 2))
+    parent = cKDTree(centres).query(points)[1]
+    regions = ["East", "Central", "West", "Northeast"]
+    top = pd.DataFrame(
+        {
+            "code": [f"P{i:03d}" for i in range(n_top)],
+            "name_zh": "",
+            "name_en": [f"Province {i}" for i in range(n_top)],
+            "level": "province",
+            "parent": "",
+            "macro_region": [regions[min(3, int(c[0] * 3))] for c in centres],
+            "lat": 20 + 25 * centres[:, 1],
+            "lon": 80 + 45 * centres[:, 0],
+            "aliases": "",
+        }
+    )
+    low = pd.DataFrame(
+        {
+            "code": [f"C{i:06d}" for i in range(n_units)],
+            "name_zh": "",
+            "name_en": [f"County {i}" for i in range(n_units)],
+            "level": "county",
+            "parent": [f"P{j:03d}" for j in parent],
+            "macro_region": top["macro_region"].to_numpy()[parent],
+            "lat": 20 + 25 * points[:, 1],
+            "lon": 80 + 45 * points[:, 0],
+            "aliases": "",
+        }
+    )
+    units = pd.concat([top, low], ignore_index=True).set_index("code")
+    pairs = set()
+    for tri in Delaunay(points).simplices:
+        for a, b in ((tri[0], tri[1]), (tri[1], tri[2]), (tri[0], tri[2])):
+            pairs.add((min(a, b), max(a, b)))
+    adjacency = pd.DataFrame(sorted(pairs), columns=["a", "b"])
+    adjacency = adjacency.assign(
+        a=[f"C{i:06d}" for i in adjacency["a"]], b=[f"C{i:06d}" for i in adjacency["b"]], kind="land"
+    )
+    return Geography(
+        name=f"planar-{n_units}",
+        units=units,
+        adjacency=adjacency,
+        levels=("province", "county"),
+        title=f"Synthetic near-planar geography ({n_units} units, seed {seed}); not a real country",
+        notes="synthetic",
+    )
 
 
 def _neighbours(geo: Geography, level: str, units: pd.Index) -> tuple[sparse.csr_matrix, str]:
