@@ -29,6 +29,7 @@ from functools import cached_property
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from diffusion.dataset import Dataset
 from diffusion.distance import haversine_km
@@ -455,7 +456,78 @@ def _edges(geo, level: str, cases: pd.DataFrame, case_practice: pd.DataFrame, fi
 def _ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy) -> pd.DataFrame:
     """Directed ties from earlier to later adopters of each practice, per the policy."""
     codes = sorted({r.removeprefix("region:") for r in adoptions["region"]})
-    neighbours = _candidate_filter(geo, level, codes, policy)
+    if policy.candidates == "nearest-k":
+        return _ties_by_filter(geo, level, adoptions, policy, _candidate_filter(geo, level, codes, policy))
+    pair_ok = _pair_rule(geo, level, codes, policy)
+    index = {c: i for i, c in enumerate(codes)}
+    parts = []
+    for practice, group in adoptions.groupby("practice", sort=True):
+        regions = group["region"].str.removeprefix("region:").to_numpy()
+        idx = np.array([index[r] for r in regions])
+        t = group["period"].to_numpy()
+        # Candidate pairs (target i, source j): the rule's pairs, then the timing policy.
+        ti, sj = pair_ok(idx)
+        keep = (t[sj] < t[ti]) if policy.same_batch == "none" else (t[sj] <= t[ti]) & (ti != sj)
+        ti, sj = ti[keep], sj[keep]
+        if not len(ti):
+            continue
+        counts = np.bincount(ti, minlength=len(idx))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source": "region:" + regions[sj],
+                    "target": "region:" + regions[ti],
+                    "practice": practice,
+                    "period": t[ti].astype(int),
+                    "weight": 1.0 / counts[ti],
+                }
+            )
+        )
+    columns = ["source", "target", "practice", "period", "weight"]
+    ties = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return ties[columns].sort_values(["period", "practice", "source", "target"]).reset_index(drop=True)
+
+
+def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy):
+    """A function giving, for adopters at positions ``idx`` of ``codes``, the (target, source) pairs the rule allows."""
+    if policy.candidates == "all":
+
+        def pairs(idx):
+            ti, sj = np.nonzero(~np.eye(len(idx), dtype=bool))
+            return ti, sj
+
+        return pairs
+    if policy.candidates == "adjacent":
+        _candidate_filter(geo, level, codes, policy)  # raises the explanation when there are no neighbours
+        g = geo.neighbour_graph(level)
+        index = {c: i for i, c in enumerate(codes)}
+        edges = [(index[a], index[b]) for a, b in g.edges if a in index and b in index]
+        a, b = np.array(edges).T if edges else (np.array([], int), np.array([], int))
+        adj = sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(len(codes), len(codes)))
+
+        def pairs(idx):
+            sub = adj[idx][:, idx].tocoo()  # sparse: no adopters x adopters matrix
+            return sub.row, sub.col
+
+        return pairs
+    _candidate_filter(geo, level, codes, policy)  # same-province: raises at the top level
+    top = geo.levels[0]
+    group = np.array([geo.ancestor_at(c, top) or c for c in codes])
+
+    def pairs(idx):
+        ti, sj = [], []
+        for members in pd.Series(np.arange(len(idx))).groupby(group[idx]).groups.values():
+            m = np.asarray(members)
+            ii, jj = np.nonzero(~np.eye(len(m), dtype=bool))
+            ti.append(m[ii])
+            sj.append(m[jj])
+        return np.concatenate(ti), np.concatenate(sj)
+
+    return pairs
+
+
+def _ties_by_filter(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy, neighbours) -> pd.DataFrame:
+    """Ties through a per-target candidate filter (the nearest-k rule, which ranks by distance)."""
     rows = []
     for practice, group in adoptions.groupby("practice", sort=True):
         regions = group["region"].str.removeprefix("region:").to_numpy()
@@ -463,8 +535,7 @@ def _ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy) -> pd.Dat
         for j, (target, t) in enumerate(zip(regions, periods)):
             earlier = periods < t if policy.same_batch == "none" else periods <= t
             earlier[j] = False
-            candidates = [regions[i] for i in np.flatnonzero(earlier)]
-            candidates = neighbours(target, candidates)
+            candidates = neighbours(target, [regions[i] for i in np.flatnonzero(earlier)])
             for source in candidates:
                 rows.append((f"region:{source}", f"region:{target}", practice, int(t), 1.0 / len(candidates)))
     ties = pd.DataFrame(rows, columns=["source", "target", "practice", "period", "weight"])
