@@ -22,6 +22,7 @@ from scipy.spatial.distance import squareform
 from diffusion.dataset import Dataset
 from diffusion.errors import DiffusionError, ValidationError, problem
 from diffusion.inference import as_generator, permutation_test, result
+from diffusion.innovativeness import order_scores
 from diffusion.io import read_table
 from diffusion.nulls import permute_within
 from diffusion.places import resolver_for
@@ -35,6 +36,7 @@ __all__ = [
     "default_level",
     "leaders_followers",
     "portfolio_similarity",
+    "similarity_linkage",
     "similarity_order",
     "unit_table",
 ]
@@ -190,15 +192,11 @@ def _unit_measures(ds: Dataset, groups: pd.Series, level: str) -> pd.DataFrame:
     """
     first = unit_table(ds, level)
     units = groups.dropna().index
-    timed = first.dropna(subset=["period"])
-    scores = {}
-    for practice, g in timed.groupby("practice", sort=True):
-        if len(g) < 2:
-            continue
-        t = g["period"].to_numpy(dtype=float)
-        earlier = np.searchsorted(np.sort(t), t, side="left") / (len(t) - 1)
-        scores[practice] = pd.Series(1 - earlier, index=g["unit"].to_numpy())
-    earliness = pd.DataFrame(scores).reindex(units).mean(axis=1) if scores else pd.Series(np.nan, index=units)
+    timed = first.dropna(subset=["period"]).rename(columns={"unit": "region"})
+    scores = order_scores(timed, units, min_adopters=2)
+    adopted = timed.assign(yes=True).pivot_table(index="region", columns="practice", values="yes", aggfunc="any")
+    own = scores.where(adopted.reindex(index=units, columns=scores.columns).fillna(False).astype(bool))
+    earliness = (1 - own).mean(axis=1) if not scores.empty else pd.Series(np.nan, index=units)
     breadth = first.groupby("unit")["practice"].nunique().reindex(units, fill_value=0)
     return pd.DataFrame(
         {"group": groups.dropna(), "adopted": (breadth > 0).astype(float), "breadth": breadth, "earliness": earliness}
@@ -372,10 +370,14 @@ def similarity_order(sim: pd.DataFrame) -> list:
     sim = sim.sort_index().loc[:, sorted(sim.columns)]
     if len(sim) < 3:
         return list(sim.index)
+    return [sim.index[i] for i in hierarchy.leaves_list(similarity_linkage(sim))]
+
+
+def similarity_linkage(sim: pd.DataFrame) -> np.ndarray:
+    """Average linkage on 1 − similarity, optimally leaf-ordered, for the rows in their given order."""
     dist = np.clip(1 - sim.to_numpy(), 0, None)
     np.fill_diagonal(dist, 0)
-    link = hierarchy.linkage(squareform(dist, checks=False), method="average", optimal_ordering=True)
-    return [sim.index[i] for i in hierarchy.leaves_list(link)]
+    return hierarchy.linkage(squareform(dist, checks=False), method="average", optimal_ordering=True)
 
 
 def leaders_followers(

@@ -122,24 +122,16 @@ def rate_heatmap(rates: pd.DataFrame, *, ax: plt.Axes, label: str = "adoption ra
     return ax
 
 
-def similarity_clustermap(sim: pd.DataFrame, *, label: str = "similarity") -> plt.Figure:
-    """Clustered heatmap of a similarity matrix, in the stable order of
-    :func:`diffusion.compare.similarity_order` (average linkage on 1 − similarity, optimal leaf order).
+def similarity_clustermap(sim: pd.DataFrame, linkage, *, label: str = "similarity") -> plt.Figure:
+    """Clustered heatmap of a similarity matrix with a given linkage of its rows (for a stable order,
+    :func:`diffusion.compare.similarity_linkage`).
 
     Returns the figure seaborn's clustermap creates (it needs a figure of its own).
     """
-    from scipy.cluster import hierarchy
-    from scipy.spatial.distance import squareform
-
-    dist = (1 - sim.to_numpy()).clip(0)
-    dist = (dist + dist.T) / 2
-    for i in range(len(dist)):
-        dist[i, i] = 0.0
-    link = hierarchy.linkage(squareform(dist, checks=False), method="average", optimal_ordering=True)
     grid = sns.clustermap(
         sim,
-        row_linkage=link,
-        col_linkage=link,
+        row_linkage=linkage,
+        col_linkage=linkage,
         cmap=PALETTE,
         vmin=0,
         vmax=1,

@@ -17,6 +17,7 @@ __all__ = [
     "ROGERS_CATEGORIES",
     "coadoption_counts",
     "first_adoptions",
+    "order_scores",
     "region_profiles",
     "rogers_categories",
     "walker_scores",
@@ -34,7 +35,7 @@ def first_adoptions(ds: Dataset, level: str | None = None) -> pd.DataFrame:
     return first.rename(columns={f"at_{level}": "region"})
 
 
-def _order_scores(first: pd.DataFrame, regions: pd.Index, min_adopters: int) -> pd.DataFrame:
+def order_scores(first: pd.DataFrame, regions: pd.Index, min_adopters: int) -> pd.DataFrame:
     """Per practice and region: share of the practice's other adopters that adopted strictly earlier.
 
     0 for the first adopters, 1 for a lone last adopter and for every region that never adopted;
@@ -74,7 +75,7 @@ def walker_scores(ds: Dataset, level: str | None = None, *, min_adopters: int = 
     """
     level = level or ds.geography.levels[0]
     regions = ds.geography.level_units(level).index
-    scores = _order_scores(first_adoptions(ds, level), regions, min_adopters)
+    scores = order_scores(first_adoptions(ds, level), regions, min_adopters)
     if scores.empty:
         return pd.Series(np.nan, index=regions, name="walker_score")
     return (1 - scores.mean(axis=1)).rename("walker_score")
@@ -115,7 +116,7 @@ def region_profiles(ds: Dataset, level: str | None = None, *, min_adopters: int 
     level = level or geo.levels[0]
     regions = geo.level_units(level).index
     first = first_adoptions(ds, level)
-    scores = _order_scores(first, regions, min_adopters)
+    scores = order_scores(first, regions, min_adopters)
     adopted = first.pivot_table(index="region", columns="practice", values="period", aggfunc="min").reindex(regions)
     own = scores.where(adopted.reindex(columns=scores.columns).notna()) if not scores.empty else scores
     out = pd.DataFrame(index=regions)

@@ -34,6 +34,7 @@ from scipy import sparse
 from diffusion.dataset import Dataset
 from diffusion.distance import haversine_km
 from diffusion.errors import DiffusionError
+from diffusion.summary import period_labels
 
 __all__ = ["CANDIDATE_RULES", "SAME_BATCH_POLICIES", "TemporalNetwork", "TiePolicy", "build_network"]
 
@@ -338,7 +339,7 @@ def build_network(
     adoptions["region"] = "region:" + adoptions["region"]
     adoptions["practice"] = "practice:" + adoptions["practice"]
     ties = _ties(geo, level, adoptions, policy)
-    periods = _periods(ds)
+    periods = period_labels(ds)
     return TemporalNetwork(
         dataset=ds,
         level=level,
@@ -364,12 +365,6 @@ def _first_periods(geo, ev: pd.DataFrame, level: str) -> dict[str, int]:
         for code in (region, *geo.ancestors(region)):
             first[code] = min(first.get(code, period), period)
     return first
-
-
-def _periods(ds: Dataset) -> pd.DataFrame:
-    from diffusion.summary import period_labels
-
-    return period_labels(ds)
 
 
 def _nodes(ds: Dataset, level: str, cases: pd.DataFrame, ev: pd.DataFrame, first_region: dict) -> pd.DataFrame:

@@ -40,23 +40,25 @@ def table(df: pd.DataFrame, *, index: bool = False) -> dict:
 
 
 def svg_of(make_figure) -> Markup:
-    """Inline SVG of the figure that ``make_figure()`` creates (for seaborn's figure-level plots)."""
-    with plt.rc_context(SVG_RC), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-        return Markup(to_svg(make_figure()))
-
-
-def svg_figure(draw, figsize: tuple[float, float], nrows: int = 1, ncols: int = 1) -> Markup:
-    """Draw with ``draw(ax)`` (or ``draw(axes)`` for a grid) and return the figure as inline SVG.
+    """Inline SVG of the figure that ``make_figure()`` creates.
 
     Text stays text and the browser renders it; matplotlib's own fonts may lack CJK glyphs,
     which only affects its size estimates, so those warnings are silenced here.
     """
     with plt.rc_context(SVG_RC), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        return Markup(to_svg(make_figure()))
+
+
+def svg_figure(draw, figsize: tuple[float, float], nrows: int = 1, ncols: int = 1) -> Markup:
+    """Draw with ``draw(ax)`` (or ``draw(axes)`` for a grid) and return the figure as inline SVG."""
+
+    def make():
         fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=nrows * ncols == 1)
         draw(axes)
-        return Markup(to_svg(fig))
+        return fig
+
+    return svg_of(make)
 
 
 def _strongest(graph, k: int):
@@ -328,7 +330,11 @@ def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999
     )
     # Portfolio similarity between provinces that adopted anything, clustered in a stable order.
     sim = compare.portfolio_similarity(ds, provinces, level, "jaccard")
-    cluster = svg_of(lambda: similarity_clustermap(sim, label="Jaccard similarity")) if len(sim) >= 3 else None
+    cluster = (
+        svg_of(lambda: similarity_clustermap(sim, compare.similarity_linkage(sim), label="Jaccard similarity"))
+        if len(sim) >= 3
+        else None
+    )
     shown = table_.assign(
         value=table_["value"].round(4),
         lower=table_["lower"].round(4),
