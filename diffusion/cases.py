@@ -52,6 +52,16 @@ class _Problems:
         """Record a problem of the ``i``-th data row (``None``: the header)."""
         self.at_line(self.rows[i] if i is not None else 1, column, value, problem, expected, fix, warning=warning)
 
+    def copy_from(self, other: _Problems, i: int) -> None:
+        """Report what ``other`` found (in one distinct value) on the ``i``-th data row."""
+        self.failures += [{**f, "row": self.rows[i]} for f in other.failures]
+        self.warnings += [{**w, "row": self.rows[i]} for w in other.warnings]
+
+    def sort_by_row(self) -> None:
+        """Row order, keeping the order of problems within a row (fields are checked one after another)."""
+        self.failures.sort(key=lambda f: f["row"])
+        self.warnings.sort(key=lambda w: w["row"])
+
     def at_line(
         self, row: int, column: str, value: object, what: str, expected: str, fix: str, *, warning: bool = False
     ) -> None:
@@ -59,6 +69,30 @@ class _Problems:
         (self.warnings if warning else self.failures).append(
             problem(self.path, row, column, value, what, expected, fix)
         )
+
+
+def _per_distinct(
+    frame: pd.DataFrame, columns: list[str], parse, problems: _Problems, *, progress: bool = False
+) -> pd.DataFrame:
+    """``parse(row, problems)`` once per distinct combination of ``columns``, broadcast to every row.
+
+    Problems found in a combination are reported on every row that has it.
+    """
+    if not columns:
+        columns, frame = ["_none"], frame.assign(_none="")
+    codes = frame.groupby(columns, sort=False).ngroup().to_numpy()
+    distinct = frame[columns].iloc[np.unique(codes, return_index=True)[1]]
+    records, found = [], {}
+    desc = "validating places"
+    for k, row in enumerate(tqdm(distinct.to_dict("records"), disable=not progress, desc=desc, unit="place")):
+        own = _Problems(problems.path, [0])
+        records.append(parse(row, own))
+        if own.failures or own.warnings:
+            found[k] = own
+    if found:
+        for i in np.flatnonzero(np.isin(codes, list(found))):
+            problems.copy_from(found[codes[i]], i)
+    return pd.DataFrame.from_records(records).take(codes).reset_index(drop=True).set_axis(frame.index)
 
 
 @dataclass(frozen=True)
@@ -115,24 +149,37 @@ def parse_cases(
     frame["series"] = frame["series"].where(frame["series"] != "", default_series)
 
     if extend_vocabulary:
-        names = [p for cell in frame["practices"] for p in split_practices(cell)]
+        names = [p for cell in frame["practices"].unique() for p in split_practices(cell)]
         vocabulary = vocabulary.extended(names)
-    places = _PlaceParser(geography, resolver_for(geography), problems, allow_unresolved)
-    records = []
-    rows = frame.to_dict("records")
-    show = len(rows) > 20_000 and sys.stderr.isatty()  # a progress bar on large files, on terminals only
-    for i, row in enumerate(tqdm(rows, disable=not show, desc=f"validating {Path(table.path).name}", unit="row")):
-        rec = {"row": table.rows[i], "case_id": row["case_id"], "series": row["series"]}
-        if not row["case_id"]:
-            problems.add(i, "case_id", "", "empty case id", "a unique id per case", "fill in an id such as B1-01")
-        rec.update(_parse_time(i, row, problems))
-        rec.update(places.parse(i, row))
-        rec["practices"] = _parse_practices(i, row.get("practices", ""), vocabulary, problems)
-        rec["confidence"] = _parse_confidence(i, row.get("confidence", ""), problems)
-        for col in ("title", "title_en", "sources", "notes"):
-            rec[col] = row.get(col, "")
-        records.append(rec)
-    cases = pd.DataFrame.from_records(records)
+    places = _PlaceParser(geography, resolver_for(geography), allow_unresolved)
+    place_columns = [c for c in frame.columns if c in places.columns]
+    show = len(frame) > 20_000 and sys.stderr.isatty()  # a progress bar on large files, on terminals only
+    for i in np.flatnonzero((frame["case_id"] == "").to_numpy()):
+        problems.add(i, "case_id", "", "empty case id", "a unique id per case", "fill in an id such as B1-01")
+    # Each field is parsed once per distinct cell (or combination of cells) and the result, with
+    # any problem, given to every row that has it: a national file repeats a few thousand places.
+    fields = [
+        _per_distinct(frame, TIME_COLUMNS, lambda row, pr: _parse_time(0, row, pr), problems),
+        _per_distinct(frame, place_columns, places.parse, problems, progress=show),
+        _per_distinct(
+            frame,
+            ["practices"],
+            lambda row, pr: {"practices": _parse_practices(0, row["practices"], vocabulary, pr)},
+            problems,
+        ),
+        _per_distinct(
+            frame, ["confidence"], lambda row, pr: {"confidence": _parse_confidence(0, row["confidence"], pr)}, problems
+        ),
+    ]
+    problems.sort_by_row()
+    cases = pd.concat(
+        [
+            pd.DataFrame({"row": table.rows, "case_id": frame["case_id"], "series": frame["series"]}),
+            *fields,
+            frame[["title", "title_en", "sources", "notes"]],
+        ],
+        axis=1,
+    )
     _check_ids(cases, problems)
     cases = _fill_time(cases, batches, problems)
     if problems.failures:
@@ -240,10 +287,18 @@ class _PlaceParser:
 
     geo: Geography
     resolver: PlaceResolver
-    problems: _Problems
     allow_unresolved: bool
+    problems: _Problems = field(init=False)
 
-    def parse(self, i: int, row: dict) -> dict:
+    @property
+    def columns(self) -> set[str]:
+        """The columns a row's place is read from."""
+        levels = self.geo.levels
+        return {"unit", "unit_code", "unit_level", *levels, *(lvl + "_code" for lvl in levels), *self.geo.sub_levels}
+
+    def parse(self, row: dict, problems: _Problems) -> dict:
+        """The place record of a row (or of one distinct combination of place cells)."""
+        self.problems, i = problems, 0  # problems of this row only: its first (and only) row
         geo = self.geo
         start = len(self.problems.failures)
         current: str | None = None  # deepest unit resolved so far
@@ -535,8 +590,10 @@ def _fill_time(cases: pd.DataFrame, batches: pd.DataFrame | None, problems: _Pro
         known.setdefault((s, int(b)), d)
     for (s, b), y in yearly.groupby(["series", "batch"])["year"].first().items():
         known.setdefault((s, int(b)), str(int(y)))
+    keys = ["series", "batch", "date", "year"]
+    distinct = cases[keys].drop_duplicates()  # a few batches and years behind many rows
     dates, years = [], []
-    for series, batch, date, year in cases[["series", "batch", "date", "year"]].itertuples(index=False):
+    for series, batch, date, year in distinct.itertuples(index=False):
         if not date and pd.notna(batch):
             d = known.get((series, int(batch)), "")
             # A batch date in another year than the row's own year gives way to the row's year.
@@ -545,7 +602,9 @@ def _fill_time(cases: pd.DataFrame, batches: pd.DataFrame | None, problems: _Pro
             date = str(int(year))
         dates.append(date)
         years.append(int(date[:4]) if date else year)
-    cases["date"], cases["year"] = dates, years
+    filled = distinct.assign(new_date=dates, new_year=years)
+    merged = cases[keys].merge(filled, on=keys, how="left")
+    cases["date"], cases["year"] = merged["new_date"].to_numpy(), merged["new_year"].to_numpy()
     undated = has_batch & (cases["date"] == "")
     if (cases["date"] != "").any():
         for row, series, batch in cases.loc[undated, ["row", "series", "batch"]].itertuples(index=False):
@@ -583,12 +642,13 @@ def _events(cases: pd.DataFrame, geo: Geography, calendar: list[str]) -> pd.Data
     )
     # Several cases for one event are rare: join their ids only where they occur.
     shared = rows[rows.duplicated(keys, keep=False)]
-    joined = shared.groupby(keys)["case_id"].agg(lambda s: ";".join(sorted(set(s)))).to_dict()
-    events["case_ids"] = [
-        joined.get(k, c) for k, c in zip(events[keys].itertuples(index=False, name=None), events["case_id"])
-    ]
-    top = geo.levels[0]
-    events["macro_region"] = events[top + "_code"].map(lambda c: geo.macro_region(c) if c else "")
+    joined = shared.groupby(keys, as_index=False)["case_id"].agg(lambda s: ";".join(sorted(set(s))))
+    events["case_ids"] = events["case_id"]
+    if len(joined):
+        listed = events[keys].merge(joined, on=keys, how="left")["case_id"].to_numpy()
+        events["case_ids"] = events["case_ids"].where(pd.isna(listed), listed)
+    top = events[geo.levels[0] + "_code"]
+    events["macro_region"] = top.map({c: geo.macro_region(c) if c else "" for c in top.unique()})
     events["period"] = events["date"].map({d: k + 1 for k, d in enumerate(calendar)}).astype("Int64")
     events["time_known"] = events["date"] != ""
     cols = [

@@ -6,7 +6,9 @@ to it). Definitions (all reproduced by networkx in the test suite to 1e-9):
 
 - ``degree``; ``strength`` (sum of edge weights) on weighted graphs;
 - ``betweenness``: shortest-path betweenness, unweighted, normalised by (n-1)(n-2)/2 pairs
-  (directed ties: (n-1)(n-2));
+  (directed ties: (n-1)(n-2)); exact up to 5,000 nodes by default. On larger graphs
+  ``betweenness_estimate`` instead: the Brandes & Pich (2007) estimate from 500 randomly
+  drawn (seeded) source nodes, scaled by n / sources, as networkx's ``k`` option does;
 - ``closeness``: (n-1) / sum of distances where the graph is connected; on a disconnected graph
   ``harmonic_closeness`` instead: sum of 1/distance over other nodes, divided by n-1;
 - ``pagerank``: damping 0.85, weighted, uniform teleport (dangling nodes jump uniformly);
@@ -22,12 +24,16 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sys
 import warnings
+from dataclasses import dataclass
+from typing import Literal
 
 import igraph as ig
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from tqdm.auto import tqdm
 
 from diffusion.network import TemporalNetwork
 
@@ -71,14 +77,15 @@ def igraph_graph(nodes: list[str], edges: pd.DataFrame, *, directed: bool) -> ig
     return g
 
 
-def _undirected_metrics(g: ig.Graph, *, weighted: bool, eigenvector: bool) -> dict[str, np.ndarray]:
+def _undirected_metrics(
+    g: ig.Graph, *, weighted: bool, eigenvector: bool, sources: Sources = "exact"
+) -> dict[str, np.ndarray]:
     n = g.vcount()
     w = "weight" if weighted else None
     out = {"degree": np.array(g.degree(), dtype=float)}
     if weighted:
         out["strength"] = np.array(g.strength(weights="weight"), dtype=float)
-    pairs = (n - 1) * (n - 2) / 2
-    out["betweenness"] = np.array(g.betweenness(directed=False), dtype=float) / pairs if pairs else np.zeros(n)
+    out.update(_betweenness(g, directed=False, sources=sources))
     if n > 1 and g.is_connected():
         out["closeness"] = np.array(g.closeness(normalized=True), dtype=float)
     else:
@@ -90,6 +97,52 @@ def _undirected_metrics(g: ig.Graph, *, weighted: bool, eigenvector: bool) -> di
     if eigenvector:
         out["eigenvector"] = _eigenvector(g, w)
     return out
+
+
+Sources = Literal["exact", "none"] | np.ndarray
+EXACT_BETWEENNESS_MAX = 5_000  # nodes: above, "auto" estimates betweenness from sampled sources
+SAMPLED_SOURCES = 500
+
+
+def _betweenness(g: ig.Graph, *, directed: bool, sources: Sources) -> dict[str, np.ndarray]:
+    """Normalised betweenness: exact, or estimated from the shortest paths of some source nodes.
+
+    The estimate (Brandes & Pich 2007) sums the dependencies of the sampled sources and scales
+    them by n / sources; it is unbiased for the exact value.
+    """
+    n = g.vcount()
+    if isinstance(sources, str) and sources == "none":
+        return {}
+    pairs = (n - 1) * (n - 2) / (1 if directed else 2)
+    if isinstance(sources, str):
+        raw = np.array(g.betweenness(directed=directed), dtype=float) if pairs else np.zeros(n)
+        return {"betweenness": raw / pairs if pairs else raw}
+    raw = np.array(g.betweenness(directed=directed, sources=sources.tolist()), dtype=float) * n / len(sources)
+    return {"betweenness_estimate": raw / pairs if pairs else np.zeros(n)}
+
+
+def betweenness_sources(spec: str | int, n: int, rng: np.random.Generator) -> Sources:
+    """What betweenness to compute on ``n`` nodes: "exact", "none", or the sampled source nodes.
+
+    ``spec`` is "auto" (exact up to EXACT_BETWEENNESS_MAX nodes, else SAMPLED_SOURCES sources),
+    "exact", "none", or a number of sources (exact when it is at least n).
+
+    Examples
+    --------
+    >>> betweenness_sources("auto", 100, np.random.default_rng(0))
+    'exact'
+    >>> len(betweenness_sources(10, 100, np.random.default_rng(0)))
+    10
+    """
+    if spec in ("exact", "none"):
+        return spec
+    if spec == "auto":
+        k = n if n <= EXACT_BETWEENNESS_MAX else SAMPLED_SOURCES
+    elif isinstance(spec, int | np.integer) and not isinstance(spec, bool) and spec >= 1:
+        k = int(spec)
+    else:
+        raise ValueError(f"betweenness must be 'auto', 'exact', 'none' or a number of sources >= 1; got {spec!r}.")
+    return "exact" if k >= n else np.sort(rng.choice(n, size=k, replace=False))
 
 
 def _eigenvector(g: ig.Graph, weights: str | None) -> np.ndarray:
@@ -117,7 +170,7 @@ def _eigenvector(g: ig.Graph, weights: str | None) -> np.ndarray:
     return x
 
 
-def _directed_metrics(g: ig.Graph) -> dict[str, np.ndarray]:
+def _directed_metrics(g: ig.Graph, *, sources: Sources = "exact") -> dict[str, np.ndarray]:
     n = g.vcount()
     out = {
         "in_degree": np.array(g.indegree(), dtype=float),
@@ -126,8 +179,7 @@ def _directed_metrics(g: ig.Graph) -> dict[str, np.ndarray]:
         "out_strength": np.array(g.strength(mode="out", weights="weight"), dtype=float),
         "pagerank": np.array(g.pagerank(directed=True, weights="weight"), dtype=float),
     }
-    pairs = (n - 1) * (n - 2)
-    out["betweenness"] = np.array(g.betweenness(directed=True), dtype=float) / pairs if pairs else np.zeros(n)
+    out.update(_betweenness(g, directed=True, sources=sources))
     if g.ecount():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -141,17 +193,14 @@ def _directed_metrics(g: ig.Graph) -> dict[str, np.ndarray]:
     return out
 
 
-def time_respecting_reachability(ties: pd.DataFrame, nodes: list[str], *, strict: bool, chunk: int = 512) -> np.ndarray:
+def time_respecting_reachability(
+    ties: pd.DataFrame, nodes: list[str], *, strict: bool, chunk: int = 4096
+) -> np.ndarray:
     """For each node, how many other nodes it reaches by chains of ties with non-decreasing periods.
 
     A tie ``u -> v`` stamped ``t`` (the period of v's adoption) extends a chain that reached u at
     period s when s < t (``strict``, same-batch policy "none") or s <= t ("both"). The source
     itself starts before every period.
-
-    Notes
-    -----
-    Periods are swept in order with a sparse adjacency matrix per period; sources are handled in
-    chunks so memory stays at ``chunk`` x n booleans (no n x n matrix).
 
     Examples
     --------
@@ -159,30 +208,56 @@ def time_respecting_reachability(ties: pd.DataFrame, nodes: list[str], *, strict
     >>> time_respecting_reachability(ties, ["a", "b", "c"], strict=True).tolist()  # b->c came first
     [1, 1, 0]
     """
+    periods, counts = reachability_by_period(ties, nodes, strict=strict, chunk=chunk)
+    return counts[-1] if len(periods) else np.zeros(len(nodes), dtype=int)
+
+
+def reachability_by_period(
+    ties: pd.DataFrame, nodes: list[str], *, strict: bool, chunk: int = 4096
+) -> tuple[list[int], np.ndarray]:
+    """Time-respecting reachability of every node using the ties up to each period, in one sweep.
+
+    Returns the periods that have ties and a len(periods) x len(nodes) array: row k counts, for
+    each node, the others it reaches through ties stamped up to ``periods[k]``. Sweeping periods
+    in order gives every cumulative snapshot at the cost of the last one.
+
+    Notes
+    -----
+    The reached sets of ``chunk`` sources are a sparse boolean matrix; each period multiplies only
+    its frontier (what the last step added) by that period's sparse adjacency. Memory follows the
+    number of (source, reached) pairs: no n x n matrix.
+
+    Examples
+    --------
+    >>> ties = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"], "period": [1, 2]})
+    >>> periods, counts = reachability_by_period(ties, ["a", "b", "c"], strict=True)
+    >>> periods, counts.tolist()
+    ([1, 2], [[1, 0, 0], [2, 1, 0]])
+    """
     n = len(nodes)
-    index = {node: i for i, node in enumerate(nodes)}
+    index = pd.Index(nodes)
     t = ties.drop_duplicates(["source", "target", "period"])
-    steps = []
-    for _, g in t.groupby("period", sort=True):
-        src, dst = g["source"].map(index).to_numpy(), g["target"].map(index).to_numpy()
-        steps.append(sparse.csr_matrix((np.ones(len(g), dtype=np.int8), (src, dst)), shape=(n, n), dtype=np.int8))
-    out = np.zeros(n, dtype=int)
+    periods, steps = [], []
+    for period, g in t.groupby("period", sort=True):
+        src, dst = index.get_indexer(g["source"]), index.get_indexer(g["target"])
+        steps.append(sparse.csr_matrix((np.ones(len(g), dtype=bool), (src, dst)), shape=(n, n)))
+        periods.append(int(period))
+    counts = np.zeros((len(steps), n), dtype=np.int64)
     for start in range(0, n, chunk):
         rows = np.arange(start, min(start + chunk, n))
-        reached = np.zeros((len(rows), n), dtype=bool)
-        reached[np.arange(len(rows)), rows] = True
-        for step in steps:
-            before = reached.copy()
-            while True:  # strict: one hop per period; otherwise chains within the period too
-                frontier = (before if strict else reached).astype(np.int8) @ step
-                new = (np.asarray(frontier) > 0) & ~reached
-                if not new.any():
-                    break
-                reached |= new
-                if strict:
-                    break
-        out[rows] = reached.sum(axis=1) - 1
-    return out
+        reached = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=bool), (np.arange(len(rows)), rows)), shape=(len(rows), n)
+        )
+        for k, step in enumerate(steps):
+            frontier = reached  # strict: one hop from what was reached before the period
+            while frontier.nnz:
+                new = frontier @ step
+                new = new - new.multiply(reached)  # only what was not reached yet
+                new.eliminate_zeros()
+                reached = reached + new
+                frontier = new if not strict else sparse.csr_matrix(new.shape, dtype=bool)
+            counts[k, rows] = reached.getnnz(axis=1) - 1
+    return periods, counts
 
 
 def centrality(
@@ -191,6 +266,9 @@ def centrality(
     graphs: tuple[str, ...] = ("multimode", "regions", "ties"),
     scopes: tuple[str, ...] = ("snapshot", "cumulative"),
     eigenvector: bool = False,
+    betweenness: str | int = "auto",
+    seed: int = 0,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Centrality of every node of each graph, for each period, per snapshot and cumulative.
 
@@ -204,6 +282,14 @@ def centrality(
         "snapshot" and/or "cumulative".
     eigenvector : bool
         Also compute eigenvector centrality on the undirected graphs (warns where it localises).
+    betweenness : "auto", "exact", "none" or int
+        Exact betweenness costs O(nodes x edges): "auto" computes it exactly up to 5,000 nodes
+        and above that estimates it (metric ``betweenness_estimate``) from 500 sampled sources;
+        an int sets the number of sources; "none" leaves it out.
+    seed : int
+        Seeds the sampled sources (each graph and period gets its own stream).
+    progress : bool, optional
+        Progress bar over the graphs; by default on terminals for networks of over 2,000 nodes.
 
     Returns
     -------
@@ -218,15 +304,18 @@ def centrality(
     ['authority', 'betweenness', 'hub']
     """
     types = net.nodes.set_index("node")["node_type"].to_dict()
+    reach = _cumulative_reachability(net) if "ties" in graphs and "cumulative" in scopes else None
+    jobs = [(period, scope, graph) for period in net.period_numbers for scope in scopes for graph in graphs]
+    show = (len(net.nodes) > 2_000 and sys.stderr.isatty()) if progress is None else progress
     frames, not_unique = [], 0
     with _seeded_igraph():
-        for period in net.period_numbers:
-            for scope in scopes:
-                for graph in graphs:
-                    frame, unique = _snapshot_metrics(net, graph, period, scope == "cumulative", eigenvector)
-                    if frame is not None:
-                        frames.append(frame.assign(scope=scope))
-                    not_unique += not unique
+        for period, scope, graph in tqdm(jobs, disable=not show, desc="centrality", unit="graph", leave=False):
+            rng = np.random.default_rng([seed, period, GRAPHS.index(graph), scope == "cumulative"])
+            snapshot = _Snapshot(net, graph, period, scope == "cumulative")
+            frame, unique = snapshot.metrics(eigenvector, betweenness, rng, reach)
+            if frame is not None:
+                frames.append(frame.assign(scope=scope))
+            not_unique += not unique
     if not_unique:
         warnings.warn(
             f"HITS hub and authority scores are not unique in {not_unique} diffusion-tie graph(s): ties run from "
@@ -242,31 +331,60 @@ def centrality(
     return out[CENTRALITY_COLUMNS]
 
 
-def _snapshot_metrics(
-    net: TemporalNetwork, graph: str, period: int, cumulative: bool, eigenvector: bool
-) -> tuple[pd.DataFrame | None, bool]:
-    """Long table of every metric of one graph at one period; and whether HITS was unique."""
-    nodes = net.node_list(graph, period, cumulative=cumulative)
-    if not nodes:
-        return None, True
-    edges = net.edge_list(graph, period, cumulative=cumulative)
-    g = igraph_graph(nodes, edges, directed=graph == "ties")
-    unique = True
-    if graph == "ties":
-        metrics = _directed_metrics(g)
-        unique = metrics.pop("_hits_unique", True)
-        ties = net.ties[net.ties["period"] <= period] if cumulative else net.ties[net.ties["period"] == period]
-        strict = net.policy.same_batch == "none"
-        metrics["reachability"] = time_respecting_reachability(ties, nodes, strict=strict).astype(float)
-    else:
-        metrics = _undirected_metrics(g, weighted=graph == "regions", eigenvector=eigenvector)
-    frame = pd.DataFrame(
-        {
-            "node": np.tile(nodes, len(metrics)),
-            "batch": period,
-            "graph": graph,
-            "metric": np.repeat(list(metrics), len(nodes)),
-            "value": np.concatenate([np.asarray(v, dtype=float) for v in metrics.values()]),
-        }
-    )
-    return frame, unique
+GRAPHS = ("multimode", "regions", "ties")
+
+
+def _cumulative_reachability(net: TemporalNetwork) -> tuple[pd.Index, list[int], np.ndarray]:
+    """Reachability of every tie node up to each period, from one sweep over the periods."""
+    nodes = pd.Index(sorted(set(net.ties["source"]) | set(net.ties["target"])))
+    periods, counts = reachability_by_period(net.ties, list(nodes), strict=net.policy.same_batch == "none")
+    return nodes, periods, counts
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """One graph of the network at one period (that period only, or everything up to it)."""
+
+    net: TemporalNetwork
+    graph: str
+    period: int
+    cumulative: bool
+
+    def metrics(
+        self, eigenvector: bool, betweenness: str | int, rng: np.random.Generator, reach
+    ) -> tuple[pd.DataFrame | None, bool]:
+        """Long table of every metric; and whether HITS was unique."""
+        net, graph, period = self.net, self.graph, self.period
+        edges = net.edge_list(graph, period, cumulative=self.cumulative)
+        nodes = net.node_list(graph, period, cumulative=self.cumulative, edges=edges)
+        if not nodes:
+            return None, True
+        g = igraph_graph(nodes, edges, directed=graph == "ties")
+        sources = betweenness_sources(betweenness, len(nodes), rng)
+        unique = True
+        if graph == "ties":
+            metrics = _directed_metrics(g, sources=sources)
+            unique = metrics.pop("_hits_unique", True)
+            metrics["reachability"] = self._reachability(nodes, reach).astype(float)
+        else:
+            metrics = _undirected_metrics(g, weighted=graph == "regions", eigenvector=eigenvector, sources=sources)
+        frame = pd.DataFrame(
+            {
+                "node": np.tile(nodes, len(metrics)),
+                "batch": period,
+                "graph": graph,
+                "metric": np.repeat(list(metrics), len(nodes)),
+                "value": np.concatenate([np.asarray(v, dtype=float) for v in metrics.values()]),
+            }
+        )
+        return frame, unique
+
+    def _reachability(self, nodes: list[str], reach) -> np.ndarray:
+        ties = self.net.ties
+        if not self.cumulative:
+            period_ties = ties[ties["period"] == self.period]
+            return time_respecting_reachability(period_ties, nodes, strict=self.net.policy.same_batch == "none")
+        index, periods, counts = reach
+        k = int(np.searchsorted(periods, self.period, side="right")) - 1
+        at = index.get_indexer(nodes)
+        return np.where(at >= 0, counts[k][at], 0) if k >= 0 else np.zeros(len(nodes), dtype=int)

@@ -156,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     tst.add_argument("--northeast", default="exclude", help="gradient: exclude, East, Central or West")
     tst.add_argument("--date", help="promotion: the promotion date (default: the practice's first event)")
     tst.add_argument("--link", choices=["logit", "cloglog"], default="logit", help="event-history link")
-    tst.add_argument("--jobs", type=int, default=None, help="parallel workers (default: joblib's setting)")
+    tst.add_argument("--jobs", type=int, default=None, help="worker threads for permutations (default: one per core)")
     tst.add_argument("--json", metavar="PATH", help="also write the full result as JSON")
     _input_options(tst)
     cmp_ = sub.add_parser("compare", help="compare adoption between macro-regions, provinces or your groups")

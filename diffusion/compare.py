@@ -404,19 +404,24 @@ def leaders_followers(
     gi = g["group"].map(index).to_numpy()
     pr = pd.factorize(g["practice"])[0]
     t = g["period"].to_numpy(dtype=float)
-    same = pr[:, None] == pr[None, :]
     pairs = np.array([(a, b) for a in range(len(names)) for b in range(a + 1, len(names))])
     if len(pairs) == 0:
         return pd.DataFrame(columns=["leader", "follower", "leads", "follows", "net", "p_value", "q_value"])
 
-    onehot = np.eye(len(names))[gi]  # adoptions x groups
-
     def lead_counts(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Net leads of a over b for every pair (k x pairs), and the k x groups x groups lead counts."""
+        """Net leads of a over b for every pair (k x pairs), and the k x groups x groups lead counts.
+
+        Each practice has at most one adoption per group: a k x practices x groups table of times
+        (inf: not adopted) gives the leads by comparing columns, with no adoptions x adoptions matrix.
+        """
         m = np.empty((len(times), len(names), len(names)))
-        for start in range(0, len(times), 50):  # bounds memory at 50 x n x n
-            earlier = (times[start : start + 50, :, None] < times[start : start + 50, None, :]) & same[None]
-            m[start : start + 50] = np.einsum("kij,ia,jb->kab", earlier.astype(float), onehot, onehot)
+        step = max(1, 2**24 // (pr.max() + 1) // len(names) ** 2)  # draws per block: ~16M comparisons
+        for start in range(0, len(times), step):
+            block = times[start : start + step]
+            table = np.full((len(block), pr.max() + 1, len(names)), np.inf)
+            table[:, pr, gi] = block
+            earlier = (table[:, :, :, None] < table[:, :, None, :]) & np.isfinite(table[:, :, None, :])
+            m[start : start + step] = earlier.sum(axis=1)
         return m[:, pairs[:, 0], pairs[:, 1]] - m[:, pairs[:, 1], pairs[:, 0]], m
 
     net_obs, m_obs = lead_counts(t[None, :])

@@ -23,6 +23,8 @@ __all__ = [
     "adoption_heatmap",
     "diffusion_network",
     "first_adoption_bars",
+    "most_adopted",
+    "shown_of",
     "tile_map",
     "to_svg",
 ]
@@ -34,6 +36,39 @@ SVG_RC = {
     "font.size": 9,
 }
 PALETTE = "crest"
+
+
+MAX_FIGURE_ROWS = 30  # practices drawn in a heatmap: more make unreadable, multi-megabyte figures
+
+
+def most_adopted(frame: pd.DataFrame, weight: pd.Series, n: int = MAX_FIGURE_ROWS) -> pd.DataFrame:
+    """The ``n`` rows of ``frame`` with the largest ``weight`` (ties by index), in their own order.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"total": [5, 9, 1, 9]}, index=list("abcd"))
+    >>> most_adopted(f, f["total"], 2).index.tolist()
+    ['b', 'd']
+    """
+    if len(frame) <= n:
+        return frame
+    order = pd.DataFrame({"w": weight.to_numpy(), "key": frame.index.astype(str)}, index=range(len(frame)))
+    keep = order.sort_values(["w", "key"], ascending=[False, True], kind="stable").index[:n]
+    return frame.iloc[sorted(keep)]
+
+
+def shown_of(drawn: pd.DataFrame, full: pd.DataFrame, what: str) -> str:
+    """'12 practices', or 'the 30 most adopted of 200 practices' when a figure shows only some rows.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"total": range(40)})
+    >>> shown_of(f.head(30), f, "practices")
+    'the 30 most adopted of 40 practices'
+    """
+    if len(drawn) == len(full):
+        return f"{len(full)} {what}"
+    return f"the {len(drawn)} most adopted of {len(full)} {what}"
 
 
 def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") -> plt.Axes:

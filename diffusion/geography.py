@@ -133,15 +133,32 @@ class Geography:
         """
         level = level or self.neighbour_level
         g = nx.Graph(level=level)
-        for code, row in self.level_units(level).iterrows():
-            g.add_node(code, name_zh=row["name_zh"], name_en=row["name_en"], macro_region=row["macro_region"])
+        units = self.level_units(level)[["name_zh", "name_en", "macro_region"]]
+        g.add_nodes_from(zip(units.index, units.to_dict("records")))
         adj = self.adjacency
         if kinds is not None:
             adj = adj[adj["kind"].isin(kinds)]
-        for a, b, kind in adj[["a", "b", "kind"]].itertuples(index=False):
-            if a in g and b in g:
-                g.add_edge(a, b, kind=kind)
+        adj = adj[adj["a"].isin(units.index) & adj["b"].isin(units.index)]
+        g.add_edges_from((a, b, {"kind": kind}) for a, b, kind in zip(adj["a"], adj["b"], adj["kind"]))
         return g
+
+    def neighbour_pairs(self, level: str | None = None) -> tuple[list[str], np.ndarray]:
+        """Units of one level in code order, and each adjacent pair once as positions ``(i, j)``, i < j.
+
+        The array form of :meth:`neighbour_graph` for vectorised statistics.
+
+        Examples
+        --------
+        >>> units, pairs = load_geography().neighbour_pairs("province")
+        >>> len(units), pairs.shape[1], bool((pairs[:, 0] < pairs[:, 1]).all())
+        (31, 2, True)
+        """
+        level = level or self.neighbour_level
+        units = self.level_units(level).index
+        a, b = units.get_indexer(self.adjacency["a"]), units.get_indexer(self.adjacency["b"])
+        keep = (a >= 0) & (b >= 0) & (a != b)
+        pairs = np.unique(np.sort(np.column_stack([a[keep], b[keep]]), axis=1), axis=0).reshape(-1, 2)
+        return list(units), pairs
 
     @property
     def neighbour_level(self) -> str:

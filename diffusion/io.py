@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from diffusion.errors import InputFileError
@@ -147,9 +148,17 @@ def _default_delimiter(path: Path, text: str) -> str:
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     """Strip cells, turn missing values into "", normalise odd spaces, drop blank rows."""
     frame = frame.astype(object).where(frame.notna(), "")
-    frame = frame.map(lambda v: _clean_cell(v))
+    frame = pd.DataFrame({col: _clean_column(frame[col]) for col in frame.columns}, index=frame.index)
     blank = (frame == "").all(axis=1)
     return frame.loc[~blank]
+
+
+def _clean_column(values: pd.Series) -> np.ndarray:
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return np.array([_clean_cell(v) for v in values], dtype=object)  # numbers from a workbook, etc.
+    # Text: clean each distinct value once (a national file repeats the same few values).
+    codes, uniques = pd.factorize(values)
+    return np.array([_clean_cell(v) for v in uniques], dtype=object)[codes]
 
 
 def _clean_cell(value: object) -> str:
@@ -177,13 +186,17 @@ def _header(path: Path, cells: list[object]) -> list[str]:
 
 def _read_delimited(path: Path, text: str, sep: str) -> pd.DataFrame:
     text = text.lstrip("\ufeff")
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
-    except csv.Error as exc:
-        raise InputFileError(f"{path}: not a readable delimited file ({exc}).") from None
-    if not rows or not any(c.strip() for c in rows[0]):
+    fast = _fast_table(text, sep)
+    if fast is not None:
+        header, body = fast
+    else:
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
+        except csv.Error as exc:
+            raise InputFileError(f"{path}: not a readable delimited file ({exc}).") from None
+        header, body = (rows[0] if rows else []), rows[1:]
+    if not any(c.strip() for c in header):
         raise InputFileError(f"{path}: the first line is empty; it must be the header row.")
-    header = rows[0]
     if len(header) == 1:
         other = next((d for d in (";", "\t", "|", ",") if d != sep and d in header[0]), None)
         if other is not None:
@@ -194,17 +207,44 @@ def _read_delimited(path: Path, text: str, sep: str) -> pd.DataFrame:
                 f"--delimiter \"{other}\" (delimiter='{other}' in Python)."
             )
     names = _header(path, header)
-    width = len(names)
-    records, index = [], []
-    for i, r in enumerate(rows[1:], start=1):
+    if fast is None:
+        body = _pad(path, body, len(names))
+    return _clean(pd.DataFrame(body, columns=names, dtype=object))
+
+
+def _pad(path: Path, rows: list[list[str]], width: int) -> list[list[str]]:
+    """Rows cut or padded to the header's width; a row with content beyond it is an error."""
+    out = []
+    for i, r in enumerate(rows, start=2):
         if len(r) > width and any(c.strip() for c in r[width:]):
             raise InputFileError(
-                f"{path}: line {i + 1} has {len(r)} fields but the header has {width}. "
+                f"{path}: line {i} has {len(r)} fields but the header has {width}. "
                 "Quote cells that contain the delimiter, or fix the row."
             )
-        records.append((r + [""] * width)[:width])
-        index.append(i - 1)
-    return _clean(pd.DataFrame(records, columns=names, index=index, dtype=object))
+        out.append(r if len(r) == width else (r + [""] * width)[:width])
+    return out
+
+
+def _fast_table(text: str, sep: str) -> tuple[list[str], np.ndarray] | None:
+    """Header and body as pandas' C parser reads them (blank lines kept), or None where it cannot.
+
+    Several times faster than the csv module on large files; on anything irregular (a row longer
+    than the header, an unclosed quote ...) the csv module reads the file and says what is wrong.
+    """
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=object,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    cells = frame.fillna("").to_numpy(dtype=object)
+    return [str(c) for c in cells[0]], cells[1:]
 
 
 def _read_excel(path: Path, raw: bytes, sheet: str | int | None) -> pd.DataFrame:

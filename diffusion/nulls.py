@@ -12,8 +12,9 @@ Each draws ``k`` datasets at once from a seeded Generator, so that tests stay ve
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["curveball", "draw_adopters", "permute_within"]
+__all__ = ["curveball", "draw_adopters", "group_indices", "permute_within", "random_permutations"]
 
 
 def permute_within(values: np.ndarray, groups: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
@@ -27,10 +28,51 @@ def permute_within(values: np.ndarray, groups: np.ndarray, rng: np.random.Genera
     """
     values = np.asarray(values)
     out = np.broadcast_to(values, (k, len(values))).copy()
-    for g in np.unique(groups):
-        idx = np.flatnonzero(groups == g)
-        if len(idx) > 1:
-            out[:, idx] = rng.permuted(out[:, idx], axis=1)
+    for idx in group_indices(np.asarray(groups)):
+        block = values[idx]
+        if len(block) > 1:
+            out[:, idx] = np.take(block, random_permutations(len(block), rng, k))
+    return out
+
+
+def random_permutations(m: int, rng: np.random.Generator, k: int) -> np.ndarray:
+    """``k`` independent uniform permutations of ``range(m)``, as a ``k`` x ``m`` array.
+
+    Each row sorts 64-bit random keys whose low bits hold the position, so one plain sort gives
+    the permutation: about twice as fast as an argsort of random floats, and numpy releases the
+    GIL, so threads draw in parallel. Two keys tie only if their random high bits agree
+    (probability 2^-(64 - b) per pair for b position bits); the tie then keeps position order,
+    a departure from uniform below m^2 2^-(65 - b) (< 1e-9 for m = 1,000).
+
+    Examples
+    --------
+    >>> p = random_permutations(4, np.random.default_rng(0), 3)
+    >>> p.shape, sorted(p[0].tolist())
+    ((3, 4), [0, 1, 2, 3])
+    """
+    mask = np.uint64((1 << max(1, (m - 1).bit_length())) - 1)
+    keys = rng.integers(0, np.iinfo(np.uint64).max, size=(k, m), dtype=np.uint64, endpoint=True)
+    keys &= ~mask
+    keys |= np.arange(m, dtype=np.uint64)
+    keys.sort(axis=1)
+    return (keys & mask).astype(np.intp)
+
+
+def group_indices(groups: np.ndarray) -> list[slice | np.ndarray]:
+    """Positions of each group in order of first appearance: a slice where the group is contiguous.
+
+    Examples
+    --------
+    >>> group_indices(np.array([0, 0, 1, 0]))
+    [array([0, 1, 3]), slice(2, 3, None)]
+    """
+    codes, _ = pd.factorize(groups)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    out: list[slice | np.ndarray] = []
+    for idx in np.split(order, bounds):
+        contiguous = len(idx) and idx[-1] - idx[0] + 1 == len(idx)
+        out.append(slice(int(idx[0]), int(idx[-1]) + 1) if contiguous else idx)
     return out
 
 
@@ -46,7 +88,7 @@ def draw_adopters(n_units: int, periods: np.ndarray, rng: np.random.Generator, k
     ((3, 5), [1.0, 2.0])
     """
     out = np.full((k, n_units), np.inf)
-    chosen = rng.permuted(np.broadcast_to(np.arange(n_units), (k, n_units)), axis=1)[:, : len(periods)]
+    chosen = random_permutations(n_units, rng, k)[:, : len(periods)]
     np.put_along_axis(out, chosen, np.broadcast_to(np.asarray(periods, dtype=float), chosen.shape), axis=1)
     return out
 

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from diffusion.dataset import Dataset
 from diffusion.export import atomic_write
-from diffusion.figures import adoption_heatmap
+from diffusion.figures import adoption_heatmap, most_adopted, shown_of
 from diffusion.sections import compare_section, network_section, spread_section, svg_figure, table, tests_section
 from diffusion.summary import counts_by_period_practice, counts_by_region
 
@@ -284,6 +284,7 @@ def report_context(
         }
     )
     counts_table = counts.reset_index().rename(columns={"practice": "tag"})
+    drawn = most_adopted(counts, counts["total"])
     series = ds.series[["id", "label_en", "label_zh", "official_total", "official_total_note"]]
     batch_cov = ds.batch_coverage()[["series", "batch", "date", "official_count", "cases"]].rename(
         columns={"cases": "cases found"}
@@ -303,15 +304,16 @@ def report_context(
         "seed": seed,
         "counts": table(counts_table),
         "figure": svg_figure(
-            lambda ax: adoption_heatmap(counts, ax=ax, lang=lang),
-            (2.2 + 1.1 * (counts.shape[1] - 3) + 2.5, 0.8 + 0.32 * counts.shape[0]),
+            lambda ax: adoption_heatmap(drawn, ax=ax, lang=lang),
+            (2.2 + 1.1 * (drawn.shape[1] - 3) + 2.5, 0.8 + 0.32 * drawn.shape[0]),
         ),
         "spread": spread_section(ds, lang),
         "tests": tests_section(ds, hypotheses, seed),
         "compare": compare_section(ds, lang, seed),
         "figure_alt": (
-            f"Heatmap of adopting units for {len(counts)} practices across "
-            f"{counts.shape[1] - 3} periods; darker cells mean more adopting units."
+            f"Heatmap of adopting units for {shown_of(drawn, counts, 'practices')} across "
+            f"{counts.shape[1] - 3} periods; darker cells mean more adopting units"
+            + (" (the table below lists every practice)." if len(drawn) < len(counts) else ".")
         ),
         "regions": table(region_table),
         "top_level": top,

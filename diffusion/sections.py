@@ -19,8 +19,10 @@ from diffusion.figures import (
     adoption_curves,
     diffusion_network,
     first_adoption_bars,
+    most_adopted,
     period_legend,
     rate_heatmap,
+    shown_of,
     similarity_clustermap,
     tile_map,
     to_svg,
@@ -305,9 +307,10 @@ def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999
     rates = rates[cols]
     rates.index = [ds.vocabulary.label(t, "zh" if lang == "zh" else "en") for t in rates.index]
     rates.columns = [f"{c} ({macro.get(c, '')[:1]})" for c in cols]
+    drawn = most_adopted(rates, rates.mean(axis=1))
     heat = svg_figure(
-        lambda ax: rate_heatmap(rates, ax=ax, label=f"share of {plural(level)} adopting"),
-        (1.2 + 0.32 * rates.shape[1] + 3, 1 + 0.3 * rates.shape[0]),
+        lambda ax: rate_heatmap(drawn, ax=ax, label=f"share of {plural(level)} adopting"),
+        (1.2 + 0.32 * drawn.shape[1] + 3, 1 + 0.3 * drawn.shape[0]),
     )
     # Curves: share of the level's units in each macro-region that adopted any practice by each period.
     labels = period_labels(ds).set_index("period")["label"]
@@ -348,8 +351,8 @@ def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999
         "name": plural(level),
         "heatmap": heat,
         "curves": curves,
-        "heatmap_alt": f"Heatmap of the share of {plural(level)} adopting each practice in each province, "
-        "provinces ordered by macro-region.",
+        "heatmap_alt": f"Heatmap of the share of {plural(level)} adopting each of "
+        f"{shown_of(drawn, rates, 'practices')} in each province, provinces ordered by macro-region.",
         "curves_alt": f"Share of {plural(level)} in each macro-region that adopted any practice, by period.",
         "cluster": cluster,
         "cluster_alt": f"Clustered heatmap of the Jaccard similarity of the practice portfolios of {len(sim)} "

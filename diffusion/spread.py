@@ -68,8 +68,9 @@ def adopters_by_level(ds: Dataset) -> pd.DataFrame:
     geo = ds.geography
     ev = ds.events[ds.events["time_known"]].copy()
     ev["period"] = ev["period"].astype(int)
+    codes = ev["geo_code"].unique()  # a few thousand units behind many events: look each up once
     for level in geo.levels:
-        ev[f"at_{level}"] = [geo.ancestor_at(c, level) or "" for c in ev["geo_code"]]
+        ev[f"at_{level}"] = ev["geo_code"].map({c: geo.ancestor_at(c, level) or "" for c in codes})
     return ev
 
 
@@ -187,23 +188,25 @@ def _practice_rows(ds, series, practice, g, periods, coords, k, share, calendar,
 
 
 def _dispersion_rows(series, practice, g, first_unit, origin, periods, coords):
-    codes = g.drop_duplicates("unit_id").set_index("unit_id")["geo_code"]
-    pts = {u: coords[c] for u, c in codes.items() if c in coords}
-    origins = [pts[u] for u, p in first_unit.items() if p == origin and u in pts]
+    codes = g.drop_duplicates("unit_id").set_index("unit_id")["geo_code"].reindex(first_unit.index)
+    located = codes.isin(list(coords)).to_numpy()
+    when = first_unit.to_numpy()[located]
+    if not (when == origin).any():
+        return []
+    lat, lon = np.array([coords[c] for c in codes[located]], dtype=float).reshape(-1, 2).T
+    # Each unit's distance to the nearest pilot (origin-period adopter), once for all periods.
+    pilots = when == origin
+    dist = haversine_km(lat[:, None], lon[:, None], lat[None, pilots], lon[None, pilots]).min(axis=1)
     rows = []
-    if not origins:
-        return rows
-    olat, olon = np.array(origins).T
     for p in periods:
-        units = [u for u, q in first_unit.items() if q <= p and u in pts]
-        if not units or p < origin:
+        upto = when <= p
+        if p < origin or not upto.any():
             continue
-        lat, lon = np.array([pts[u] for u in units]).T
-        d = haversine_km(lat[:, None], lon[:, None], olat[None, :], olon[None, :]).min(axis=1)
+        d = dist[upto]
         rows += [
             _row(series, practice, p, "", "mean_distance_from_origin_km", d.mean()),
             _row(series, practice, p, "", "max_distance_from_origin_km", d.max()),
-            _row(series, practice, p, "", "standard_distance_km", _standard_distance(lat, lon)),
+            _row(series, practice, p, "", "standard_distance_km", _standard_distance(lat[upto], lon[upto])),
         ]
     return rows
 
@@ -223,44 +226,54 @@ def _concentration_rows(ds, series, practice, g, periods):
     top = geo.levels[0]
     tops = geo.level_units(top)
     first = g[g[f"at_{top}"] != ""].groupby(["unit_id", f"at_{top}"])["period"].min().reset_index()
+    # Adopting units per top-level unit (rows) up to each period (columns).
+    upto = _counts(tops.index.get_indexer(first[f"at_{top}"]), len(tops), first["period"], periods).cumsum(axis=1)
     regions = sorted(set(tops["macro_region"]) - {""})
+    macro = np.zeros((len(regions), len(periods)), dtype=upto.dtype)
+    in_region = tops["macro_region"].isin(regions).to_numpy()
+    np.add.at(macro, pd.Index(regions).get_indexer(tops["macro_region"][in_region]), upto[in_region])
+    name = plural(top)
     rows = []
-    for p in periods:
-        upto = first[first["period"] <= p]
-        if upto.empty:
+    for j, p in enumerate(periods):
+        per_top = upto[:, j]
+        if not per_top.any():
             continue
-        per_top = upto.groupby(f"at_{top}").size().reindex(tops.index, fill_value=0).to_numpy()
-        name = plural(top)
         rows += [
             _row(series, practice, p, top, f"gini_{name}", gini(per_top)),
             _row(series, practice, p, top, f"hhi_{name}", hhi(per_top)),
             _row(series, practice, p, top, f"entropy_{name}", normalised_entropy(per_top)),
         ]
         if len(regions) > 1:
-            macro = upto[f"at_{top}"].map(tops["macro_region"]).value_counts().reindex(regions, fill_value=0)
+            per_macro = macro[:, j]
             rows += [
-                _row(series, practice, p, "macro_region", "gini_macro_regions", gini(macro)),
-                _row(series, practice, p, "macro_region", "hhi_macro_regions", hhi(macro)),
-                _row(series, practice, p, "macro_region", "entropy_macro_regions", normalised_entropy(macro)),
+                _row(series, practice, p, "macro_region", "gini_macro_regions", gini(per_macro)),
+                _row(series, practice, p, "macro_region", "hhi_macro_regions", hhi(per_macro)),
+                _row(series, practice, p, "macro_region", "entropy_macro_regions", normalised_entropy(per_macro)),
             ]
     return rows
 
 
 def _hierarchy_rows(ds, series, practice, g, first_unit, periods):
-    levels = g.drop_duplicates("unit_id").set_index("unit_id")["unit_level"]
-    order = [*ds.geography.levels, *ds.geography.sub_levels]
+    levels = g.drop_duplicates("unit_id").set_index("unit_id")["unit_level"].reindex(first_unit.index)
+    present = set(levels)
+    order = [lvl for lvl in (*ds.geography.levels, *ds.geography.sub_levels) if lvl in present]
+    new = _counts(pd.Index(order).get_indexer(levels), len(order), first_unit, periods)  # level x period
+    total = new.sum(axis=0)
     rows = []
-    for p in periods:
-        new = first_unit[first_unit == p].index
-        if len(new) == 0:
-            continue
-        shares = levels.loc[new].value_counts(normalize=True)
-        rows += [
-            _row(series, practice, p, lvl, f"share_new_at_{lvl}", shares.get(lvl, 0.0))
-            for lvl in order
-            if lvl in set(levels)
-        ]
+    for j, p in enumerate(periods):
+        if total[j]:
+            rows += [
+                _row(series, practice, p, lvl, f"share_new_at_{lvl}", new[i, j] / total[j])
+                for i, lvl in enumerate(order)
+            ]
     return rows
+
+
+def _counts(rows: np.ndarray, n_rows: int, period: pd.Series, periods: list[int]) -> np.ndarray:
+    """How many items fall in each row (by position) and period: an ``n_rows`` x len(periods) table."""
+    out = np.zeros((n_rows, len(periods)), dtype=np.int64)
+    np.add.at(out, (rows, np.searchsorted(periods, period.to_numpy())), 1)
+    return out
 
 
 def _milestone_rows(ds, series, practice, g, first_unit, origin, periods, k, share):
@@ -291,10 +304,10 @@ def _milestone_rows(ds, series, practice, g, first_unit, origin, periods, k, sha
                 break
         rows.append(_row(series, practice, np.nan, "macro_region", "periods_to_all_macro_regions", when))
     origin_tops = set(g.loc[g["period"] == origin, f"at_{top}"]) - {""}
-    units_top = g.drop_duplicates("unit_id").set_index("unit_id")[f"at_{top}"]
-    pilots = first_unit[first_unit == origin].index
-    outside = [u for u in first_unit.index if units_top[u] and units_top[u] not in origin_tops]
-    rows.append(_row(series, practice, np.nan, top, "scale_up_ratio", len(outside) / len(pilots)))
+    units_top = g.drop_duplicates("unit_id").set_index("unit_id")[f"at_{top}"].reindex(first_unit.index)
+    pilots = int((first_unit == origin).sum())
+    outside = int(((units_top != "") & ~units_top.isin(origin_tops)).sum())
+    rows.append(_row(series, practice, np.nan, top, "scale_up_ratio", outside / pilots))
     return rows
 
 

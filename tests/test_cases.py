@@ -268,3 +268,38 @@ def test_any_cells_end_in_a_dataset_or_our_error(write, rows):
     assert set(ds.events["case_id"]) <= set(ds.cases["case_id"])
     assert set(ds.events["practice"]) <= set(ds.vocabulary.tags)
     assert ds.events["unit_id"].ne("").all()
+
+
+def test_a_problem_of_a_repeated_value_is_reported_on_each_of_its_rows_in_order(write):
+    path = write(
+        "repeat.csv",
+        HEADER
+        + "A1,1,2019,湖南省,,新华县,,,county,积分制\n"  # unknown county ...
+        + ",1,2019,湖南省,,新化县,,,county,飞行汽车\n"  # empty id and unknown practice
+        + "A3,1,2019,湖南省,,新华县,,,county,积分制\n",  # ... again
+    )
+    f = problems(path)
+    assert f[["row", "column", "problem"]].values.tolist() == [
+        [2, "county", "unknown county"],
+        [3, "case_id", "empty case id"],
+        [3, "practices", "unknown practice"],
+        [4, "county", "unknown county"],
+    ]
+
+
+def test_cases_sharing_an_event_are_listed_together(write):
+    path = write(
+        "shared.csv",
+        "case_id,province,county,batch,year,practices\n"
+        "B,湖南省,新化县,1,2019,积分制\n"
+        "A,湖南省,新化县,1,2019,积分制;清单制\n"
+        "C,浙江省,,1,2019,积分制\n",
+    )
+    ev = read_cases(path).events.set_index(["unit_id", "practice"])
+    assert ev.loc[("431322", "points_system"), ["case_id", "case_ids"]].tolist() == ["A", "A;B"]
+    assert ev.loc[("431322", "list_system"), "case_ids"] == "A" and ev.loc[("33", "points_system"), "case_ids"] == "C"
+    assert ev["macro_region"].to_dict() == {
+        ("33", "points_system"): "East",
+        ("431322", "list_system"): "Central",
+        ("431322", "points_system"): "Central",
+    }

@@ -143,3 +143,67 @@ def test_reachability_equals_a_direct_search(seed):
                         arrival[v] = p
                         changed = True
             assert expected == len(arrival) - 1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_one_sweep_gives_every_cumulative_reachability(seed):
+    from diffusion.centrality import reachability_by_period
+
+    rng = np.random.default_rng(seed)
+    nodes = [f"r{i}" for i in range(25)]
+    ties = pd.DataFrame(
+        {"source": rng.choice(nodes, 70), "target": rng.choice(nodes, 70), "period": rng.integers(1, 6, 70)}
+    )
+    ties = ties[ties["source"] != ties["target"]]
+    for strict in (True, False):
+        periods, counts = reachability_by_period(ties, nodes, strict=strict, chunk=4)
+        assert periods == sorted(ties["period"].unique())
+        for p, row in zip(periods, counts):
+            upto = ties[ties["period"] <= p]
+            assert row.tolist() == time_respecting_reachability(upto, nodes, strict=strict, chunk=1000).tolist()
+
+
+def test_sampled_betweenness_matches_networkx_on_the_same_sources():
+    from diffusion.centrality import _betweenness, betweenness_sources
+
+    g = _random_weighted(3, directed=True)
+    nodes = sorted(g.nodes)
+    edges = pd.DataFrame([(u, v, 1.0) for u, v in g.edges], columns=["source", "target", "weight"])
+    ig_g = igraph_graph(nodes, edges, directed=True)
+    n = len(nodes)
+    sources = betweenness_sources(8, n, np.random.default_rng(0))
+    est = _betweenness(ig_g, directed=True, sources=sources)["betweenness_estimate"]
+    subset = nx.betweenness_centrality_subset(g, [nodes[i] for i in sources], nodes, normalized=False)
+    expected = np.array([subset[v] for v in nodes]) * n / 8 / ((n - 1) * (n - 2))
+    assert np.allclose(est, expected, atol=1e-12)
+    # Averaged over many draws of sources the estimate is unbiased for the exact value.
+    exact = _betweenness(ig_g, directed=True, sources="exact")["betweenness"]
+    draws = [
+        _betweenness(ig_g, directed=True, sources=betweenness_sources(8, n, np.random.default_rng(s)))[
+            "betweenness_estimate"
+        ]
+        for s in range(400)
+    ]
+    assert np.abs(np.mean(draws, axis=0) - exact).max() < 0.2 * exact.max()
+    assert betweenness_sources(n, n, np.random.default_rng(0)) == "exact"
+    with pytest.raises(ValueError, match="number of sources"):
+        betweenness_sources(0, n, np.random.default_rng(0))
+
+
+def test_centrality_betweenness_options_and_seed():
+    from diffusion import load_dataset
+    from diffusion.centrality import centrality
+    from diffusion.network import build_network
+
+    net = build_network(load_dataset("broadband-china"), "prefecture")
+    kw = {"graphs": ("ties",), "scopes": ("cumulative",)}
+    with pytest.warns(Warning):
+        exact = centrality(net, **kw)
+        none = centrality(net, betweenness="none", **kw)
+        est = centrality(net, betweenness=20, seed=1, **kw)
+        again = centrality(net, betweenness=20, seed=1, **kw)
+    assert "betweenness" in set(exact["metric"]) and not {"betweenness", "betweenness_estimate"} & set(none["metric"])
+    assert "betweenness_estimate" in set(est["metric"]) and est.equals(again)
+    same = ["node", "batch", "metric"]
+    rest = exact[~exact["metric"].str.startswith("betweenness")].merge(none, on=same, suffixes=("", "_none"))
+    assert np.array_equal(rest["value"], rest["value_none"])

@@ -267,3 +267,23 @@ def test_scipy_mann_whitney_counts_pairs_as_we_do():
     x, y = np.array([1, 2, 2]), np.array([2, 3])
     # pairs (x earlier than y): (1,2) (1,3) (2,3) (2,3) + ties (2,2) (2,2) half each = 5
     assert stats.mannwhitneyu(y, x).statistic == 5.0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_jonckheere_counts_equal_a_pair_by_pair_count(seed):
+    from diffusion.hypotheses import _jonckheere
+
+    rng = np.random.default_rng(seed)
+    n = 25
+    times = rng.integers(1, 6, n).astype(float)
+    ranks = rng.integers(0, 4, (6, n))
+    expected = [
+        sum(
+            (t_i < t_j) + 0.5 * (t_i == t_j)
+            for i, t_i in enumerate(times)
+            for j, t_j in enumerate(times)
+            if r[i] < r[j]
+        )
+        for r in ranks
+    ]
+    assert _jonckheere(times, ranks).tolist() == expected

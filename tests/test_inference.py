@@ -56,3 +56,21 @@ def test_p_value_counts_ties_as_extreme():
 def test_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         permutation_test(0.0, normal_batch, **kwargs)
+
+
+def test_default_uses_a_thread_per_core_unless_joblib_is_configured():
+    import joblib
+
+    from diffusion.inference import _workers
+
+    assert _workers(None, 4) == {"n_jobs": min(joblib.cpu_count(), 4), "prefer": "threads"}
+    assert _workers(3, 4) == {"n_jobs": 3, "prefer": "threads"}
+    with joblib.parallel_config(backend="loky", n_jobs=2):
+        assert _workers(None, 4) == {}  # the user's configuration decides
+    with joblib.parallel_config(backend="threading"):
+        assert _workers(None, 4) == {}
+    _, default = permutation_test(0.0, normal_batch, n_permutations=1500, seed=3)
+    _, serial = permutation_test(0.0, normal_batch, n_permutations=1500, seed=3, n_jobs=1)
+    with joblib.parallel_config(backend="loky", n_jobs=2):
+        _, processes = permutation_test(0.0, normal_batch, n_permutations=1500, seed=3)
+    assert np.array_equal(default, serial) and np.array_equal(default, processes)

@@ -1,0 +1,73 @@
+"""Null draws: uniform permutations, groups kept, and the neighbour statistic against brute force."""
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from diffusion.hypotheses import EarlierNeighbourShare, adjacent_adoptions
+from diffusion.nulls import draw_adopters, group_indices, permute_within, random_permutations
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_random_permutations_are_uniform(m):
+    draws = random_permutations(m, np.random.default_rng(1), 60_000)
+    assert (np.sort(draws, axis=1) == np.arange(m)).all()
+    index = {p: i for i, p in enumerate(itertools.permutations(range(m)))}
+    counts = np.bincount([index[tuple(r)] for r in draws.tolist()], minlength=len(index))
+    assert stats.chisquare(counts).pvalue > 1e-3  # every ordering equally often
+    # Each position's value is uniform too (a biased tie-break would favour position order).
+    assert np.allclose(draws.mean(axis=0), (m - 1) / 2, atol=0.02)
+
+
+def test_random_permutations_are_seeded():
+    a, b = (random_permutations(50, np.random.default_rng(5), 3) for _ in range(2))
+    assert np.array_equal(a, b) and not np.array_equal(a, random_permutations(50, np.random.default_rng(6), 3))
+
+
+def test_group_indices_use_slices_for_contiguous_groups():
+    out = group_indices(np.array(["b", "b", "a", "a", "a", "c", "b"]))
+    assert [x.tolist() if isinstance(x, np.ndarray) else x for x in out] == [[0, 1, 6], slice(2, 5), slice(5, 6)]
+
+
+def test_permute_within_keeps_each_group_and_mixes_it():
+    values = np.arange(12)
+    groups = np.array([0, 1, 2] * 4)  # interleaved groups
+    out = permute_within(values, groups, np.random.default_rng(0), 2000)
+    for g in range(3):
+        assert (np.sort(out[:, groups == g], axis=1) == values[groups == g]).all()
+    assert (out[:, 0] != 0).mean() == pytest.approx(0.75, abs=0.03)  # 3 of 4 group members land elsewhere
+
+
+def test_draw_adopters_keeps_the_periods():
+    t = draw_adopters(10, np.array([1, 1, 3]), np.random.default_rng(2), 500)
+    assert (np.sort(t, axis=1)[:, :3] == [1, 1, 3]).all() and np.isinf(np.sort(t, axis=1)[:, 3:]).all()
+    assert np.isfinite(t).mean(axis=0) == pytest.approx(np.full(10, 0.3), abs=0.07)
+
+
+def brute_force_share(units, practices, times, edges):
+    """Share of adoptions with an adjacent same-practice adopter strictly earlier, in plain Python."""
+    neighbours = {(a, b) for a, b in edges} | {(b, a) for a, b in edges}
+    hits = 0
+    for i in range(len(units)):
+        hits += any(
+            practices[j] == practices[i] and (units[i], units[j]) in neighbours and times[j] < times[i]
+            for j in range(len(units))
+        )
+    return hits / len(units)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_neighbour_share_equals_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n_units, n = 30, 80
+    edges = {tuple(sorted(rng.choice(n_units, 2, replace=False))) for _ in range(60)}
+    keys = {(int(u), int(p)) for u, p in zip(rng.integers(0, n_units, n), rng.integers(0, 4, n))}
+    units, practices = (np.array(x) for x in zip(*sorted(keys)))
+    src, dst = (np.array(x) for x in zip(*edges))
+    pairs = adjacent_adoptions(units, practices, np.r_[src, dst], np.r_[dst, src], n_units)
+    share = EarlierNeighbourShare(*pairs, len(units))
+    draws = rng.integers(1, 6, size=(len(units), 7)).astype(np.uint8)
+    expected = [brute_force_share(units, practices, draws[:, d], edges) for d in range(draws.shape[1])]
+    assert share(draws) == pytest.approx(expected)
