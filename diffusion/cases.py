@@ -642,7 +642,10 @@ def _events(cases: pd.DataFrame, geo: Geography, calendar: list[str]) -> pd.Data
     )
     # Several cases for one event are rare: join their ids only where they occur.
     shared = rows[rows.duplicated(keys, keep=False)]
-    joined = shared.groupby(keys, as_index=False)["case_id"].agg(lambda s: ";".join(sorted(set(s))))
+    shared = shared[[*keys, "case_id"]].drop_duplicates().sort_values([*keys, "case_id"])
+    starts = np.flatnonzero(~shared.duplicated(keys).to_numpy())  # each event's first row (sorted: contiguous)
+    ids = np.split(shared["case_id"].to_numpy(dtype=object), starts[1:])
+    joined = shared.iloc[starts][keys].assign(case_id=[";".join(x) for x in ids])
     events["case_ids"] = events["case_id"]
     if len(joined):
         listed = events[keys].merge(joined, on=keys, how="left")["case_id"].to_numpy()

@@ -203,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
             default=getattr(defaults, name),
             help=f"{help_} (default: {getattr(defaults, name)})",
         )
+    sim.add_argument("--jobs", type=int, default=None, help="worker threads (default: one per core)")
     sub.add_parser("datasets", help="list the bundled datasets")
     return parser
 
@@ -323,7 +324,7 @@ def _simulate(args: argparse.Namespace) -> None:
 
     values = {f.name: getattr(args, f.name) for f in fields(SimulationParameters)}
     values["promotion_period"] = values["promotion_period"] or None
-    path = write_simulation(args.out, load_geography(args.geography), SimulationParameters(**values))
+    path = write_simulation(args.out, load_geography(args.geography), SimulationParameters(**values), n_jobs=args.jobs)
     print(path)
     print(path.with_name("practices.csv"))
     print(path.with_name("truth.json"))

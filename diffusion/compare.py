@@ -136,7 +136,8 @@ def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
 def unit_table(ds: Dataset, level: str) -> pd.DataFrame:
     """Per unit of ``level``: practices adopted (any time) and first period of each (timed only)."""
     geo = ds.geography
-    ev = ds.events.assign(unit=[geo.ancestor_at(c, level) or "" for c in ds.events["geo_code"]])
+    codes = ds.events["geo_code"]
+    ev = ds.events.assign(unit=codes.map({c: geo.ancestor_at(c, level) or "" for c in codes.unique()}))
     ev = ev[ev["unit"] != ""]
     first = ev.groupby(["unit", "practice"], sort=True)["period"].min().reset_index()
     return first
@@ -151,14 +152,22 @@ def adoption_matrix(ds: Dataset, groups: pd.Series, level: str) -> pd.DataFrame:
     first = unit_table(ds, level).assign(group=lambda d: d["unit"].map(groups)).dropna(subset=["group"])
     denominators = groups.dropna().value_counts()
     periods = period_labels(ds)["period"].astype(int).tolist()
-    rows = []
-    for (group, practice), g in first.groupby(["group", "practice"], sort=True):
-        timed = g["period"].dropna().astype(int)
-        new = timed.value_counts().reindex(periods, fill_value=0)
-        for p, cum in new.cumsum().items():
-            rows.append((group, practice, p, int(new[p]), int(cum)))
-        rows.append((group, practice, np.nan, np.nan, g["unit"].nunique()))
-    out = pd.DataFrame(rows, columns=["group", "practice", "batch", "new", "adopters"])
+    keys = ["group", "practice"]
+    every = first.groupby(keys, sort=True)["unit"].nunique()  # adopters at any time, timed or not
+    timed = first.dropna(subset=["period"]).astype({"period": int})
+    new = timed.groupby([*keys, "period"]).size().unstack("period", fill_value=0)
+    new = new.reindex(index=every.index, columns=periods, fill_value=0).to_numpy()
+    # Each (group, practice): one row per period, then the all-time row (batch NaN).
+    width = len(periods) + 1
+    out = pd.DataFrame(
+        {
+            "group": np.repeat(every.index.get_level_values("group").to_numpy(), width),
+            "practice": np.repeat(every.index.get_level_values("practice").to_numpy(), width),
+            "batch": np.tile([*periods, np.nan], len(every)),
+            "new": np.column_stack([new, np.full(len(every), np.nan)]).ravel(),
+            "adopters": np.column_stack([new.cumsum(axis=1), every.to_numpy()]).ravel(),
+        }
+    )
     out["units"] = out["group"].map(denominators).astype(int)
     out["rate"] = out["adopters"] / out["units"]
     out["batch"] = out["batch"].astype("Int64")

@@ -7,6 +7,7 @@ the browser's fonts; the hash salt and metadata are fixed so the same data give 
 from __future__ import annotations
 
 import io
+import warnings
 
 import matplotlib
 import matplotlib.patches
@@ -163,19 +164,22 @@ def similarity_clustermap(sim: pd.DataFrame, linkage, *, label: str = "similarit
 
     Returns the figure seaborn's clustermap creates (it needs a figure of its own).
     """
-    grid = sns.clustermap(
-        sim,
-        row_linkage=linkage,
-        col_linkage=linkage,
-        cmap=PALETTE,
-        vmin=0,
-        vmax=1,
-        figsize=(2 + 0.28 * len(sim), 2 + 0.28 * len(sim)),
-        cbar_kws={"label": label},
-        xticklabels=True,
-        yticklabels=True,
-        dendrogram_ratio=0.12,
-    )
+    with warnings.catch_warnings():
+        # Identical portfolios give a dendrogram of height zero; seaborn warns while drawing it.
+        warnings.filterwarnings("ignore", message="Attempting to set identical", category=UserWarning)
+        grid = sns.clustermap(
+            sim,
+            row_linkage=linkage,
+            col_linkage=linkage,
+            cmap=PALETTE,
+            vmin=0,
+            vmax=1,
+            figsize=(2 + 0.28 * len(sim), 2 + 0.28 * len(sim)),
+            cbar_kws={"label": label},
+            xticklabels=True,
+            yticklabels=True,
+            dendrogram_ratio=0.12,
+        )
     grid.ax_heatmap.tick_params(axis="both", labelsize=7)
     grid.ax_heatmap.set_xlabel("")
     grid.ax_heatmap.set_ylabel("")

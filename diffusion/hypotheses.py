@@ -23,8 +23,8 @@ test               question, statistic and null model
                    date minus the same share for the other practices. Null: practice labels
                    permuted among adoptions.
 ``coadoption``     Do some practices travel together? Per practice pair, co-occurrence in cases
-                   (or regions) against a degree-preserving curveball null (a chain with a
-                   burn-in of 5 sweeps and one sweep between draws), with Benjamini–Hochberg
+                   (or regions) against a degree-preserving curveball null (a global-trade
+                   chain: burn-in of 10 trades a row, one trade a row between draws), with Benjamini–Hochberg
                    FDR over pairs; overall, the sum of squared co-occurrences.
 ``join-counts``    Are adopting regions clustered? Black–black joins (adjacent pairs both
                    adopting). Null: adoption permuted among the regions.
@@ -510,28 +510,30 @@ def coadoption_test(
     else:
         raise ValueError(f"The value for `by` must be 'case' or 'region', but {by!r} was passed.")
     pairs = pairs[["member", "practice"]].dropna().drop_duplicates()
-    matrix = pd.crosstab(pairs["member"], pairs["practice"]).astype(bool)
-    matrix = matrix.loc[:, matrix.sum() > 0]
-    if matrix.shape[1] < 2 or (matrix.sum(axis=1) > 1).sum() < 2:
+    if pairs["practice"].nunique() < 2 or (pairs["member"].value_counts() > 1).sum() < 2:
         return unsupported(name, COADOPTION_Q, "fewer than two members with two or more practices", null_model=model)
-    b = matrix.to_numpy()
+    members, _ = pd.factorize(pairs["member"], sort=True)
+    practices, names = pd.factorize(pairs["practice"], sort=True)
+    b = np.zeros((members.max() + 1, len(names)), dtype=bool)
+    b[members, practices] = True
     iu = np.triu_indices(b.shape[1], 1)
+    multi = b.sum(axis=1) > 1  # row sums are kept: only these rows ever co-adopt
 
     def co(m):
-        c = m.T.astype(int) @ m.astype(int)
-        return c[iu]
+        rows = sparse.csr_matrix(m[multi], dtype=np.int64)
+        return (rows.T @ rows).toarray()[iu]
 
     observed_pairs = co(b)
     observed = float((observed_pairs**2).sum())
 
     def batch(rng, k):
         # Column 0 is the global statistic, the others each pair's co-occurrence in the same draw.
-        # A curveball chain: burn in from the observed matrix, then one sweep (a trade per row)
-        # between draws, as is usual for this sampler; each chunk runs its own seeded chain.
-        m = curveball(b, rng, trades=5 * len(b))
+        # A curveball chain: burn in from the observed matrix (20 global trades, 10 trades a row),
+        # then 2 global trades (one a row) between draws; each chunk runs its own seeded chain.
+        m = curveball(b, rng, rounds=20)
         rows = []
         for _ in range(k):
-            m = curveball(m, rng, trades=len(b))
+            m = curveball(m, rng, rounds=2)
             rows.append(co(m))
         rows = np.array(rows, dtype=float)
         return np.column_stack([(rows**2).sum(axis=1), rows])
@@ -549,7 +551,7 @@ def coadoption_test(
     per_pair = draws[:, 1:]
     p_pair = (np.sum(per_pair >= observed_pairs[None, :] - 1e-9, axis=0) + 1) / (len(per_pair) + 1)
     q = stats.false_discovery_control(p_pair, method="bh")
-    names = matrix.columns.to_numpy()
+    names = np.asarray(names)
     table = pd.DataFrame(
         {
             "practice_a": names[iu[0]],

@@ -23,7 +23,7 @@ import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["ALTERNATIVES", "TestResult", "as_generator", "p_value", "permutation_test", "unsupported"]
+__all__ = ["ALTERNATIVES", "TestResult", "as_generator", "joblib_workers", "p_value", "permutation_test", "unsupported"]
 
 ALTERNATIVES = ("two-sided", "greater", "less")
 CHUNK = 250  # draws per chunk: four chunks at R = 999 keep two to four cores busy
@@ -169,18 +169,23 @@ def _chunk(
     return np.asarray(batch(np.random.default_rng(seed_seq), size), dtype=float)
 
 
-def _workers(n_jobs: int | None, chunks: int) -> dict:
+def joblib_workers(n_jobs: int | None, tasks: int) -> dict:
     """joblib arguments: ``n_jobs`` threads if given; else the user's ``parallel_config``; else a thread per core.
 
-    Threads suit the vectorised null draws (numpy releases the GIL) and start at no cost, where
-    processes would copy the data to each worker first.
+    Threads suit vectorised draws (numpy releases the GIL) and start at no cost, where processes
+    would copy the data to each worker first. ``tasks`` caps the default number of threads.
+
+    Examples
+    --------
+    >>> joblib_workers(2, 10)
+    {'n_jobs': 2, 'prefer': 'threads'}
     """
     if n_jobs is not None:
         return {"n_jobs": n_jobs, "prefer": "threads"}
     backend, configured = joblib.parallel.get_active_backend()
     if configured is not None or not isinstance(backend, joblib.parallel.LokyBackend):
         return {}  # set by the user with joblib.parallel_config: used as it is
-    return {"n_jobs": max(1, min(joblib.cpu_count(), chunks)), "prefer": "threads"}
+    return {"n_jobs": max(1, min(joblib.cpu_count(), tasks)), "prefer": "threads"}
 
 
 def permutation_test(
@@ -234,7 +239,7 @@ def permutation_test(
     sizes = [CHUNK] * (n_permutations // CHUNK) + ([n_permutations % CHUNK] if n_permutations % CHUNK else [])
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     show = (len(sizes) > 1 and sys.stderr.isatty()) if progress is None else progress
-    parallel = joblib.Parallel(return_as="generator", **_workers(n_jobs, len(sizes)))
+    parallel = joblib.Parallel(return_as="generator", **joblib_workers(n_jobs, len(sizes)))
     jobs = parallel(joblib.delayed(_chunk)(batch, s, k) for s, k in zip(seeds, sizes))
     parts = list(tqdm(jobs, total=len(sizes), disable=not show, desc="permutations", unit="chunk", leave=False))
     null = np.concatenate(parts) if parts else np.empty(0)

@@ -20,9 +20,11 @@ with every parameter and the seed.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -31,6 +33,7 @@ from tqdm.auto import tqdm
 from diffusion.errors import DiffusionError
 from diffusion.export import atomic_write, write_csv
 from diffusion.geography import Geography, load_geography
+from diffusion.inference import joblib_workers
 
 __all__ = ["SimulationParameters", "planar_geography", "simulate", "write_simulation"]
 
@@ -136,8 +139,47 @@ def _neighbours(geo: Geography, level: str, units: pd.Index) -> tuple[sparse.csr
     return adj, kind
 
 
+@dataclass(frozen=True)
+class _World:
+    """What every practice's simulation shares: neighbours, provinces and pilot weights."""
+
+    adj: sparse.csr_matrix
+    degree: np.ndarray
+    same_top: np.ndarray
+    group_size: np.ndarray
+    weights: np.ndarray
+
+
+CHUNK = 16  # practices simulated together as the columns of one array (and one child seed)
+
+
+def _practices(world: _World, params: SimulationParameters, rng: np.random.Generator, k: int) -> np.ndarray:
+    """Adoption period of every unit (rows) for ``k`` practices (columns); inf: never adopted."""
+    n = len(world.degree)
+    members = sparse.csr_matrix((np.ones(n), (world.same_top, np.arange(n))))  # provinces x units
+    others = (world.group_size[world.same_top] - 1)[:, None]
+    when = np.full((n, k), np.inf)
+    for j in range(k):
+        when[rng.choice(n, size=min(params.pilots, n), replace=False, p=world.weights / world.weights.sum()), j] = 1
+    for t in range(2, params.periods + 1):
+        adopted = (when < t).astype(float)
+        share_nb = np.divide(
+            world.adj @ adopted, world.degree[:, None], out=np.zeros((n, k)), where=world.degree[:, None] > 0
+        )
+        within = (members @ adopted)[world.same_top] - adopted
+        share_top = np.divide(within, others, out=np.zeros((n, k)), where=others > 0)
+        p_t = params.p * (params.promotion_boost if params.promotion_period and t >= params.promotion_period else 1)
+        hazard = 1 - (1 - p_t) * (1 - params.q * share_nb) * (1 - params.q_within * share_top)
+        when[(when == np.inf) & (rng.random((n, k)) < hazard)] = t
+    return when
+
+
 def simulate(
-    geography: Geography | None = None, params: SimulationParameters | None = None, *, progress: bool | None = None
+    geography: Geography | None = None,
+    params: SimulationParameters | None = None,
+    *,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Simulate adoption; returns (case table in the user format, truth dictionary).
 
@@ -155,7 +197,6 @@ def simulate(
         )
     if params.periods < 2 or params.practices < 1 or params.pilots < 1:
         raise DiffusionError("a simulation needs at least 2 periods, 1 practice and 1 pilot per practice.")
-    rng = np.random.default_rng(params.seed)
     units = geo.level_units(params.level).index
     n = len(units)
     top = geo.levels[0]
@@ -166,22 +207,18 @@ def simulate(
     degree = np.asarray(adj.sum(axis=1)).ravel()
     same_top = pd.factorize(tops)[0]
     group_size = np.bincount(same_top)
-    rows = []
-    for k in tqdm(range(params.practices), disable=not progress, desc="simulating", unit="practice"):
-        when = np.full(n, np.inf)
-        pilots = rng.choice(n, size=min(params.pilots, n), replace=False, p=weights / weights.sum())
-        when[pilots] = 1
-        for t in range(2, params.periods + 1):
-            adopted = (when < t).astype(float)
-            share_nb = np.divide(adj @ adopted, degree, out=np.zeros(n), where=degree > 0)
-            within = np.bincount(same_top, weights=adopted)[same_top] - adopted
-            share_top = np.divide(within, group_size[same_top] - 1, out=np.zeros(n), where=group_size[same_top] > 1)
-            p_t = params.p * (params.promotion_boost if params.promotion_period and t >= params.promotion_period else 1)
-            hazard = 1 - (1 - p_t) * (1 - params.q * share_nb) * (1 - params.q_within * share_top)
-            new = (when == np.inf) & (rng.random(n) < hazard)
-            when[new] = t
-        for i in np.flatnonzero(np.isfinite(when)):
-            rows.append((units[i], f"practice_{k + 1}", int(when[i])))
+    world = _World(adj, degree, same_top, group_size, weights)
+    # Each chunk of practices draws from its own child seed, so the output is the same for any
+    # number of workers (threads: the steps are numpy and scipy calls on whole arrays).
+    sizes = [min(CHUNK, params.practices - start) for start in range(0, params.practices, CHUNK)]
+    seeds = np.random.SeedSequence(params.seed).spawn(len(sizes))
+    jobs = joblib.Parallel(return_as="generator", **joblib_workers(n_jobs, len(sizes)))(
+        joblib.delayed(_practices)(world, params, np.random.default_rng(s), k) for s, k in zip(seeds, sizes)
+    )
+    show = (len(sizes) > 1 and sys.stderr.isatty()) if progress is None else progress
+    done = np.concatenate(list(tqdm(jobs, total=len(sizes), disable=not show, desc="simulating", unit="chunk")), axis=1)
+    unit, practice = np.nonzero(np.isfinite(done.T))[::-1]
+    rows = [(units[i], f"practice_{k + 1}", int(done[i, k])) for i, k in zip(unit, practice)]
     cases = _case_table(geo, params, rows)
     truth = {
         "synthetic": True,
@@ -215,13 +252,14 @@ def write_simulation(
     geography: Geography | None = None,
     params: SimulationParameters | None = None,
     *,
+    n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> Path:
     """Simulate and write ``cases.csv``, ``practices.csv`` and ``truth.json`` into ``out_dir``.
 
     Returns the case file's path; read it with ``read_cases(path, vocabulary=out_dir / "practices.csv")``.
     """
-    cases, truth = simulate(geography, params, progress=progress)
+    cases, truth = simulate(geography, params, n_jobs=n_jobs, progress=progress)
     out_dir = Path(out_dir)
     tags = sorted(cases["practices"].unique(), key=lambda t: int(t.rsplit("_", 1)[1]))
     vocab = pd.DataFrame(

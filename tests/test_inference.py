@@ -61,14 +61,14 @@ def test_bad_parameters(kwargs, message):
 def test_default_uses_a_thread_per_core_unless_joblib_is_configured():
     import joblib
 
-    from diffusion.inference import _workers
+    from diffusion.inference import joblib_workers
 
-    assert _workers(None, 4) == {"n_jobs": min(joblib.cpu_count(), 4), "prefer": "threads"}
-    assert _workers(3, 4) == {"n_jobs": 3, "prefer": "threads"}
+    assert joblib_workers(None, 4) == {"n_jobs": min(joblib.cpu_count(), 4), "prefer": "threads"}
+    assert joblib_workers(3, 4) == {"n_jobs": 3, "prefer": "threads"}
     with joblib.parallel_config(backend="loky", n_jobs=2):
-        assert _workers(None, 4) == {}  # the user's configuration decides
+        assert joblib_workers(None, 4) == {}  # the user's configuration decides
     with joblib.parallel_config(backend="threading"):
-        assert _workers(None, 4) == {}
+        assert joblib_workers(None, 4) == {}
     _, default = permutation_test(0.0, normal_batch, n_permutations=1500, seed=3)
     _, serial = permutation_test(0.0, normal_batch, n_permutations=1500, seed=3, n_jobs=1)
     with joblib.parallel_config(backend="loky", n_jobs=2):

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from diffusion.hypotheses import EarlierNeighbourShare, adjacent_adoptions
-from diffusion.nulls import draw_adopters, group_indices, permute_within, random_permutations
+from diffusion.nulls import curveball, draw_adopters, group_indices, permute_within, random_permutations
 
 
 @pytest.mark.parametrize("m", [2, 3, 4])
@@ -71,3 +71,26 @@ def test_neighbour_share_equals_brute_force(seed):
     draws = rng.integers(1, 6, size=(len(units), 7)).astype(np.uint8)
     expected = [brute_force_share(units, practices, draws[:, d], edges) for d in range(draws.shape[1])]
     assert share(draws) == pytest.approx(expected)
+
+
+def test_curveball_samples_matrices_with_the_margins_uniformly():
+    start = np.array([[1, 1, 0], [0, 1, 1], [1, 0, 0], [0, 0, 1]], dtype=bool)
+    rows, cols = start.sum(axis=1), start.sum(axis=0)
+    every = [
+        m.tobytes()
+        for m in (np.array(bits, dtype=bool).reshape(4, 3) for bits in itertools.product([0, 1], repeat=12))
+        if (m.sum(axis=1) == rows).all() and (m.sum(axis=0) == cols).all()
+    ]
+    rng = np.random.default_rng(4)
+    draws = [curveball(start, rng, rounds=40).tobytes() for _ in range(4000)]  # from one start: mixed
+    assert set(draws) <= set(every)  # margins kept
+    counts = np.array([draws.count(m) for m in every])
+    assert len(every) > 5 and stats.chisquare(counts).pvalue > 1e-3  # every matrix equally likely
+
+
+def test_curveball_of_many_rows_keeps_margins_and_moves_most_entries():
+    rng = np.random.default_rng(0)
+    m = rng.random((20_000, 30)) < 0.1
+    r = curveball(m, rng, rounds=10)
+    assert (r.sum(axis=0) == m.sum(axis=0)).all() and (r.sum(axis=1) == m.sum(axis=1)).all()
+    assert (r & m).sum() < 0.3 * m.sum()  # about 10 % would stay by chance

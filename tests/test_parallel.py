@@ -1,4 +1,4 @@
-"""Permutations on a Dask cluster give the same result as in one process (slow: DIFFUSION_FUZZ=long).
+"""Permutations and simulations on a Dask cluster give the same result as in one process (slow: DIFFUSION_FUZZ=long).
 
 Needs dask.distributed; skipped where it is not installed. Point joblib at a real cluster the same
 way with ``Client("tcp://scheduler:8786")`` instead of the LocalCluster.
@@ -9,6 +9,7 @@ import pytest
 
 from diffusion import load_dataset
 from diffusion.hypotheses import gradient_test, neighbour_test
+from diffusion.simulate import SimulationParameters, simulate
 
 pytestmark = pytest.mark.slow
 
@@ -18,10 +19,12 @@ def test_dask_backend_gives_identical_results():
     import joblib
 
     ds = load_dataset("broadband-china")
+    params = SimulationParameters(level="province", practices=40, periods=5, seed=3)
     serial = [
         gradient_test(ds, n_permutations=1500, seed=5, progress=False),
         neighbour_test(ds, n_permutations=1500, seed=5, progress=False),
     ]
+    simulated_serially, _ = simulate(params=params, n_jobs=1, progress=False)
     with distributed.LocalCluster(  # noqa: SIM117 - the client needs the cluster made first
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
@@ -30,5 +33,7 @@ def test_dask_backend_gives_identical_results():
                 gradient_test(ds, n_permutations=1500, seed=5, progress=False),
                 neighbour_test(ds, n_permutations=1500, seed=5, progress=False),
             ]
+            simulated_on_dask, _ = simulate(params=params, progress=False)
     for a, b in zip(serial, on_dask):
         assert np.array_equal(a.null_distribution, b.null_distribution) and a.p_value == b.p_value
+    assert simulated_serially.equals(simulated_on_dask)

@@ -93,3 +93,10 @@ def test_bad_parameters(bad):
 
     with pytest.raises(DiffusionError, match="at least 2 periods"):
         simulate(params=SimulationParameters(level="province", **bad), progress=False)
+
+
+def test_the_same_simulation_on_any_number_of_workers():
+    params = SimulationParameters(level="province", practices=40, periods=5, seed=3)  # three chunks of practices
+    one, _ = simulate(params=params, n_jobs=1, progress=False)
+    two, _ = simulate(params=params, n_jobs=2, progress=False)
+    assert one.equals(two) and one["practices"].nunique() > 16
