@@ -30,11 +30,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 import igraph as ig
+import joblib
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from tqdm.auto import tqdm
 
+from diffusion.inference import joblib_workers
 from diffusion.network import TemporalNetwork
 
 __all__ = [
@@ -268,6 +270,7 @@ def centrality(
     eigenvector: bool = False,
     betweenness: str | int = "auto",
     seed: int = 0,
+    n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Centrality of every node of each graph, for each period, per snapshot and cumulative.
@@ -287,7 +290,11 @@ def centrality(
         and above that estimates it (metric ``betweenness_estimate``) from 500 sampled sources;
         an int sets the number of sources; "none" leaves it out.
     seed : int
-        Seeds the sampled sources (each graph and period gets its own stream).
+        Seeds the sampled sources and igraph's ARPACK start vectors (each graph gets its own stream).
+    n_jobs : int, optional
+        Worker processes for the graphs (igraph holds the GIL, so threads would not help). By
+        default, an active ``joblib.parallel_config``, else one per core for networks of over
+        2,000 nodes and none for smaller ones.
     progress : bool, optional
         Progress bar over the graphs; by default on terminals for networks of over 2,000 nodes.
 
@@ -303,19 +310,39 @@ def centrality(
     >>> sorted(c["metric"].unique())[:3]
     ['authority', 'betweenness', 'hub']
     """
-    types = net.nodes.set_index("node")["node_type"].to_dict()
+    types = net.nodes.set_index("node")["node_type"]
     reach = _cumulative_reachability(net) if "ties" in graphs and "cumulative" in scopes else None
-    jobs = [(period, scope, graph) for period in net.period_numbers for scope in scopes for graph in graphs]
-    show = (len(net.nodes) > 2_000 and sys.stderr.isatty()) if progress is None else progress
+    snapshots = [
+        _Snapshot(net, graph, period, scope == "cumulative")
+        for period in net.period_numbers
+        for scope in scopes
+        for graph in graphs
+    ]
+    prepared = [
+        s.prepare(betweenness, seed, eigenvector) for s in snapshots
+    ]  # (nodes, task), or None for an empty graph
+    big = len(net.nodes) > 2_000  # below, starting worker processes costs more than it saves
+    workers = joblib_workers(n_jobs, len(snapshots) if big else 1, prefer="processes")
+    # igraph holds the GIL, so large networks go to worker processes; each graph seeds its own
+    # random streams, so the results do not depend on where or in which order graphs run.
+    # The largest graphs go first, so that no worker is left with a large one at the end.
+    todo = sorted((i for i, ready in enumerate(prepared) if ready), key=lambda i: -len(prepared[i][1].source))
+    results = joblib.Parallel(return_as="generator", **workers)(
+        joblib.delayed(_graph_metrics)(prepared[i][1]) for i in todo
+    )
+    show = (big and sys.stderr.isatty()) if progress is None else progress
+    done = dict(zip(todo, tqdm(results, total=len(todo), disable=not show, desc="centrality", unit="graph")))
     frames, not_unique = [], 0
-    with _seeded_igraph():
-        for period, scope, graph in tqdm(jobs, disable=not show, desc="centrality", unit="graph", leave=False):
-            rng = np.random.default_rng([seed, period, GRAPHS.index(graph), scope == "cumulative"])
-            snapshot = _Snapshot(net, graph, period, scope == "cumulative")
-            frame, unique = snapshot.metrics(eigenvector, betweenness, rng, reach)
-            if frame is not None:
-                frames.append(frame.assign(scope=scope))
-            not_unique += not unique
+    for i, (snapshot, ready) in enumerate(zip(snapshots, prepared)):
+        if ready is None:
+            continue
+        nodes, metrics = ready[0], done.pop(i)
+        not_unique += not metrics.pop("_hits_unique", True)
+        for message in metrics.pop("_warnings"):
+            warnings.warn(message, stacklevel=2)
+        if snapshot.graph == "ties":
+            metrics["reachability"] = snapshot.reachability(nodes, reach).astype(float)
+        frames.append(snapshot.frame(nodes, metrics))
     if not_unique:
         warnings.warn(
             f"HITS hub and authority scores are not unique in {not_unique} diffusion-tie graph(s): ties run from "
@@ -334,9 +361,43 @@ def centrality(
 GRAPHS = ("multimode", "regions", "ties")
 
 
+@dataclass(frozen=True)
+class _GraphTask:
+    """One graph's edges by node position, and how to compute its metrics (sent to workers)."""
+
+    n: int
+    source: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray
+    graph: str
+    eigenvector: bool
+    sources: Sources
+    seed: int
+
+
+def _graph_metrics(task: _GraphTask) -> dict:
+    """Every igraph metric of one graph.
+
+    Also ``_hits_unique`` (whether HITS was unique) and ``_warnings`` (raised here, perhaps in a
+    worker process, to be raised again by the caller).
+    """
+    g = ig.Graph(n=task.n, edges=np.column_stack([task.source, task.target]).tolist(), directed=task.graph == "ties")
+    g.es["weight"] = task.weight.tolist()
+    with _seeded_igraph(task.seed), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LocalisationWarning)
+        if task.graph == "ties":
+            out = _directed_metrics(g, sources=task.sources)
+        else:
+            out = _undirected_metrics(
+                g, weighted=task.graph == "regions", eigenvector=task.eigenvector, sources=task.sources
+            )
+    out["_warnings"] = [w.message for w in caught if issubclass(w.category, LocalisationWarning)]
+    return out
+
+
 def _cumulative_reachability(net: TemporalNetwork) -> tuple[pd.Index, list[int], np.ndarray]:
     """Reachability of every tie node up to each period, from one sweep over the periods."""
-    nodes = pd.Index(sorted(set(net.ties["source"]) | set(net.ties["target"])))
+    nodes = pd.Index(np.unique(np.concatenate([net.ties[c].to_numpy(dtype=object) for c in ("source", "target")])))
     periods, counts = reachability_by_period(net.ties, list(nodes), strict=net.policy.same_batch == "none")
     return nodes, periods, counts
 
@@ -350,36 +411,43 @@ class _Snapshot:
     period: int
     cumulative: bool
 
-    def metrics(
-        self, eigenvector: bool, betweenness: str | int, rng: np.random.Generator, reach
-    ) -> tuple[pd.DataFrame | None, bool]:
-        """Long table of every metric; and whether HITS was unique."""
-        net, graph, period = self.net, self.graph, self.period
-        edges = net.edge_list(graph, period, cumulative=self.cumulative)
-        nodes = net.node_list(graph, period, cumulative=self.cumulative, edges=edges)
+    def prepare(
+        self, betweenness: str | int, seed: int, eigenvector: bool = False
+    ) -> tuple[list[str], _GraphTask] | None:
+        """The graph's nodes and what computing its metrics needs (None for an empty graph)."""
+        net, graph = self.net, self.graph
+        edges = net.edge_list(graph, self.period, cumulative=self.cumulative)
+        nodes = net.node_list(graph, self.period, cumulative=self.cumulative, edges=edges)
         if not nodes:
-            return None, True
-        g = igraph_graph(nodes, edges, directed=graph == "ties")
-        sources = betweenness_sources(betweenness, len(nodes), rng)
-        unique = True
-        if graph == "ties":
-            metrics = _directed_metrics(g, sources=sources)
-            unique = metrics.pop("_hits_unique", True)
-            metrics["reachability"] = self._reachability(nodes, reach).astype(float)
-        else:
-            metrics = _undirected_metrics(g, weighted=graph == "regions", eigenvector=eigenvector, sources=sources)
-        frame = pd.DataFrame(
+            return None
+        streams = np.random.SeedSequence([seed, self.period, GRAPHS.index(graph), self.cumulative])
+        index = pd.Index(nodes)
+        task = _GraphTask(
+            n=len(nodes),
+            source=index.get_indexer(edges["source"]),
+            target=index.get_indexer(edges["target"]),
+            weight=edges["weight"].to_numpy(dtype=float),
+            graph=graph,
+            eigenvector=eigenvector,
+            sources=betweenness_sources(betweenness, len(nodes), np.random.default_rng(streams)),
+            seed=int(streams.generate_state(1)[0]),
+        )
+        return nodes, task
+
+    def frame(self, nodes: list[str], metrics: dict[str, np.ndarray]) -> pd.DataFrame:
+        """Long table of every metric of the graph."""
+        return pd.DataFrame(
             {
                 "node": np.tile(nodes, len(metrics)),
-                "batch": period,
-                "graph": graph,
+                "batch": self.period,
+                "graph": self.graph,
                 "metric": np.repeat(list(metrics), len(nodes)),
                 "value": np.concatenate([np.asarray(v, dtype=float) for v in metrics.values()]),
+                "scope": "cumulative" if self.cumulative else "snapshot",
             }
         )
-        return frame, unique
 
-    def _reachability(self, nodes: list[str], reach) -> np.ndarray:
+    def reachability(self, nodes: list[str], reach) -> np.ndarray:
         ties = self.net.ties
         if not self.cumulative:
             period_ties = ties[ties["period"] == self.period]

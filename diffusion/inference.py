@@ -169,11 +169,12 @@ def _chunk(
     return np.asarray(batch(np.random.default_rng(seed_seq), size), dtype=float)
 
 
-def joblib_workers(n_jobs: int | None, tasks: int) -> dict:
-    """joblib arguments: ``n_jobs`` threads if given; else the user's ``parallel_config``; else a thread per core.
+def joblib_workers(n_jobs: int | None, tasks: int, prefer: str = "threads") -> dict:
+    """joblib arguments: ``n_jobs`` workers if given; else the user's ``parallel_config``; else one per core.
 
-    Threads suit vectorised draws (numpy releases the GIL) and start at no cost, where processes
-    would copy the data to each worker first. ``tasks`` caps the default number of threads.
+    Threads (the default ``prefer``) suit vectorised draws (numpy releases the GIL) and start at
+    no cost, where processes would copy the data to each worker first. ``tasks`` caps the
+    default number of workers.
 
     Examples
     --------
@@ -181,11 +182,11 @@ def joblib_workers(n_jobs: int | None, tasks: int) -> dict:
     {'n_jobs': 2, 'prefer': 'threads'}
     """
     if n_jobs is not None:
-        return {"n_jobs": n_jobs, "prefer": "threads"}
+        return {"n_jobs": n_jobs, "prefer": prefer}
     backend, configured = joblib.parallel.get_active_backend()
     if configured is not None or not isinstance(backend, joblib.parallel.LokyBackend):
         return {}  # set by the user with joblib.parallel_config: used as it is
-    return {"n_jobs": max(1, min(joblib.cpu_count(), tasks)), "prefer": "threads"}
+    return {"n_jobs": max(1, min(joblib.cpu_count(), tasks)), "prefer": prefer}
 
 
 def permutation_test(

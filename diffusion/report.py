@@ -11,6 +11,7 @@ import datetime
 import json
 import platform
 import re
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
+from tqdm.auto import tqdm
 
 from diffusion.dataset import Dataset
 from diffusion.export import atomic_write
@@ -232,6 +234,7 @@ def report_context(
     top_k: int = 5,
     hypotheses: list[dict] | None = None,
     timestamp: bool = False,
+    progress: bool | None = None,
 ) -> dict:
     """Everything the report shows, computed once: tables as lists, figures as inline SVG.
 
@@ -249,6 +252,8 @@ def report_context(
         Hypotheses to test (as read by :func:`diffusion.testing.read_hypotheses`); default: a standard set.
     timestamp : bool
         Print the time the report was made (off by default, so that reports are byte-identical).
+    progress : bool, optional
+        A progress bar over the sections; by default on terminals for files of over 20,000 events.
     """
     if lang not in LABELS:
         raise ValueError(f"The value for `lang` must be one of {sorted(LABELS)}, but {lang!r} was passed.")
@@ -300,16 +305,13 @@ def report_context(
         "series": table(series),
         "batch_coverage": table(batch_cov),
         "warnings": table(warning_rows) if warning_rows is not None else None,
-        "network": network_section(ds, lang, seed, top_k),
+        "network": None,  # the long sections follow, under a progress bar
         "seed": seed,
         "counts": table(counts_table),
         "figure": svg_figure(
             lambda ax: adoption_heatmap(drawn, ax=ax, lang=lang),
             (2.2 + 1.1 * (drawn.shape[1] - 3) + 2.5, 0.8 + 0.32 * drawn.shape[0]),
         ),
-        "spread": spread_section(ds, lang),
-        "tests": tests_section(ds, hypotheses, seed),
-        "compare": compare_section(ds, lang, seed),
         "figure_alt": (
             f"Heatmap of adopting units for {shown_of(drawn, counts, 'practices')} across "
             f"{counts.shape[1] - 3} periods; darker cells mean more adopting units"
@@ -329,6 +331,17 @@ def report_context(
         "command": command,
         "generated": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None,
     }
+    sections = {
+        "network": lambda: network_section(ds, lang, seed, top_k),
+        "spread": lambda: spread_section(ds, lang),
+        "tests": lambda: tests_section(ds, hypotheses, seed),
+        "compare": lambda: compare_section(ds, lang, seed),
+    }
+    show = (len(ds.events) > 20_000 and sys.stderr.isatty()) if progress is None else progress
+    with tqdm(sections.items(), disable=not show, desc="report", unit="section", leave=False) as bar:
+        for name, make in bar:
+            bar.set_postfix_str(name)
+            context[name] = make()
     context["findings"] = key_findings(context)
     return context
 
@@ -370,6 +383,7 @@ def write_report(
     seed: int = 0,
     hypotheses: list[dict] | None = None,
     timestamp: bool = False,
+    progress: bool | None = None,
 ) -> Path:
     """Write the HTML report and its JSON result document (same name, ``.json``) into ``out_dir``.
 
@@ -377,7 +391,9 @@ def write_report(
     HTML file's path.
     """
     out_dir = Path(out_dir)
-    context = report_context(ds, command=command, lang=lang, seed=seed, hypotheses=hypotheses, timestamp=timestamp)
+    context = report_context(
+        ds, command=command, lang=lang, seed=seed, hypotheses=hypotheses, timestamp=timestamp, progress=progress
+    )
     html = render_html(context)
     document = json.dumps(result_document(context), ensure_ascii=False, indent=1, sort_keys=True, default=_plain)
     target = out_dir / report_filename(ds)

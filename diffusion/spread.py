@@ -37,6 +37,8 @@ Distances use each adopter's own coordinates, or those of its nearest ancestor t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -80,7 +82,7 @@ def _coordinates(ds: Dataset) -> dict[str, tuple[float, float]]:
     known = geo.units.dropna(subset=["lat", "lon"])
     points = {c: (float(r.lat), float(r.lon)) for c, r in known.iterrows()}
     out = {}
-    for code in set(ds.events["geo_code"]) - {""}:
+    for code in set(ds.events["geo_code"].unique()) - {""}:
         for c in (code, *geo.ancestors(code)):
             if c in points:
                 out[code] = points[c]
@@ -137,63 +139,112 @@ def spread_metrics(
     [0.0, 0.0, 21.0, 26.0, 31.0]
     """
     ev = adopters_by_level(ds)
-    coords = _coordinates(ds)
     # Every period of the calendar, including batches with no case yet (their counts are zero).
-    periods = period_labels(ds)["period"].astype(int).tolist()
+    periods = np.array(period_labels(ds)["period"].astype(int).tolist(), dtype=int)
     calendar = pd.Series(ds.events.dropna(subset=["period"]).drop_duplicates("period").set_index("period")["date"])
+    setting = _Setting(ds, periods, _coordinates(ds), k, share, calendar, bass_intervals, seed)
     scopes = [(ALL_SERIES, ev)]
     if by_series and ev["series"].nunique() > 1:
         scopes += [(s, g) for s, g in ev.groupby("series", sort=True)]
     rows: list[dict] = []
     for series, sub in scopes:
-        for practice, g in sub.groupby("practice", sort=True):
-            rows += _practice_rows(ds, series, practice, g, periods, coords, k, share, calendar, bass_intervals, seed)
+        for practice, adopters in _adopters(sub, ds.geography):
+            rows += _practice_rows(setting, series, practice, adopters)
     out = pd.DataFrame(rows, columns=SPREAD_COLUMNS)
     out["batch"] = out["batch"].astype("Int64")
     return out
 
 
-def _practice_rows(ds, series, practice, g, periods, coords, k, share, calendar, bass_intervals, seed):
-    geo = ds.geography
+@dataclass(frozen=True)
+class _Setting:
+    """What every practice's metrics share."""
+
+    ds: Dataset
+    periods: np.ndarray
+    coords: dict[str, tuple[float, float]]
+    k: int
+    share: float
+    calendar: pd.Series
+    bass_intervals: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class _Adopters:
+    """One practice's adopting units, in unit-id order: first period and where each unit lies."""
+
+    period: np.ndarray
+    geo_code: np.ndarray
+    unit_level: np.ndarray
+    at: dict[str, np.ndarray]  # level -> position among the level's units, -1 where the unit is above it
+
+
+def _adopters(ev: pd.DataFrame, geo) -> list[tuple[str, _Adopters]]:
+    """Each practice's adopting units, from one grouping of all events (not one per practice)."""
+    keys = ["practice", "unit_id"]
+    first = {c: (c, "first") for c in ["geo_code", "unit_level", *(f"at_{lvl}" for lvl in geo.levels)]}
+    units = ev.groupby(keys, sort=True).agg(period=("period", "min"), **first).reset_index()
+    at = {lvl: geo.level_units(lvl).index.get_indexer(units[f"at_{lvl}"]) for lvl in geo.levels}
+    starts = np.flatnonzero(~units["practice"].duplicated().to_numpy())
+    bounds = zip(starts, [*starts[1:], len(units)])
+    period, codes, levels = (units[c].to_numpy() for c in ("period", "geo_code", "unit_level"))
+    return [
+        (units["practice"].iat[a], _Adopters(period[a:b], codes[a:b], levels[a:b], {k: v[a:b] for k, v in at.items()}))
+        for a, b in bounds
+    ]
+
+
+def _practice_rows(setting: _Setting, series: str, practice: str, u: _Adopters) -> list[dict]:
+    geo, periods = setting.ds.geography, setting.periods
     rows = []
-    origin = int(g["period"].min())
-    first_unit = g.groupby("unit_id")["period"].min()  # every adopting unit, any level
+    origin = int(u.period.min())
     for level in geo.levels:
-        first = g[g[f"at_{level}"] != ""].groupby(f"at_{level}")["period"].min()
         pop = geo.population(level)
-        new = first.value_counts().reindex(periods, fill_value=0)
+        new = _per_period(_first_periods(u.at[level], u.period, pop), periods)
         cum = new.cumsum()
         name = plural(level)
-        for p in periods:
-            at_risk = pop - (cum[p] - new[p])
+        for p, n_new, n_cum in zip(periods, new, cum):
+            at_risk = pop - (n_cum - n_new)
             rows += [
-                _row(series, practice, p, level, f"new_{name}", new[p]),
-                _row(series, practice, p, level, f"{name}_reached", cum[p]),
-                _row(series, practice, p, level, f"share_{name}_reached", cum[p] / pop),
-                _row(series, practice, p, level, f"hazard_{name}", new[p] / at_risk if at_risk else np.nan),
+                _row(series, practice, p, level, f"new_{name}", n_new),
+                _row(series, practice, p, level, f"{name}_reached", n_cum),
+                _row(series, practice, p, level, f"share_{name}_reached", n_cum / pop),
+                _row(series, practice, p, level, f"hazard_{name}", n_new / at_risk if at_risk else np.nan),
             ]
-    new_any = first_unit.value_counts().reindex(periods, fill_value=0)
-    rows += [_row(series, practice, p, "", "new_adopters", new_any[p]) for p in periods]
-    rows += [_row(series, practice, p, "", "adopters", v) for p, v in new_any.cumsum().items()]
-    rows += _dispersion_rows(series, practice, g, first_unit, origin, periods, coords)
-    rows += _concentration_rows(ds, series, practice, g, periods)
-    rows += _hierarchy_rows(ds, series, practice, g, first_unit, periods)
-    rows += _milestone_rows(ds, series, practice, g, first_unit, origin, periods, k, share)
-    rows += _promotion_rows(ds, series, practice, first_unit, calendar)
-    fit = fit_bass(new_any.loc[origin:].to_numpy(), intervals=bass_intervals, seed=seed)
+    new_any = _per_period(u.period, periods)
+    rows += [_row(series, practice, p, "", "new_adopters", v) for p, v in zip(periods, new_any)]
+    rows += [_row(series, practice, p, "", "adopters", v) for p, v in zip(periods, new_any.cumsum())]
+    rows += _dispersion_rows(series, practice, u, origin, periods, setting.coords)
+    rows += _concentration_rows(setting.ds, series, practice, u, periods)
+    rows += _hierarchy_rows(setting.ds, series, practice, u, periods)
+    rows += _milestone_rows(setting, series, practice, u, origin)
+    rows += _promotion_rows(setting.ds, series, practice, u, setting.calendar)
+    fit = fit_bass(new_any[periods >= origin], intervals=setting.bass_intervals, seed=setting.seed)
     for metric, value, ci in (("bass_p", fit.p, fit.p_ci), ("bass_q", fit.q, fit.q_ci), ("bass_m", fit.m, fit.m_ci)):
         note = "" if fit.identifiable else f"not identifiable: {fit.reason}"
         rows.append(_row(series, practice, np.nan, "", metric, value, *ci, note=note))
     return rows
 
 
-def _dispersion_rows(series, practice, g, first_unit, origin, periods, coords):
-    codes = g.drop_duplicates("unit_id").set_index("unit_id")["geo_code"].reindex(first_unit.index)
-    located = codes.isin(list(coords)).to_numpy()
-    when = first_unit.to_numpy()[located]
+def _first_periods(at: np.ndarray, period: np.ndarray, n_units: int) -> np.ndarray:
+    """First period of each unit of a level that an adopter lies in (the level's units reached)."""
+    inside = at >= 0
+    first = np.full(n_units, np.iinfo(np.int64).max)
+    np.minimum.at(first, at[inside], period[inside])
+    return first[first < np.iinfo(np.int64).max]
+
+
+def _per_period(period: np.ndarray, periods: np.ndarray) -> np.ndarray:
+    """How many of ``period`` fall in each period of the calendar."""
+    return np.bincount(np.searchsorted(periods, period), minlength=len(periods))
+
+
+def _dispersion_rows(series, practice, u: _Adopters, origin, periods, coords):
+    located = np.array([c in coords for c in u.geo_code], dtype=bool)
+    when = u.period[located]
     if not (when == origin).any():
         return []
-    lat, lon = np.array([coords[c] for c in codes[located]], dtype=float).reshape(-1, 2).T
+    lat, lon = np.array([coords[c] for c in u.geo_code[located]], dtype=float).reshape(-1, 2).T
     # Each unit's distance to the nearest pilot (origin-period adopter), once for all periods.
     pilots = when == origin
     dist = haversine_km(lat[:, None], lon[:, None], lat[None, pilots], lon[None, pilots]).min(axis=1)
@@ -221,13 +272,13 @@ def _standard_distance(lat: np.ndarray, lon: np.ndarray) -> float:
     return float(np.sqrt((d**2).mean()))
 
 
-def _concentration_rows(ds, series, practice, g, periods):
+def _concentration_rows(ds, series, practice, u: _Adopters, periods):
     geo = ds.geography
     top = geo.levels[0]
     tops = geo.level_units(top)
-    first = g[g[f"at_{top}"] != ""].groupby(["unit_id", f"at_{top}"])["period"].min().reset_index()
+    inside = u.at[top] >= 0
     # Adopting units per top-level unit (rows) up to each period (columns).
-    upto = _counts(tops.index.get_indexer(first[f"at_{top}"]), len(tops), first["period"], periods).cumsum(axis=1)
+    upto = _counts(u.at[top][inside], len(tops), u.period[inside], periods).cumsum(axis=1)
     regions = sorted(set(tops["macro_region"]) - {""})
     macro = np.zeros((len(regions), len(periods)), dtype=upto.dtype)
     in_region = tops["macro_region"].isin(regions).to_numpy()
@@ -253,11 +304,10 @@ def _concentration_rows(ds, series, practice, g, periods):
     return rows
 
 
-def _hierarchy_rows(ds, series, practice, g, first_unit, periods):
-    levels = g.drop_duplicates("unit_id").set_index("unit_id")["unit_level"].reindex(first_unit.index)
-    present = set(levels)
+def _hierarchy_rows(ds, series, practice, u: _Adopters, periods):
+    present = set(u.unit_level)
     order = [lvl for lvl in (*ds.geography.levels, *ds.geography.sub_levels) if lvl in present]
-    new = _counts(pd.Index(order).get_indexer(levels), len(order), first_unit, periods)  # level x period
+    new = _counts(pd.Index(order).get_indexer(u.unit_level), len(order), u.period, periods)  # level x period
     total = new.sum(axis=0)
     rows = []
     for j, p in enumerate(periods):
@@ -269,49 +319,49 @@ def _hierarchy_rows(ds, series, practice, g, first_unit, periods):
     return rows
 
 
-def _counts(rows: np.ndarray, n_rows: int, period: pd.Series, periods: list[int]) -> np.ndarray:
+def _counts(rows: np.ndarray, n_rows: int, period: np.ndarray, periods: np.ndarray) -> np.ndarray:
     """How many items fall in each row (by position) and period: an ``n_rows`` x len(periods) table."""
     out = np.zeros((n_rows, len(periods)), dtype=np.int64)
-    np.add.at(out, (rows, np.searchsorted(periods, period.to_numpy())), 1)
+    np.add.at(out, (rows, np.searchsorted(periods, period)), 1)
     return out
 
 
-def _milestone_rows(ds, series, practice, g, first_unit, origin, periods, k, share):
-    geo = ds.geography
+def _milestone_rows(setting: _Setting, series, practice, u: _Adopters, origin):
+    geo, periods, k, share = setting.ds.geography, setting.periods, setting.k, setting.share
     top = geo.levels[0]
     name = plural(top)
-    first_top = g[g[f"at_{top}"] != ""].groupby(f"at_{top}")["period"].min()
-    reached = first_top.value_counts().reindex(periods, fill_value=0).cumsum()
+    tops = geo.level_units(top)
+    inside = u.at[top] >= 0
+    first_top = np.full(len(tops), np.iinfo(np.int64).max)
+    np.minimum.at(first_top, u.at[top][inside], u.period[inside])
+    reached = _per_period(first_top[first_top < np.iinfo(np.int64).max], periods).cumsum()
     pop = geo.population(top)
 
     def periods_until(target: float) -> float:
-        hit = reached[reached >= target]
-        return float(hit.index[0] - origin) if len(hit) else np.nan
+        hit = np.flatnonzero(reached >= target)
+        return float(periods[hit[0]] - origin) if len(hit) else np.nan
 
     rows = [
         _row(series, practice, np.nan, "", "origin_period", origin),
         _row(series, practice, np.nan, top, f"periods_to_{k}_{name}", periods_until(k)),
         _row(series, practice, np.nan, top, f"periods_to_{round(share * 100)}pct_{name}", periods_until(share * pop)),
     ]
-    macro = geo.level_units(top)["macro_region"]
+    macro = tops["macro_region"].to_numpy()
     regions = set(macro) - {""}
     if len(regions) > 1:
-        seen, when = set(), np.nan
-        for p in periods:
-            seen |= set(macro[first_top[first_top <= p].index])
-            if regions <= seen:
-                when = float(p - origin)
-                break
+        # Every macro-region is reached when the last of them reaches its first top-level unit.
+        earliest = [first_top[macro == r].min() for r in sorted(regions)]
+        done = max(earliest)
+        when = float(done - origin) if done < np.iinfo(np.int64).max else np.nan
         rows.append(_row(series, practice, np.nan, "macro_region", "periods_to_all_macro_regions", when))
-    origin_tops = set(g.loc[g["period"] == origin, f"at_{top}"]) - {""}
-    units_top = g.drop_duplicates("unit_id").set_index("unit_id")[f"at_{top}"].reindex(first_unit.index)
-    pilots = int((first_unit == origin).sum())
-    outside = int(((units_top != "") & ~units_top.isin(origin_tops)).sum())
+    origin_tops = np.unique(u.at[top][inside & (u.period == origin)])
+    pilots = int((u.period == origin).sum())
+    outside = int((inside & ~np.isin(u.at[top], origin_tops)).sum())
     rows.append(_row(series, practice, np.nan, top, "scale_up_ratio", outside / pilots))
     return rows
 
 
-def _promotion_rows(ds, series, practice, first_unit, calendar):
+def _promotion_rows(ds, series, practice, u: _Adopters, calendar):
     events = ds.promotion_events
     if events is None or events.empty:
         return []
@@ -319,7 +369,7 @@ def _promotion_rows(ds, series, practice, first_unit, calendar):
     if mine.empty:
         return []
     date = min(mine["date"])
-    when = first_unit.map(calendar)
+    when = calendar.reindex(u.period)
     note = f"first central promotion of the practice: {date}"
     return [
         _row(series, practice, np.nan, "", "adoptions_before_promotion", (when < date).sum(), note=note),

@@ -207,3 +207,21 @@ def test_centrality_betweenness_options_and_seed():
     same = ["node", "batch", "metric"]
     rest = exact[~exact["metric"].str.startswith("betweenness")].merge(none, on=same, suffixes=("", "_none"))
     assert np.array_equal(rest["value"], rest["value_none"])
+
+
+def test_worker_processes_give_the_same_centrality_and_its_warnings():
+    from diffusion import load_dataset
+    from diffusion.centrality import LocalisationWarning, centrality
+    from diffusion.network import build_network
+
+    net = build_network(load_dataset("broadband-china"), "prefecture")
+    kw = {"graphs": ("multimode", "regions", "ties"), "eigenvector": True, "progress": False}
+    with pytest.warns(LocalisationWarning) as serial_warnings:
+        serial = centrality(net, n_jobs=1, **kw)
+    with pytest.warns(LocalisationWarning) as parallel_warnings:
+        parallel = centrality(net, n_jobs=2, **kw)  # worker processes: warnings come back to the caller
+    pd.testing.assert_frame_equal(serial, parallel)
+    loc = LocalisationWarning
+    assert [str(w.message) for w in serial_warnings if w.category is loc] == [
+        str(w.message) for w in parallel_warnings if w.category is loc
+    ]
