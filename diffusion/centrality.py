@@ -342,7 +342,7 @@ def centrality(
             warnings.warn(message, stacklevel=2)
         if snapshot.graph == "ties":
             metrics["reachability"] = snapshot.reachability(nodes, reach).astype(float)
-        frames.append(snapshot.frame(nodes, metrics))
+        frames.append(snapshot.frame(nodes, types.reindex(nodes).to_numpy(), metrics))
     if not_unique:
         warnings.warn(
             f"HITS hub and authority scores are not unique in {not_unique} diffusion-tie graph(s): ties run from "
@@ -354,7 +354,6 @@ def centrality(
     if not frames:
         return pd.DataFrame(columns=CENTRALITY_COLUMNS)
     out = pd.concat(frames, ignore_index=True)
-    out["node_type"] = out["node"].map(types)
     return out[CENTRALITY_COLUMNS]
 
 
@@ -434,11 +433,12 @@ class _Snapshot:
         )
         return nodes, task
 
-    def frame(self, nodes: list[str], metrics: dict[str, np.ndarray]) -> pd.DataFrame:
+    def frame(self, nodes: list[str], node_types: np.ndarray, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
         """Long table of every metric of the graph."""
         return pd.DataFrame(
             {
                 "node": np.tile(nodes, len(metrics)),
+                "node_type": np.tile(node_types, len(metrics)),
                 "batch": self.period,
                 "graph": self.graph,
                 "metric": np.repeat(list(metrics), len(nodes)),

@@ -117,6 +117,14 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument("--export", metavar="PATH", help="write the graph: .graphml, .gexf (with timeline) or .json")
     net.add_argument("--centrality", metavar="PATH.csv", help="write every centrality, per period, as a tidy CSV")
     net.add_argument("--eigenvector", action="store_true", help="also compute eigenvector centrality")
+    net.add_argument(
+        "--betweenness",
+        default="auto",
+        type=_betweenness_option,
+        help="exact, none, a number of sampled sources, or auto: exact up to 5,000 nodes, 500 sources above",
+    )
+    net.add_argument("--seed", type=int, default=0, help="seed of sampled betweenness sources (default 0)")
+    net.add_argument("--jobs", type=int, default=None, help="worker processes for centrality (default: one per core)")
     _input_options(net)
     spr = sub.add_parser("spread", help="spread metrics per practice and innovativeness per region, as CSV")
     _source_options(spr)
@@ -206,6 +214,14 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--jobs", type=int, default=None, help="worker threads (default: one per core)")
     sub.add_parser("datasets", help="list the bundled datasets")
     return parser
+
+
+def _betweenness_option(value: str) -> str | int:
+    if value in ("auto", "exact", "none"):
+        return value
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise argparse.ArgumentTypeError(f"expected auto, exact, none or a number of sources >= 1; got {value!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -405,7 +421,9 @@ def _network(args: argparse.Namespace) -> None:
     if args.export:  # everything is computed before anything is written
         graph = net.to_networkx(args.graph)
     if args.centrality:
-        table = centrality(net, eigenvector=args.eigenvector)
+        table = centrality(
+            net, eigenvector=args.eigenvector, betweenness=args.betweenness, seed=args.seed, n_jobs=args.jobs
+        )
         labels = net.nodes.set_index("node")[["label_en", "label_zh"]]
         table = table.join(labels, on="node")
     if args.export:

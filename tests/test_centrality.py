@@ -123,14 +123,19 @@ def test_reachability_respects_time():
     assert time_respecting_reachability(same, list("abcd"), strict=False).tolist() == [3, 2, 1, 0]
 
 
+def random_ties(seed: int, n_nodes: int, n_ties: int) -> tuple[list[str], pd.DataFrame]:
+    """Nodes and ties between random pairs (no loops) stamped with random periods 1-5."""
+    rng = np.random.default_rng(seed)
+    nodes = [f"r{i}" for i in range(n_nodes)]
+    ties = pd.DataFrame(
+        {"source": rng.choice(nodes, n_ties), "target": rng.choice(nodes, n_ties), "period": rng.integers(1, 6, n_ties)}
+    )
+    return nodes, ties[ties["source"] != ties["target"]]
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_reachability_equals_a_direct_search(seed):
-    rng = np.random.default_rng(seed)
-    nodes = [f"r{i}" for i in range(30)]
-    ties = pd.DataFrame(
-        {"source": rng.choice(nodes, 80), "target": rng.choice(nodes, 80), "period": rng.integers(1, 6, 80)}
-    )
-    ties = ties[ties["source"] != ties["target"]]
+    nodes, ties = random_ties(seed, 30, 80)
     for strict in (True, False):
         fast = time_respecting_reachability(ties, nodes, strict=strict, chunk=7)
         for s, expected in zip(nodes, fast):
@@ -149,12 +154,7 @@ def test_reachability_equals_a_direct_search(seed):
 def test_one_sweep_gives_every_cumulative_reachability(seed):
     from diffusion.centrality import reachability_by_period
 
-    rng = np.random.default_rng(seed)
-    nodes = [f"r{i}" for i in range(25)]
-    ties = pd.DataFrame(
-        {"source": rng.choice(nodes, 70), "target": rng.choice(nodes, 70), "period": rng.integers(1, 6, 70)}
-    )
-    ties = ties[ties["source"] != ties["target"]]
+    nodes, ties = random_ties(seed, 25, 70)
     for strict in (True, False):
         periods, counts = reachability_by_period(ties, nodes, strict=strict, chunk=4)
         assert periods == sorted(ties["period"].unique())

@@ -142,6 +142,21 @@ def test_network_command_writes_graph_and_centrality(tmp_path, capsys):
     assert set(c["graph"]) == {"multimode", "regions", "ties"}
 
 
+def test_network_command_chooses_betweenness(tmp_path, capsys):
+    import pandas as pd
+
+    table = tmp_path / "c.csv"
+    base = ["network", "--dataset", "broadband-china", "--level", "prefecture", "--centrality", str(table)]
+    assert main([*base, "--betweenness", "5", "--seed", "2", "--jobs", "1"]) == 0
+    metrics = set(pd.read_csv(table, encoding="utf-8-sig")["metric"])
+    assert "betweenness_estimate" in metrics and "betweenness" not in metrics
+    assert main([*base, "--betweenness", "none"]) == 0
+    assert not {"betweenness", "betweenness_estimate"} & set(pd.read_csv(table, encoding="utf-8-sig")["metric"])
+    with pytest.raises(SystemExit):
+        main([*base, "--betweenness", "0"])
+    assert "a number of sources >= 1; got '0'" in capsys.readouterr().err
+
+
 def test_network_command_errors_write_nothing(tmp_path, capsys):
     out = tmp_path / "x.graphml"
     assert main(["network", "--ties", "adjacent", "--level", "county", "--export", str(out)]) == 2
