@@ -174,3 +174,22 @@ def test_a_file_without_any_time_still_gets_a_report(write, tmp_path):
     text = " ".join(parse(report.read_text(encoding="utf-8")).text)
     assert "2 of 2 adoption events have no known time." in text
     assert "Regional comparison" in text and "Diffusion network" not in text
+
+
+def test_many_practices_draw_the_most_adopted_and_list_them_all(tmp_path):
+    import re
+
+    from diffusion.report import report_context
+    from diffusion.simulate import SimulationParameters, write_simulation
+
+    params = SimulationParameters(level="province", practices=36, periods=4, pilots=2, seed=1)
+    path = write_simulation(tmp_path, params=params, progress=False)
+    ds = read_cases(path, vocabulary=path.parent / "practices.csv")
+    context = report_context(ds, hypotheses=[], progress=False)
+    assert "the 30 most adopted of 36 practices" in context["figure_alt"]
+    assert "the table below lists every practice" in context["figure_alt"]
+    assert len(context["counts"]["rows"]) == 36  # the table keeps them all
+    assert "the 30 most adopted of 36 practices" in context["compare"]["heatmap_alt"]
+    # One row label per drawn practice in the heatmap.
+    drawn = set(re.findall(r"Synthetic practice \d+", str(context["figure"])))
+    assert len(drawn) == 30
