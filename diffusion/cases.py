@@ -78,13 +78,11 @@ def _per_distinct(
 
     Problems found in a combination are reported on every row that has it.
     """
-    if not columns:
-        columns, frame = ["_none"], frame.assign(_none="")
     codes = frame.groupby(columns, sort=False).ngroup().to_numpy()
     distinct = frame[columns].iloc[np.unique(codes, return_index=True)[1]]
     records, found = [], {}
-    desc = "validating places"
-    for k, row in enumerate(tqdm(distinct.to_dict("records"), disable=not progress, desc=desc, unit="place")):
+    rows = tqdm(distinct.to_dict("records"), disable=not progress, desc=f"validating {columns[0]}", unit="value")
+    for k, row in enumerate(rows):
         own = _Problems(problems.path, [0])
         records.append(parse(row, own))
         if own.failures or own.warnings:

@@ -24,8 +24,8 @@ test               question, statistic and null model
                    permuted among adoptions.
 ``coadoption``     Do some practices travel together? Per practice pair, co-occurrence in cases
                    (or regions) against a degree-preserving curveball null (a global-trade
-                   chain: burn-in of 10 trades a row, one trade a row between draws), with Benjamini–Hochberg
-                   FDR over pairs; overall, the sum of squared co-occurrences.
+                   chain: burn-in of 10 trades a row, one trade a row between draws), with
+                   Benjamini–Hochberg FDR over pairs; overall, the sum of squared co-occurrences.
 ``join-counts``    Are adopting regions clustered? Black–black joins (adjacent pairs both
                    adopting). Null: adoption permuted among the regions.
 ``moran``          Are adoption times spatially autocorrelated? Moran's I of the first adoption

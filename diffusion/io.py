@@ -86,6 +86,10 @@ def read_table(path: str | Path, *, delimiter: str | None = None, sheet: str | i
     'GBK'
     """
     path = Path(path)
+    if delimiter is not None and len(delimiter) != 1:
+        raise InputFileError(
+            f"{path}: the delimiter must be one character (such as , ; | or a tab), not {delimiter!r}."
+        )
     if not path.is_file():
         raise InputFileError(f"{path}: file not found.")
     raw = path.read_bytes()

@@ -156,3 +156,9 @@ def test_quoted_newlines_and_short_rows_read_alike_on_both_paths(write):
     assert fast.frame.to_dict("records") == slow.frame.to_dict("records")
     assert fast.rows == slow.rows == [2, 3, 5]  # rows as a spreadsheet numbers them; the blank row is skipped
     assert fast.frame.loc[0, "name"] == "two\nlines" and fast.frame.loc[0, "notes"] == 'say "hi"'
+
+
+@pytest.mark.parametrize("delimiter", ["||", ""])
+def test_a_delimiter_of_other_than_one_character_is_refused(write, delimiter):
+    with pytest.raises(InputFileError, match="the delimiter must be one character"):
+        read_table(write("d.csv", "a||b\n1||2\n"), delimiter=delimiter)
