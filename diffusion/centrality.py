@@ -293,10 +293,10 @@ def centrality(
         Seeds the sampled sources and igraph's ARPACK start vectors (each graph gets its own stream).
     n_jobs : int, optional
         Worker processes for the graphs (igraph holds the GIL, so threads would not help). By
-        default, an active ``joblib.parallel_config``, else one per core for networks of over
-        2,000 nodes and none for smaller ones.
+        default, an active ``joblib.parallel_config``, else one per core when the graphs hold
+        over about 50,000 edges in all (largest graph x number of graphs), and none for smaller ones.
     progress : bool, optional
-        Progress bar over the graphs; by default on terminals for networks of over 2,000 nodes.
+        Progress bar over the graphs; by default on terminals when the graphs hold over 50,000 edges.
 
     Returns
     -------
@@ -311,32 +311,42 @@ def centrality(
     ['authority', 'betweenness', 'hub']
     """
     types = net.nodes.set_index("node")["node_type"]
-    reach = _cumulative_reachability(net) if "ties" in graphs and "cumulative" in scopes else None
     snapshots = [
         _Snapshot(net, graph, period, scope == "cumulative")
         for period in net.period_numbers
         for scope in scopes
         for graph in graphs
     ]
-    prepared = [
-        s.prepare(betweenness, seed, eigenvector) for s in snapshots
-    ]  # (nodes, task), or None for an empty graph
-    big = len(net.nodes) > 2_000  # below, starting worker processes costs more than it saves
+    # igraph holds the GIL, so large networks go to worker processes. Each graph seeds its own
+    # random streams, so the results do not depend on where or in which order graphs run. The
+    # latest (largest) graphs are prepared and sent first, so that no worker is left with a large
+    # one at the end, and the workers start while the rest are prepared.
+    ordered = sorted(range(len(snapshots)), key=lambda i: -snapshots[i].period)
+    last = net.period_numbers[-1] if net.period_numbers else None
+    prepared = {i: snapshots[i].prepare(betweenness, seed, eigenvector) for i in ordered if snapshots[i].period == last}
+    largest = max((len(ready[1].source) for ready in prepared.values() if ready), default=0)
+    big = largest * len(snapshots) > PROCESS_EDGES  # below, starting processes costs more than it saves
     workers = joblib_workers(n_jobs, len(snapshots) if big else 1, prefer="processes")
-    # igraph holds the GIL, so large networks go to worker processes; each graph seeds its own
-    # random streams, so the results do not depend on where or in which order graphs run.
-    # The largest graphs go first, so that no worker is left with a large one at the end.
-    todo = sorted((i for i, ready in enumerate(prepared) if ready), key=lambda i: -len(prepared[i][1].source))
-    results = joblib.Parallel(return_as="generator", **workers)(
-        joblib.delayed(_graph_metrics)(prepared[i][1]) for i in todo
-    )
+    order: list[int] = []  # the graphs in the order sent, which is the order of the results
+
+    def tasks():
+        for i in ordered:
+            if i not in prepared:
+                prepared[i] = snapshots[i].prepare(betweenness, seed, eigenvector)  # None: an empty graph
+            if prepared[i] is not None:
+                order.append(i)
+                yield joblib.delayed(_graph_metrics)(prepared[i][1])
+
+    results = joblib.Parallel(return_as="generator", **workers)(tasks())
+    reach = _cumulative_reachability(net) if "ties" in graphs and "cumulative" in scopes else None
     show = (big and sys.stderr.isatty()) if progress is None else progress
-    done = dict(zip(todo, tqdm(results, total=len(todo), disable=not show, desc="centrality", unit="graph")))
+    outputs = list(tqdm(results, disable=not show, desc="centrality", unit="graph"))
+    done = dict(zip(order, outputs))  # order is complete once every result is in
     frames, not_unique = [], 0
-    for i, (snapshot, ready) in enumerate(zip(snapshots, prepared)):
-        if ready is None:
+    for i, snapshot in enumerate(snapshots):
+        if prepared[i] is None:
             continue
-        nodes, metrics = ready[0], done.pop(i)
+        nodes, metrics = prepared[i][0], done.pop(i)
         not_unique += not metrics.pop("_hits_unique", True)
         for message in metrics.pop("_warnings"):
             warnings.warn(message, stacklevel=2)
@@ -358,6 +368,7 @@ def centrality(
 
 
 GRAPHS = ("multimode", "regions", "ties")
+PROCESS_EDGES = 50_000  # edges (largest graph x graphs) above which graphs go to worker processes
 
 
 @dataclass(frozen=True)
