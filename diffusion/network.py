@@ -462,7 +462,7 @@ def _ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy) -> pd.Dat
     """Directed ties from earlier to later adopters of each practice, per the policy."""
     codes = sorted({r.removeprefix("region:") for r in adoptions["region"]})
     if policy.candidates == "nearest-k":
-        return _ties_by_filter(geo, level, adoptions, policy, _candidate_filter(geo, level, codes, policy))
+        return _nearest_ties(geo, level, adoptions, policy, codes)
     pair_ok = _pair_rule(geo, level, codes, policy)
     index = {c: i for i, c in enumerate(codes)}
     parts = []
@@ -503,7 +503,7 @@ def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy):
 
         return pairs
     if policy.candidates == "adjacent":
-        _candidate_filter(geo, level, codes, policy)  # raises the explanation when there are no neighbours
+        _check_rule(geo, level, codes, policy)
         g = geo.neighbour_graph(level)
         index = {c: i for i, c in enumerate(codes)}
         edges = [(index[a], index[b]) for a, b in g.edges if a in index and b in index]
@@ -515,7 +515,7 @@ def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy):
             return sub.row, sub.col
 
         return pairs
-    _candidate_filter(geo, level, codes, policy)  # same-province: raises at the top level
+    _check_rule(geo, level, codes, policy)
     top = geo.levels[0]
     group = np.array([geo.ancestor_at(c, top) or c for c in codes])
 
@@ -531,61 +531,71 @@ def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy):
     return pairs
 
 
-def _ties_by_filter(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy, neighbours) -> pd.DataFrame:
-    """Ties through a per-target candidate filter (the nearest-k rule, which ranks by distance)."""
+def _nearest_ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy, codes: list[str]) -> pd.DataFrame:
+    """Ties from each adopter's ``k`` nearest earlier adopters (great-circle distance, ties by code).
+
+    Chord distances between unit vectors (which rank like great-circle distances) pick each new
+    adopter's k + 5 nearest earlier adopters in one array step; their haversine distances then
+    order them exactly. Where those cannot settle the order (distances equal to rounding), every
+    earlier adopter is ranked instead.
+    """
+    _check_rule(geo, level, codes, policy)
+    coords = geo.units.loc[codes, ["lat", "lon"]].to_numpy(dtype=float)
+    lat, lon = np.radians(coords).T
+    xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    index = {c: i for i, c in enumerate(codes)}
+    strict = policy.same_batch == "none"
     rows = []
     for practice, group in adoptions.groupby("practice", sort=True):
         regions = group["region"].str.removeprefix("region:").to_numpy()
+        at = np.array([index[r] for r in regions])
         periods = group["period"].to_numpy()
-        for j, (target, t) in enumerate(zip(regions, periods)):
-            earlier = periods < t if policy.same_batch == "none" else periods <= t
-            earlier[j] = False
-            candidates = neighbours(target, [regions[i] for i in np.flatnonzero(earlier)])
-            for source in candidates:
-                rows.append((f"region:{source}", f"region:{target}", practice, int(t), 1.0 / len(candidates)))
+        for t in np.unique(periods):
+            pool = np.flatnonzero(periods < t if strict else periods <= t)
+            for target in np.flatnonzero(periods == t):
+                chosen = _nearest(target, pool[pool != target], at, coords, xyz, regions, policy.k)
+                rows += [
+                    (f"region:{regions[s]}", f"region:{regions[target]}", practice, int(t), 1.0 / len(chosen))
+                    for s in chosen
+                ]
     ties = pd.DataFrame(rows, columns=["source", "target", "practice", "period", "weight"])
     return ties.sort_values(["period", "practice", "source", "target"]).reset_index(drop=True)
 
 
-def _candidate_filter(geo, level: str, codes: list[str], policy: TiePolicy):
-    """A function (target, earlier adopters) -> the candidates the rule keeps."""
-    if policy.candidates == "all":
-        return lambda target, earlier: earlier
-    if policy.candidates == "adjacent":
-        if geo.adjacency.empty or geo.neighbour_level != level:
-            raise DiffusionError(
-                f"candidate rule 'adjacent' needs neighbours at level '{level}', but this geography gives them at "
-                f"level '{geo.neighbour_level}'. Use --level {geo.neighbour_level} or another rule."
-            )
-        graph = geo.neighbour_graph(level)
-        return lambda target, earlier: [e for e in earlier if graph.has_edge(target, e)]
-    if policy.candidates == "same-province":
-        top = geo.levels[0]
-        if level == top:
-            raise DiffusionError(
-                f"candidate rule 'same-province' ties units within the same {top}, but the regions are {top}s "
-                "themselves. Use a lower --level or another rule."
-            )
-        return lambda target, earlier: [e for e in earlier if geo.ancestor_at(e, top) == geo.ancestor_at(target, top)]
-    coords = geo.units.loc[codes, ["lat", "lon"]]
-    missing = coords.index[coords.isna().any(axis=1)].tolist()
-    if missing:
+def _nearest(target, pool, at, coords, xyz, regions, k: int) -> np.ndarray:
+    """The ``k`` adopters of ``pool`` nearest to ``target``: by haversine distance, then by code."""
+    if len(pool) <= k + 4:
+        looked = pool
+    else:
+        # Chord distance to every candidate; the k + 4 nearest are enough unless the next ones
+        # tie with the k-th to rounding, in which case all are ranked exactly.
+        chord = np.linalg.norm(xyz[at[pool]] - xyz[at[target]], axis=1)
+        near = np.argpartition(chord, k + 4)[: k + 5]
+        kth, last = np.sort(chord[near])[[k - 1, -1]]
+        looked = pool if last <= kth * (1 + 1e-9) + 1e-12 else pool[near]
+    d = haversine_km(coords[at[target], 0], coords[at[target], 1], coords[at[looked], 0], coords[at[looked], 1])
+    return looked[np.lexsort((regions[looked], d))[:k]]
+
+
+def _check_rule(geo, level: str, codes: list[str], policy: TiePolicy) -> None:
+    """Raise, with what to do instead, where the candidate rule cannot apply at this level."""
+    if policy.candidates == "adjacent" and (geo.adjacency.empty or geo.neighbour_level != level):
         raise DiffusionError(
-            f"candidate rule 'nearest-k' needs coordinates for every adopting unit; {len(missing)} lack them "
-            f"(e.g. {', '.join(geo.label(c, 'zh') for c in missing[:5])}). Add lat/lon to the geography or use "
-            "another rule or level."
+            f"candidate rule 'adjacent' needs neighbours at level '{level}', but this geography gives them at "
+            f"level '{geo.neighbour_level}'. Use --level {geo.neighbour_level} or another rule."
         )
-
-    def nearest(target: str, earlier: list[str]) -> list[str]:
-        if not earlier:
-            return []
-        d = haversine_km(
-            coords.at[target, "lat"],
-            coords.at[target, "lon"],
-            coords.loc[earlier, "lat"].to_numpy(),
-            coords.loc[earlier, "lon"].to_numpy(),
+    top = geo.levels[0]
+    if policy.candidates == "same-province" and level == top:
+        raise DiffusionError(
+            f"candidate rule 'same-province' ties units within the same {top}, but the regions are {top}s "
+            "themselves. Use a lower --level or another rule."
         )
-        order = np.lexsort((np.array(earlier), d))  # ties in distance broken by code
-        return [earlier[i] for i in order[: policy.k]]
-
-    return nearest
+    if policy.candidates == "nearest-k":
+        coords = geo.units.loc[codes, ["lat", "lon"]]
+        missing = coords.index[coords.isna().any(axis=1)].tolist()
+        if missing:
+            raise DiffusionError(
+                f"candidate rule 'nearest-k' needs coordinates for every adopting unit; {len(missing)} lack them "
+                f"(e.g. {', '.join(geo.label(c, 'zh') for c in missing[:5])}). Add lat/lon to the geography or use "
+                "another rule or level."
+            )

@@ -154,3 +154,26 @@ def test_china_network_levels():
     g = net.to_networkx()
     # Cases link to regions, regions to their parents, provinces to their neighbours: one component.
     assert nx.is_connected(g) and g.number_of_nodes() == len(net.node_list())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_nearest_candidates_equal_a_full_ranking_even_with_equal_distances(seed):
+    import numpy as np
+
+    from diffusion.distance import haversine_km
+    from diffusion.network import _nearest
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    coords = np.column_stack([rng.uniform(20, 45, n), rng.uniform(90, 120, n)])
+    coords[rng.choice(n, 20)] = coords[0]  # many units at one place: distances tie exactly
+    lat, lon = np.radians(coords).T
+    xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    regions = np.array([f"u{i:02d}" for i in rng.permutation(n)])
+    at = np.arange(n)
+    for target in range(10):
+        pool = np.setdiff1d(np.arange(n), [target])
+        for k in (1, 3, 8):
+            d = haversine_km(coords[target, 0], coords[target, 1], coords[pool, 0], coords[pool, 1])
+            expected = sorted(pool, key=lambda j: (d[list(pool).index(j)], regions[j]))[:k]
+            assert _nearest(target, pool, at, coords, xyz, regions, k).tolist() == expected
