@@ -81,7 +81,7 @@ def _per_distinct(
     codes = frame.groupby(columns, sort=False).ngroup().to_numpy()
     distinct = frame[columns].iloc[np.unique(codes, return_index=True)[1]]
     records, found = [], {}
-    rows = tqdm(distinct.to_dict("records"), disable=not progress, desc=f"validating {columns[0]}", unit="value")
+    rows = tqdm(distinct.to_dict("records"), disable=not progress, desc="validating places", unit="place")
     for k, row in enumerate(rows):
         own = _Problems(problems.path, [0])
         records.append(parse(row, own))
