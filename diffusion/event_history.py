@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from diffusion.dataset import Dataset
@@ -56,54 +57,58 @@ def person_period(ds: Dataset, level: str | None = None, practice: str | None = 
     dates = calendar.set_index("period")["date"]
     last = int(calendar["period"].max())
     regions = geo.level_units(level).index
-    neighbours = {}
+    n = len(regions)
+    src = dst = np.empty(0, dtype=int)
     if not geo.adjacency.empty and geo.neighbour_level == level:
-        g = geo.neighbour_graph(level)
-        neighbours = {u: sorted(g.neighbors(u)) for u in g.nodes}
-    promo = ds.promotion_events
+        _, pairs = geo.neighbour_pairs(level)
+        src, dst = np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]
+    degree = np.bincount(src, minlength=n)
     top = geo.levels[0]
-    rows = []
-    for p, g in first.groupby("practice", sort=True):
-        when = g.set_index("region")["period"]
-        start = int(when.min())
+    # Categories keep tens of millions of region-periods (every county x practice x period) small.
+    cluster_of = [geo.ancestor_at(r, top) or r for r in regions]
+    cluster, clusters = pd.factorize(pd.Series(cluster_of), sort=True)
+    macro, macros = pd.factorize(pd.Series([geo.macro_region(c) or "none" for c in cluster_of]), sort=True)
+    promo = ds.promotion_events
+    parts = []
+    practices = sorted(first["practice"].unique())
+    for k, (p, g) in enumerate(first.groupby("practice", sort=True)):
+        when = np.full(n, np.inf)
+        when[regions.get_indexer(g["region"])] = g["period"].to_numpy()
+        at_risk = np.arange(int(g["period"].min()), last + 1)
+        # Neighbours that adopted strictly before each period: counts per period, summed up to t - 1.
+        new = np.zeros((n, last + 1))
+        adopted = np.isfinite(when[dst])
+        np.add.at(new, (src[adopted], when[dst][adopted].astype(int)), 1)
+        earlier = np.cumsum(new, axis=1)[:, at_risk - 1]
+        share = np.divide(earlier, degree[:, None], out=np.zeros_like(earlier), where=degree[:, None] > 0)
+        end = np.where(np.isfinite(when), when, last)
+        row, col = np.nonzero(at_risk[None, :] <= end[:, None])  # region by region, periods in order
+        t = at_risk[col]
         promo_dates = (
             []
             if promo is None
             else sorted(promo.loc[promo["practices"].str.split(";").apply(lambda tags, p=p: p in tags), "date"])
         )
-        for r in regions:
-            adopt = when.get(r)
-            end = int(adopt) if adopt is not None else last
-            nb = neighbours.get(r, [])
-            for t in range(start, end + 1):
-                earlier = sum(1 for n in nb if n in when.index and when[n] < t)
-                rows.append(
-                    {
-                        "region": r,
-                        "practice": p,
-                        "period": t,
-                        "adopted": int(adopt is not None and t == adopt),
-                        "neighbour_share": earlier / len(nb) if nb else 0.0,
-                        "promoted": int(any(d <= dates[t] for d in promo_dates)),
-                        "macro_region": geo.macro_region(geo.ancestor_at(r, top) or r) or "none",
-                        "cluster": geo.ancestor_at(r, top) or r,
-                        "censored": int(adopt is None and t == last),
-                    }
-                )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "region",
-            "practice",
-            "period",
-            "adopted",
-            "neighbour_share",
-            "promoted",
-            "macro_region",
-            "cluster",
-            "censored",
-        ],
-    )
+        promoted = np.array([any(d <= dates[u] for d in promo_dates) for u in at_risk], dtype=int)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "region": pd.Categorical.from_codes(row, categories=regions),
+                    "practice": pd.Categorical.from_codes(np.full(len(row), k), categories=practices),
+                    "period": t,
+                    "adopted": (when[row] == t).astype(int),
+                    "neighbour_share": share[row, col],
+                    "promoted": promoted[col],
+                    "macro_region": pd.Categorical.from_codes(macro[row], categories=macros),
+                    "cluster": pd.Categorical.from_codes(cluster[row], categories=clusters),
+                    "censored": (~np.isfinite(when[row]) & (t == last)).astype(int),
+                }
+            )
+        )
+    columns = ["region", "practice", "period", "adopted", "neighbour_share", "promoted", "macro_region", "cluster"]
+    if not parts:
+        return pd.DataFrame(columns=[*columns, "censored"])
+    return pd.concat(parts, ignore_index=True)
 
 
 def event_history_test(
@@ -152,30 +157,15 @@ def event_history_test(
         )
     family = sm.families.Binomial(link=sm.families.links.Logit() if link == "logit" else sm.families.links.CLogLog())
     formula = "adopted ~ " + " + ".join(terms)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PerfectSeparationWarning)
-        try:
-            fit = smf.glm(formula, data=pp, family=family).fit(
-                cov_type="cluster", cov_kwds={"groups": pd.factorize(pp["cluster"])[0]}
-            )
-        except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
-            return unsupported(
-                name, QUESTION, f"the model cannot be estimated on these data ({exc})", null_model=model_name
-            )
-    ci = fit.conf_int()
-    coefs = pd.DataFrame(
-        {
-            "term": fit.params.index,
-            "estimate": fit.params.to_numpy(),
-            "se": fit.bse.to_numpy(),
-            "z": fit.tvalues.to_numpy(),
-            "p_value": fit.pvalues.to_numpy(),
-            "lower": ci[0].to_numpy(),
-            "upper": ci[1].to_numpy(),
-        }
-    )
-    b = float(fit.params["neighbour_share"])
-    p = float(fit.pvalues["neighbour_share"])
+    try:
+        coefs = _fit(pp, formula, family)
+    except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
+        return unsupported(
+            name, QUESTION, f"the model cannot be estimated on these data ({exc})", null_model=model_name
+        )
+    est = coefs.set_index("term")
+    b = float(est.at["neighbour_share", "estimate"])
+    p = float(est.at["neighbour_share", "p_value"])
     scale = "odds" if link == "logit" else "hazard"
     text = (
         f"Going from no neighbour to all neighbours having adopted multiplies the {scale} of adoption by "
@@ -183,7 +173,9 @@ def event_history_test(
         f"{ds.geography.levels[0]}) over {len(pp)} region-periods and {int(pp['adopted'].sum())} adoptions."
     )
     if "promoted" in terms:
-        text += f" Promotion: coefficient {fit.params['promoted']:+.2f} (p = {fit.pvalues['promoted']:.3g})."
+        text += (
+            f" Promotion: coefficient {est.at['promoted', 'estimate']:+.2f} (p = {est.at['promoted', 'p_value']:.3g})."
+        )
     return TestResult(
         name=name,
         question=QUESTION,
@@ -191,7 +183,7 @@ def event_history_test(
         p_value=p,
         null_distribution=np.empty(0),
         effect_size=b,
-        effect_ci=(float(ci.loc["neighbour_share", 0]), float(ci.loc["neighbour_share", 1])),
+        effect_ci=(float(est.at["neighbour_share", "lower"]), float(est.at["neighbour_share", "upper"])),
         n_permutations=0,
         alternative="two-sided",
         seed=seed,
@@ -205,4 +197,38 @@ def event_history_test(
             "adoptions": int(pp["adopted"].sum()),
             "censored_regions": int(pp["censored"].sum()),
         },
+    )
+
+
+def _fit(pp: pd.DataFrame, formula: str, family) -> pd.DataFrame:
+    """Coefficients of the GLM with standard errors clustered by top-level unit.
+
+    Region-periods that share every covariate, the outcome and the cluster are fitted once with
+    their count as frequency weight: the same likelihood and the same cluster score sums as the
+    full table, so the same estimates, from thousands of rows instead of millions. statsmodels'
+    small-sample factor would count the grouped rows, so it is applied here with the true number
+    of region-periods: G / (G - 1) x (N - 1) / (N - K).
+    """
+    keys = ["adopted", "neighbour_share", "promoted", "macro_region", "period", "cluster"]
+    grouped = pp.groupby(keys, observed=True, sort=True, as_index=False).size()
+    clusters = pd.factorize(grouped["cluster"])[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        warnings.filterwarnings("ignore", message="cov_type not fully supported with freq_weights")
+        model = smf.glm(formula, data=grouped, family=family, freq_weights=grouped["size"].to_numpy())
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": False})
+    n, k, g = int(grouped["size"].sum()), len(fit.params), clusters.max() + 1
+    se = np.sqrt(np.diag(fit.cov_params().to_numpy()) * g / (g - 1) * (n - 1) / (n - k))
+    z = fit.params.to_numpy() / se
+    half = stats.norm.ppf(0.975) * se
+    return pd.DataFrame(
+        {
+            "term": fit.params.index,
+            "estimate": fit.params.to_numpy(),
+            "se": se,
+            "z": z,
+            "p_value": 2 * stats.norm.sf(np.abs(z)),
+            "lower": fit.params.to_numpy() - half,
+            "upper": fit.params.to_numpy() + half,
+        }
     )

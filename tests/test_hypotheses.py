@@ -163,6 +163,30 @@ def test_event_history_recovers_a_planted_neighbour_effect():
     assert "neighbour_share" in terms and any(t.startswith("C(period)") for t in terms)
 
 
+@pytest.mark.parametrize("link", ["logit", "cloglog"])
+def test_grouped_event_history_fit_equals_statsmodels_on_every_region_period(link):
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    from diffusion import load_dataset
+
+    ds = contagion_dataset(
+        load_dataset("leading-cases").geography, np.random.default_rng(2), contagion=True, practices=6
+    )
+    r = event_history_test(ds, link=link)
+    pp = person_period(ds)
+    family = sm.families.Binomial(link=sm.families.links.Logit() if link == "logit" else sm.families.links.CLogLog())
+    full = smf.glm(r.details["formula"], data=pp.astype({"macro_region": str}), family=family).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(pp["cluster"])[0]}
+    )
+    ours = pd.DataFrame(r.details["coefficients"]).set_index("term")
+    assert len(ours) == len(full.params) and r.details["region_periods"] == len(pp)
+    assert np.allclose(ours["estimate"], full.params[ours.index], atol=1e-7)
+    assert np.allclose(ours["se"], full.bse[ours.index], rtol=1e-6)
+    assert np.allclose(ours["p_value"], full.pvalues[ours.index], atol=1e-8)
+    assert np.allclose(ours[["lower", "upper"]], full.conf_int().loc[ours.index], atol=1e-6)
+
+
 def contagion_dataset(geo, rng, *, contagion: bool, practices: int = 3, periods: int = 5):
     """Synthetic province-level adoption on China's neighbour graph, with or without contagion."""
     from diffusion.dataset import Dataset
