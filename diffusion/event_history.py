@@ -216,7 +216,12 @@ def _fit(pp: pd.DataFrame, formula: str, family) -> pd.DataFrame:
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.filterwarnings("ignore", message="cov_type not fully supported with freq_weights")
         model = smf.glm(formula, data=grouped, family=family, freq_weights=grouped["size"].to_numpy())
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": False})
+        # IRLS can run away on the complementary log-log link (huge coefficients, a deviance far
+        # above the logit's); Newton steps on the likelihood do not.
+        method = "newton" if isinstance(family.link, sm.families.links.CLogLog) else "irls"
+        fit = model.fit(method=method, cov_type="cluster", cov_kwds={"groups": clusters, "use_correction": False})
+    if not np.isfinite(fit.params).all() or np.abs(fit.params).max() > 100:
+        raise ValueError("the fit did not converge to finite coefficients (a term separates adopters)")
     n, k, g = int(grouped["size"].sum()), len(fit.params), clusters.max() + 1
     se = np.sqrt(np.diag(fit.cov_params().to_numpy()) * g / (g - 1) * (n - 1) / (n - k))
     z = fit.params.to_numpy() / se
