@@ -72,10 +72,20 @@ def _seeded_igraph(seed: int = 0):
 
 def igraph_graph(nodes: list[str], edges: pd.DataFrame, *, directed: bool) -> ig.Graph:
     """An igraph graph whose vertex i is ``nodes[i]``, with edge attribute ``weight``."""
-    index = {n: i for i, n in enumerate(nodes)}
-    pairs = list(zip(edges["source"].map(index), edges["target"].map(index)))
-    g = ig.Graph(n=len(nodes), edges=pairs, directed=directed)
-    g.es["weight"] = edges["weight"].astype(float).tolist()
+    index = pd.Index(nodes)
+    return _graph(
+        len(nodes),
+        index.get_indexer(edges["source"]),
+        index.get_indexer(edges["target"]),
+        edges["weight"].to_numpy(dtype=float),
+        directed=directed,
+    )
+
+
+def _graph(n: int, source: np.ndarray, target: np.ndarray, weight: np.ndarray, *, directed: bool) -> ig.Graph:
+    """An igraph graph of ``n`` vertices from edge endpoints by position, with edge attribute ``weight``."""
+    g = ig.Graph(n=n, edges=np.column_stack([source, target]).tolist(), directed=directed)
+    g.es["weight"] = weight.tolist()
     return g
 
 
@@ -391,8 +401,7 @@ def _graph_metrics(task: _GraphTask) -> dict:
     Also ``_hits_unique`` (whether HITS was unique) and ``_warnings`` (raised here, perhaps in a
     worker process, to be raised again by the caller).
     """
-    g = ig.Graph(n=task.n, edges=np.column_stack([task.source, task.target]).tolist(), directed=task.graph == "ties")
-    g.es["weight"] = task.weight.tolist()
+    g = _graph(task.n, task.source, task.target, task.weight, directed=task.graph == "ties")
     with _seeded_igraph(task.seed), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LocalisationWarning)
         if task.graph == "ties":

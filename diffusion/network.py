@@ -504,10 +504,10 @@ def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy):
         return pairs
     if policy.candidates == "adjacent":
         _check_rule(geo, level, codes, policy)
-        g = geo.neighbour_graph(level)
-        index = {c: i for i, c in enumerate(codes)}
-        edges = [(index[a], index[b]) for a, b in g.edges if a in index and b in index]
-        a, b = np.array(edges).T if edges else (np.array([], int), np.array([], int))
+        units, pairs = geo.neighbour_pairs(level)
+        a, b = pd.Index(codes).get_indexer(units)[pairs].T  # adopters' positions (-1: not an adopter)
+        keep = (a >= 0) & (b >= 0)
+        a, b = a[keep], b[keep]
         adj = sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(len(codes), len(codes)))
 
         def pairs(idx):

@@ -123,9 +123,8 @@ def planar_geography(n_units: int = 2846, n_top: int = 31, *, seed: int = 0) -> 
 
 
 def _neighbours(geo: Geography, level: str, units: pd.Index) -> tuple[sparse.csr_matrix, str]:
-    index = {u: i for i, u in enumerate(units)}
     if not geo.adjacency.empty and geo.neighbour_level == level:
-        pairs = [(index[a], index[b]) for a, b in geo.neighbour_graph(level).edges]
+        pairs = geo.neighbour_pairs(level)[1].tolist()  # its units are ``units``: the level's, in code order
         kind = f"adjacency at level {level}"
     else:
         parent = pd.Series([geo.units.at[u, "parent"] for u in units], index=range(len(units)))

@@ -200,7 +200,8 @@ def _practice_rows(setting: _Setting, series: str, practice: str, u: _Adopters) 
     origin = int(u.period.min())
     for level in geo.levels:
         pop = geo.population(level)
-        new = _per_period(_first_periods(u.at[level], u.period, pop), periods)
+        first = _first_periods(u.at[level], u.period, pop)
+        new = _per_period(first[first < NEVER], periods)
         cum = new.cumsum()
         name = plural(level)
         for p, n_new, n_cum in zip(periods, new, cum):
@@ -226,12 +227,15 @@ def _practice_rows(setting: _Setting, series: str, practice: str, u: _Adopters) 
     return rows
 
 
+NEVER = np.iinfo(np.int64).max  # first period of a unit no adopter lies in
+
+
 def _first_periods(at: np.ndarray, period: np.ndarray, n_units: int) -> np.ndarray:
-    """First period of each unit of a level that an adopter lies in (the level's units reached)."""
+    """First period of every unit of a level an adopter lies in (``NEVER`` for the others)."""
     inside = at >= 0
-    first = np.full(n_units, np.iinfo(np.int64).max)
+    first = np.full(n_units, NEVER)
     np.minimum.at(first, at[inside], period[inside])
-    return first[first < np.iinfo(np.int64).max]
+    return first
 
 
 def _per_period(period: np.ndarray, periods: np.ndarray) -> np.ndarray:
@@ -332,9 +336,8 @@ def _milestone_rows(setting: _Setting, series, practice, u: _Adopters, origin):
     name = plural(top)
     tops = geo.level_units(top)
     inside = u.at[top] >= 0
-    first_top = np.full(len(tops), np.iinfo(np.int64).max)
-    np.minimum.at(first_top, u.at[top][inside], u.period[inside])
-    reached = _per_period(first_top[first_top < np.iinfo(np.int64).max], periods).cumsum()
+    first_top = _first_periods(u.at[top], u.period, len(tops))
+    reached = _per_period(first_top[first_top < NEVER], periods).cumsum()
     pop = geo.population(top)
 
     def periods_until(target: float) -> float:
@@ -352,7 +355,7 @@ def _milestone_rows(setting: _Setting, series, practice, u: _Adopters, origin):
         # Every macro-region is reached when the last of them reaches its first top-level unit.
         earliest = [first_top[macro == r].min() for r in sorted(regions)]
         done = max(earliest)
-        when = float(done - origin) if done < np.iinfo(np.int64).max else np.nan
+        when = float(done - origin) if done < NEVER else np.nan
         rows.append(_row(series, practice, np.nan, "macro_region", "periods_to_all_macro_regions", when))
     origin_tops = np.unique(u.at[top][inside & (u.period == origin)])
     pilots = int((u.period == origin).sum())
