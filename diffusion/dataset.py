@@ -49,7 +49,7 @@ class Dataset:
     --------
     >>> ds = load_dataset("leading-cases")
     >>> ds.coverage_statements()[0]  # doctest: +ELLIPSIS
-    'National Rural Governance Leading Cases: 23 of 123 cases placed in a batch...'
+    'National Rural Governance Leading Cases: 26 of 123 cases placed in a batch...'
     """
 
     name: str
@@ -112,7 +112,7 @@ class Dataset:
         return out
 
     def coverage_statements(self) -> list[str]:
-        """Plain-language coverage lines, e.g. "23 of 123 cases placed in a batch"."""
+        """Plain-language coverage lines, e.g. "26 of 123 cases placed in a batch"."""
         out = []
         for r in self.coverage().itertuples(index=False):
             if r.official_total:

@@ -195,7 +195,7 @@ def render_report(
     --------
     >>> from diffusion import load_dataset
     >>> html = render_report(load_dataset("leading-cases"))
-    >>> "23 of 123 cases placed in a batch" in html
+    >>> "26 of 123 cases placed in a batch" in html
     True
     """
     context = report_context(

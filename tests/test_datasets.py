@@ -19,12 +19,12 @@ def test_leading_cases_coverage_is_stated():
     ds = load_dataset("leading-cases")
     cov = ds.coverage().set_index("series")
     lc = cov.loc["national-rural-governance-leading-cases"]
-    assert (lc["cases"], lc["placed_in_batch"], lc["official_total"]) == (33, 23, 123)
+    assert (lc["cases"], lc["placed_in_batch"], lc["official_total"]) == (34, 26, 123)
     statements = ds.coverage_statements()
-    assert statements[0].startswith("National Rural Governance Leading Cases: 23 of 123 cases placed in a batch")
+    assert statements[0].startswith("National Rural Governance Leading Cases: 26 of 123 cases placed in a batch")
     assert "Batches 2 and 3 together: 1 of 72 cases found." in statements
     per_batch = ds.batch_coverage().set_index(["series", "batch"])["cases"]
-    assert per_batch.loc["national-rural-governance-leading-cases"].to_dict() == {1: 1, 2: 0, 3: 1, 4: 21}
+    assert per_batch.loc["national-rural-governance-leading-cases"].to_dict() == {1: 4, 2: 0, 3: 1, 4: 21}
     assert cov.loc["points-system-cases-2020", "cases"] == 8
 
 
@@ -32,9 +32,9 @@ def test_leading_cases_keep_sources_and_confidence():
     cases = load_dataset("leading-cases").cases
     assert (cases["sources"] != "").all()
     lc = cases[cases["series"] == "national-rural-governance-leading-cases"].drop_duplicates("case_id")
-    assert lc["confidence"].value_counts().to_dict() == {"high": 22, "medium": 7, "low": 4}
+    assert lc["confidence"].value_counts().to_dict() == {"high": 22, "medium": 10, "low": 2}
     assert lc["unit_level"].value_counts().to_dict() == {
-        "county": 21,
+        "county": 22,
         "prefecture": 5,
         "township": 4,
         "village": 2,

@@ -150,7 +150,7 @@ def test_china_network_levels():
     # 2,846 counties, 333 prefectures, 31 provinces; cases at province/prefecture level are their own regions.
     regions = net.nodes[net.nodes["node_type"] == "region"]
     assert regions["level"].value_counts().to_dict() == {"county": 2846, "prefecture": 333, "province": 31}
-    assert net.excluded_events == 15
+    assert net.excluded_events == 12
     g = net.to_networkx()
     # Cases link to regions, regions to their parents, provinces to their neighbours: one component.
     assert nx.is_connected(g) and g.number_of_nodes() == len(net.node_list())

@@ -36,7 +36,7 @@ def leading_html():
 
 def test_report_states_coverage_and_sections(leading_html):
     text = " ".join(parse(leading_html).text)
-    assert "23 of 123 cases placed in a batch" in text
+    assert "26 of 123 cases placed in a batch" in text
     assert "Batches 2 and 3 together: 1 of 72 cases found." in text
     for heading in (
         "Dataset summary",
@@ -109,7 +109,7 @@ def test_network_section_states_its_policy_and_ranks(leading_html):
         "A later adopter of a practice is tied to every earlier adopter; adopters in the same period are not tied"
         in text
     )
-    assert "15 adoption events without a known time are left out." in text
+    assert "12 adoption events without a known time are left out." in text
     # Hunan (湖南省) adopted the points system first (B1-01, 2019), so it leads the 2020-07 ranking.
     start = leading_html.index("Leading regions of the diffusion network")
     first_row = leading_html[start:].split("<tr>")[2]
@@ -164,7 +164,7 @@ def test_key_findings_come_first_and_start_with_coverage(leading_html):
     start = leading_html.index('id="findings"')
     assert start < leading_html.index('id="summary"')
     first = leading_html[start:].split("<li>")[1]
-    assert first.startswith("National Rural Governance Leading Cases: 23 of 123 cases placed in a batch")
+    assert first.startswith("National Rural Governance Leading Cases: 26 of 123 cases placed in a batch")
 
 
 def test_a_file_without_any_time_still_gets_a_report(write, tmp_path):

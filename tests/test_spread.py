@@ -162,5 +162,6 @@ def test_adoptions_around_central_promotion():
     assert pts["value"].to_dict() == {"adoptions_before_promotion": 0.0, "adoptions_after_promotion": 9.0}
     assert pts["note"].iloc[0] == "first central promotion of the practice: 2018-06"
     lst = m[(m["practice"] == "list_system") & m["metric"].str.startswith("adoptions_")].set_index("metric")
-    # List system first promoted by the batch-3 call of 2021-05-08; its one timed adopter (Jinshi) is 2021-10.
-    assert lst["value"].to_dict() == {"adoptions_before_promotion": 0.0, "adoptions_after_promotion": 1.0}
+    # List system first promoted by the batch-3 call of 2021-05-08: Ninghai (batch 1, 2019-05) came before it,
+    # Jinshi (2021-10) after.
+    assert lst["value"].to_dict() == {"adoptions_before_promotion": 1.0, "adoptions_after_promotion": 1.0}
