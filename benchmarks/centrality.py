@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import Delaunay
 
-from diffusion.centrality import _undirected_metrics, igraph_graph
+from diffusion.network.centrality import _undirected_metrics, igraph_graph
 
 
 def delaunay_edges(n: int, seed: int = 0) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from diffusion import load_geography, read_cases
-from diffusion.dataset import default_vocabulary
+from diffusion.data.dataset import default_vocabulary
 
 
 def make_file(n: int, folder: Path, seed: int = 0) -> Path:

@@ -32,13 +32,13 @@ import numpy as np
 import pandas as pd
 
 from diffusion import read_cases
-from diffusion.centrality import HitsWarning, centrality
-from diffusion.hypotheses import neighbour_test
-from diffusion.innovativeness import first_adoptions
-from diffusion.network import build_network
-from diffusion.report import write_report
+from diffusion.measures.innovativeness import first_adoptions
+from diffusion.measures.spread import spread_metrics
+from diffusion.network.build import build_network
+from diffusion.network.centrality import HitsWarning, centrality
+from diffusion.report.render import write_report
 from diffusion.simulate import SimulationParameters, planar_geography, write_simulation
-from diffusion.spread import spread_metrics
+from diffusion.stats import neighbour_test
 
 
 def timed(fn):

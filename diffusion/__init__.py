@@ -7,40 +7,33 @@ The main entry points::
     ds = diffusion.read_cases("my_cases.xlsx")        # your own file (validated)
     geo = diffusion.load_geography("path/to/geo")     # another country's units
     diffusion.write_report(ds, "reports")             # self-contained HTML
+
+The package is layered: ``diffusion.data`` (files to a validated dataset), ``diffusion.network``,
+``diffusion.measures``, ``diffusion.stats`` and ``diffusion.report``; names load on first use.
 """
 
-from diffusion.dataset import Dataset, bundled_datasets, default_vocabulary, load_dataset, read_cases
-from diffusion.errors import DiffusionError, InputFileError, ValidationError
-from diffusion.geography import Geography, bundled_geographies, load_geography
-from diffusion.io import read_table
-from diffusion.places import PlaceResolver, Resolution
-from diffusion.vocabulary import Vocabulary, split_practices
+from importlib import metadata as _metadata
 
-__all__ = [
-    "Dataset",
-    "DiffusionError",
-    "Geography",
-    "InputFileError",
-    "PlaceResolver",
-    "Resolution",
-    "ValidationError",
-    "Vocabulary",
-    "bundled_datasets",
-    "bundled_geographies",
-    "default_vocabulary",
-    "load_dataset",
-    "load_geography",
-    "read_cases",
-    "read_table",
-    "split_practices",
-    "write_report",
-]
+from diffusion import _moved
+from diffusion._lazy import lazy_exports
 
+try:
+    __version__ = _metadata.version("policy-diffusion")
+except _metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
-def __getattr__(name: str):
-    # Drawing libraries load only when a report is written.
-    if name == "write_report":
-        from diffusion.report import write_report
+_moved.install()
 
-        return write_report
-    raise AttributeError(name)
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "diffusion.data.dataset": ["Dataset", "bundled_datasets", "default_vocabulary", "load_dataset", "read_cases"],
+        "diffusion.data.geography": ["Geography", "bundled_geographies", "load_geography"],
+        "diffusion.data.io": ["read_table"],
+        "diffusion.data.places": ["PlaceResolver", "Resolution"],
+        "diffusion.data.vocabulary": ["Vocabulary", "split_practices"],
+        "diffusion.errors": ["DiffusionError", "InputFileError", "ValidationError"],
+        "diffusion.report.render": ["write_report"],
+    },
+)
+__all__ = [*__all__, "__version__"]

@@ -13,12 +13,12 @@ import sys
 import warnings
 from pathlib import Path
 
-from diffusion.dataset import Dataset, bundled_datasets, load_dataset, read_cases
+from diffusion.data.dataset import Dataset, bundled_datasets, load_dataset, read_cases
 from diffusion.errors import DiffusionError
-from diffusion.inference import ALTERNATIVES
-from diffusion.network import CANDIDATE_RULES, GRAPHS, SAME_BATCH_POLICIES, build_network
+from diffusion.network.build import CANDIDATE_RULES, GRAPHS, SAME_BATCH_POLICIES, build_network
 from diffusion.simulate import SimulationParameters
-from diffusion.testing import TEST_NAMES
+from diffusion.stats.inference import ALTERNATIVES
+from diffusion.stats.registry import TEST_NAMES
 
 __all__ = ["main"]
 
@@ -265,8 +265,8 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def _report(args: argparse.Namespace, argv: list[str]) -> None:
-    from diffusion.report import write_report  # matplotlib is imported only when drawing
-    from diffusion.testing import read_hypotheses
+    from diffusion.report.render import write_report  # matplotlib is imported only when drawing
+    from diffusion.stats.registry import read_hypotheses
 
     command = "diffusion " + " ".join(shlex.quote(a) for a in argv)
     hypotheses = read_hypotheses(args.hypotheses) if args.hypotheses else None
@@ -301,8 +301,8 @@ def _dataset(args: argparse.Namespace) -> Dataset:
 def _test(args: argparse.Namespace) -> None:
     import json
 
-    from diffusion.export import atomic_write
-    from diffusion.testing import run_test
+    from diffusion.output import atomic_write
+    from diffusion.stats.registry import run_test
 
     ds = _dataset(args)
     options = {
@@ -335,7 +335,7 @@ def _test(args: argparse.Namespace) -> None:
 def _simulate(args: argparse.Namespace) -> None:
     from dataclasses import fields
 
-    from diffusion.geography import load_geography
+    from diffusion.data.geography import load_geography
     from diffusion.simulate import write_simulation
 
     values = {f.name: getattr(args, f.name) for f in fields(SimulationParameters)}
@@ -352,8 +352,8 @@ def _simulate(args: argparse.Namespace) -> None:
 
 
 def _compare(args: argparse.Namespace) -> None:
-    from diffusion import compare
-    from diffusion.export import write_csv
+    from diffusion.measures import compare
+    from diffusion.output import write_csv
 
     ds = _dataset(args)
     level = args.level or compare.default_level(ds)
@@ -389,9 +389,9 @@ def _compare(args: argparse.Namespace) -> None:
 
 
 def _spread(args: argparse.Namespace) -> None:
-    from diffusion.export import write_csv
-    from diffusion.innovativeness import region_profiles
-    from diffusion.spread import spread_metrics
+    from diffusion.measures.innovativeness import region_profiles
+    from diffusion.measures.spread import spread_metrics
+    from diffusion.output import write_csv
 
     if not 0 < args.share <= 1:
         raise DiffusionError(f"--share must be in (0, 1]; got {args.share}.")
@@ -406,8 +406,9 @@ def _spread(args: argparse.Namespace) -> None:
 
 
 def _network(args: argparse.Namespace) -> None:
-    from diffusion.centrality import centrality
-    from diffusion.export import write_csv, write_graph
+    from diffusion.network.centrality import centrality
+    from diffusion.network.export import write_graph
+    from diffusion.output import write_csv
 
     if not (args.export or args.centrality):
         raise DiffusionError("nothing to write: give --export PATH and/or --centrality PATH.csv.")

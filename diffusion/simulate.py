@@ -30,10 +30,10 @@ import pandas as pd
 from scipy import sparse
 from tqdm.auto import tqdm
 
+from diffusion.data.geography import Geography, load_geography
 from diffusion.errors import DiffusionError
-from diffusion.export import atomic_write, write_csv
-from diffusion.geography import Geography, load_geography
-from diffusion.inference import joblib_workers
+from diffusion.output import atomic_write, write_csv
+from diffusion.stats.inference import joblib_workers
 
 __all__ = ["SimulationParameters", "planar_geography", "simulate", "write_simulation"]
 

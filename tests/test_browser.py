@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from diffusion import load_dataset, read_cases
-from diffusion.report import write_report
+from diffusion.report.render import write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")]

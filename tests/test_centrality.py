@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diffusion.centrality import (
+from diffusion.network.centrality import (
     _directed_metrics,
     _undirected_metrics,
     igraph_graph,
@@ -152,7 +152,7 @@ def test_reachability_equals_a_direct_search(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_one_sweep_gives_every_cumulative_reachability(seed):
-    from diffusion.centrality import reachability_by_period
+    from diffusion.network.centrality import reachability_by_period
 
     nodes, ties = random_ties(seed, 25, 70)
     for strict in (True, False):
@@ -164,7 +164,7 @@ def test_one_sweep_gives_every_cumulative_reachability(seed):
 
 
 def test_sampled_betweenness_matches_networkx_on_the_same_sources():
-    from diffusion.centrality import _betweenness, betweenness_sources
+    from diffusion.network.centrality import _betweenness, betweenness_sources
 
     g = _random_weighted(3, directed=True)
     nodes = sorted(g.nodes)
@@ -192,8 +192,8 @@ def test_sampled_betweenness_matches_networkx_on_the_same_sources():
 
 def test_centrality_betweenness_options_and_seed():
     from diffusion import load_dataset
-    from diffusion.centrality import centrality
-    from diffusion.network import build_network
+    from diffusion.network.build import build_network
+    from diffusion.network.centrality import centrality
 
     net = build_network(load_dataset("broadband-china"), "prefecture")
     kw = {"graphs": ("ties",), "scopes": ("cumulative",)}
@@ -211,8 +211,8 @@ def test_centrality_betweenness_options_and_seed():
 
 def test_worker_processes_give_the_same_centrality_and_its_warnings():
     from diffusion import load_dataset
-    from diffusion.centrality import LocalisationWarning, centrality
-    from diffusion.network import build_network
+    from diffusion.network.build import build_network
+    from diffusion.network.centrality import LocalisationWarning, centrality
 
     net = build_network(load_dataset("broadband-china"), "prefecture")
     kw = {"graphs": ("multimode", "regions", "ties"), "eigenvector": True, "progress": False}

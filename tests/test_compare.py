@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from diffusion import read_cases
-from diffusion.compare import (
+from diffusion.errors import ValidationError
+from diffusion.measures.compare import (
     adoption_matrix,
     assign_groups,
     bootstrap_ci,
@@ -18,7 +19,6 @@ from diffusion.compare import (
     portfolio_similarity,
     similarity_order,
 )
-from diffusion.errors import ValidationError
 
 
 @pytest.fixture

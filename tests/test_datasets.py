@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from diffusion import bundled_datasets, load_dataset
-from diffusion.resources import data_dir
+from diffusion.data.resources import data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

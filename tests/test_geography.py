@@ -1,8 +1,8 @@
 import networkx as nx
 import pytest
 
+from diffusion.data.geography import load_geography
 from diffusion.errors import InputFileError, ValidationError
-from diffusion.geography import load_geography
 
 
 @pytest.fixture(scope="module")

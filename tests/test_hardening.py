@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diffusion import DiffusionError, load_dataset, read_cases
-from diffusion.export import neutralise_formulas, write_csv
-from diffusion.report import render_report, write_report
-from diffusion.summary import counts_by_period_practice, counts_by_region
+from diffusion.measures.counts import counts_by_period_practice, counts_by_region
+from diffusion.output import neutralise_formulas, write_csv
+from diffusion.report.render import render_report, write_report
 
 LONG = os.environ.get("DIFFUSION_FUZZ") == "long"
 EXAMPLES = 10_000 if LONG else 250
@@ -189,12 +189,12 @@ def test_reports_of_hostile_files_are_whole_or_absent_and_escaped(tmp_path_facto
 
 
 def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
-    from diffusion import export
+    from diffusion import output
 
     def boom(*_, **__):
         raise OSError("disk full")
 
-    monkeypatch.setattr(export.os, "replace", boom)
+    monkeypatch.setattr(output.os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         write_report(load_dataset("broadband-china"), tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
@@ -254,7 +254,7 @@ def _sha(folder: Path) -> dict[str, str]:
 
 def test_commands_never_modify_inputs(tmp_path, five_regions, fiveland_cases, fiveland_practices):
     from diffusion.cli import main
-    from diffusion.resources import data_dir
+    from diffusion.data.resources import data_dir
 
     before = _sha(data_dir()), _sha(five_regions), _sha(fiveland_cases.parent)
     base = ["--data", str(fiveland_cases), "--geography", str(five_regions), "--practices", str(fiveland_practices)]
@@ -305,7 +305,7 @@ def test_csv_outputs_are_identical_across_processes(tmp_path):
 
 
 def test_a_different_seed_changes_only_what_is_random():
-    from diffusion.report import report_context, result_document
+    from diffusion.report.render import report_context, result_document
 
     ds = load_dataset("broadband-china")
     a = result_document(report_context(ds, seed=0))

@@ -10,18 +10,13 @@ import pytest
 from scipy import sparse, stats
 
 from diffusion import read_cases
-from diffusion.event_history import event_history_test, person_period
-from diffusion.hypotheses import (
-    coadoption_test,
-    gradient_test,
-    join_count_test,
-    join_counts,
-    moran_test,
-    morans_i,
-    neighbour_test,
-    promotion_test,
-)
-from diffusion.nulls import curveball
+from diffusion.stats.coadoption import coadoption_test
+from diffusion.stats.event_history import event_history_test, person_period
+from diffusion.stats.gradient import gradient_test
+from diffusion.stats.neighbour import neighbour_test
+from diffusion.stats.nulls import curveball
+from diffusion.stats.promotion import promotion_test
+from diffusion.stats.spatial import join_count_test, join_counts, moran_test, morans_i
 
 FAST = {"n_permutations": 199, "progress": False}
 
@@ -101,7 +96,7 @@ def test_moran_on_real_adoption_times_equals_esda():
     esda = pytest.importorskip("esda")
     libpysal = pytest.importorskip("libpysal")
     from diffusion import load_dataset
-    from diffusion.innovativeness import first_adoptions
+    from diffusion.measures.innovativeness import first_adoptions
 
     ds = load_dataset("broadband-china")
     r = moran_test(ds, **FAST)
@@ -192,8 +187,8 @@ def test_grouped_event_history_fit_equals_statsmodels_on_every_region_period(lin
 
 def contagion_dataset(geo, rng, *, contagion: bool, practices: int = 3, periods: int = 5):
     """Synthetic province-level adoption on China's neighbour graph, with or without contagion."""
-    from diffusion.dataset import Dataset
-    from diffusion.vocabulary import Vocabulary
+    from diffusion.data.dataset import Dataset
+    from diffusion.data.vocabulary import Vocabulary
 
     g = geo.neighbour_graph()
     units = sorted(g.nodes)
@@ -298,7 +293,7 @@ def test_scipy_mann_whitney_counts_pairs_as_we_do():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_jonckheere_counts_equal_a_pair_by_pair_count(seed):
-    from diffusion.hypotheses import _jonckheere
+    from diffusion.stats.gradient import _jonckheere
 
     rng = np.random.default_rng(seed)
     n = 25

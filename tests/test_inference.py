@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from diffusion.inference import p_value, permutation_test
+from diffusion.stats.inference import p_value, permutation_test
 
 R = 199
 
@@ -61,7 +61,7 @@ def test_bad_parameters(kwargs, message):
 def test_default_uses_a_thread_per_core_unless_joblib_is_configured():
     import joblib
 
-    from diffusion.inference import joblib_workers
+    from diffusion.stats.inference import joblib_workers
 
     assert joblib_workers(None, 4) == {"n_jobs": min(joblib.cpu_count(), 4), "prefer": "threads"}
     assert joblib_workers(3, 4) == {"n_jobs": 3, "prefer": "threads"}

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diffusion.data.io import read_table
 from diffusion.errors import InputFileError
-from diffusion.io import read_table
 
 from .conftest import sha256
 
@@ -132,7 +132,7 @@ def test_fast_parser_reads_what_the_csv_module_reads(cells, sep):
     import csv
     import io
 
-    from diffusion.io import _fast_table
+    from diffusion.data.io import _fast_table
 
     out = io.StringIO(newline="")
     csv.writer(out, delimiter=sep, lineterminator="\r\n").writerows([["h1", "h2", "h3"], *cells])
@@ -147,7 +147,7 @@ def test_fast_parser_reads_what_the_csv_module_reads(cells, sep):
 
 
 def test_quoted_newlines_and_short_rows_read_alike_on_both_paths(write):
-    from diffusion.io import _fast_table
+    from diffusion.data.io import _fast_table
 
     text = 'id,name,notes\nA1,"two\nlines","say ""hi"""\nA2,short\n\nA3,x,y\n'
     assert _fast_table(text, ",") is not None and _fast_table(text.replace("A3,x,y", "A3,x,y,"), ",") is None

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from diffusion import read_cases
-from diffusion.centrality import centrality
 from diffusion.errors import DiffusionError
-from diffusion.export import write_graph
-from diffusion.network import build_network
+from diffusion.network.build import build_network
+from diffusion.network.centrality import centrality
+from diffusion.network.export import write_graph
 
 
 @pytest.fixture
@@ -160,8 +160,8 @@ def test_china_network_levels():
 def test_nearest_candidates_equal_a_full_ranking_even_with_equal_distances(seed):
     import numpy as np
 
-    from diffusion.distance import haversine_km
-    from diffusion.network import _nearest
+    from diffusion.data.distance import haversine_km
+    from diffusion.network.ties import _nearest
 
     rng = np.random.default_rng(seed)
     n = 60

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from diffusion.hypotheses import EarlierNeighbourShare, adjacent_adoptions
-from diffusion.nulls import curveball, draw_adopters, group_indices, permute_within, random_permutations
+from diffusion.stats.neighbour import EarlierNeighbourShare, adjacent_adoptions
+from diffusion.stats.nulls import curveball, draw_adopters, group_indices, permute_within, random_permutations
 
 
 @pytest.mark.parametrize("m", [2, 3, 4])

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from diffusion import load_dataset
-from diffusion.hypotheses import gradient_test, neighbour_test
 from diffusion.simulate import SimulationParameters, simulate
+from diffusion.stats import gradient_test, neighbour_test
 
 pytestmark = pytest.mark.slow
 

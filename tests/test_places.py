@@ -1,7 +1,7 @@
 import pytest
 
-from diffusion.geography import load_geography
-from diffusion.places import PlaceResolver
+from diffusion.data.geography import load_geography
+from diffusion.data.places import PlaceResolver
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 import pytest
 
 from diffusion import load_dataset, read_cases
-from diffusion.report import render_report, write_report
+from diffusion.report.render import render_report, write_report
 
 
 class _Collect(HTMLParser):
@@ -179,7 +179,7 @@ def test_a_file_without_any_time_still_gets_a_report(write, tmp_path):
 def test_many_practices_draw_the_most_adopted_and_list_them_all(tmp_path):
     import re
 
-    from diffusion.report import report_context
+    from diffusion.report.render import report_context
     from diffusion.simulate import SimulationParameters, write_simulation
 
     params = SimulationParameters(level="province", practices=36, periods=4, pilots=2, seed=1)

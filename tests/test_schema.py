@@ -1,6 +1,6 @@
 import pytest
 
-from diffusion.schema import canonical_columns, parse_batch, parse_date, parse_year
+from diffusion.data.schema import canonical_columns, parse_batch, parse_date, parse_year
 
 
 def test_chinese_and_english_headers_map_to_canonical_names():

@@ -7,8 +7,8 @@ import pytest
 
 from diffusion import read_cases
 from diffusion.cli import main
-from diffusion.hypotheses import neighbour_test
 from diffusion.simulate import SimulationParameters, simulate, write_simulation
+from diffusion.stats.neighbour import neighbour_test
 
 
 def test_output_is_labelled_synthetic_and_reproducible(tmp_path):

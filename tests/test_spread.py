@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from diffusion import read_cases
-from diffusion.bass import bass_new, fit_bass
-from diffusion.concentration import gini, hhi, normalised_entropy
-from diffusion.distance import haversine_km
-from diffusion.innovativeness import coadoption_counts, region_profiles, rogers_categories, walker_scores
-from diffusion.spread import plural, spread_metrics
+from diffusion.data.distance import haversine_km
+from diffusion.measures.bass import bass_new, fit_bass
+from diffusion.measures.concentration import gini, hhi, normalised_entropy
+from diffusion.measures.innovativeness import coadoption_counts, region_profiles, rogers_categories, walker_scores
+from diffusion.measures.spread import plural, spread_metrics
 
 
 @pytest.fixture

@@ -42,11 +42,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from diffusion.bass import fit_bass
-from diffusion.concentration import gini, hhi, normalised_entropy
-from diffusion.dataset import Dataset
-from diffusion.distance import haversine_km
-from diffusion.summary import period_labels
+from diffusion.data.dataset import Dataset
+from diffusion.data.distance import haversine_km
+from diffusion.data.periods import period_labels
+from diffusion.measures.bass import fit_bass
+from diffusion.measures.concentration import gini, hhi, normalised_entropy
 
 __all__ = ["SPREAD_COLUMNS", "adopters_by_level", "plural", "spread_metrics"]
 
@@ -125,7 +125,7 @@ def spread_metrics(
     by_series : bool
         Also compute each series on its own (rows with the series id; "all" = every series).
     bass_intervals, seed
-        Passed to :func:`diffusion.bass.fit_bass`.
+        Passed to :func:`diffusion.measures.bass.fit_bass`.
 
     Returns
     -------

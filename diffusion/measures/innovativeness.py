@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from diffusion.dataset import Dataset
-from diffusion.spread import adopters_by_level
+from diffusion.data.dataset import Dataset
+from diffusion.measures.spread import adopters_by_level
 
 __all__ = [
     "ROGERS_CATEGORIES",

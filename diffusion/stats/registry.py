@@ -21,15 +21,27 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from diffusion.dataset import Dataset
+from diffusion.data.dataset import Dataset
 from diffusion.errors import DiffusionError, ValidationError, problem
-from diffusion.event_history import event_history_test
-from diffusion.hypotheses import TESTS
-from diffusion.inference import TestResult
+from diffusion.stats.coadoption import coadoption_test
+from diffusion.stats.event_history import event_history_test
+from diffusion.stats.gradient import gradient_test
+from diffusion.stats.inference import TestResult
+from diffusion.stats.neighbour import neighbour_test
+from diffusion.stats.promotion import promotion_test
+from diffusion.stats.spatial import join_count_test, moran_test
 
 __all__ = ["METHOD_CARDS", "TEST_NAMES", "read_hypotheses", "run_hypotheses", "run_test"]
 
-ALL_TESTS = {**TESTS, "event-history": event_history_test}
+ALL_TESTS = {
+    "neighbour": neighbour_test,
+    "gradient": gradient_test,
+    "promotion": promotion_test,
+    "coadoption": coadoption_test,
+    "join-counts": join_count_test,
+    "moran": moran_test,
+    "event-history": event_history_test,
+}
 TEST_NAMES = tuple(ALL_TESTS)
 
 #: What each test asks, what its null is, and what to keep in mind (shown in reports).

@@ -21,11 +21,12 @@ import pandas as pd
 from markupsafe import Markup
 from tqdm.auto import tqdm
 
-from diffusion.dataset import Dataset
-from diffusion.export import atomic_write
-from diffusion.figures import adoption_heatmap, most_adopted, shown_of
-from diffusion.sections import compare_section, network_section, spread_section, svg_figure, table, tests_section
-from diffusion.summary import counts_by_period_practice, counts_by_region
+from diffusion.data.dataset import Dataset
+from diffusion.measures.counts import counts_by_period_practice, counts_by_region
+from diffusion.output import atomic_write
+from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
+from diffusion.report.labels import COLUMNS_ZH, LABELS
+from diffusion.report.sections import compare_section, network_section, spread_section, svg_figure, table, tests_section
 
 __all__ = [
     "LABELS",
@@ -37,126 +38,8 @@ __all__ = [
     "write_report",
 ]
 
-#: Headings and fixed labels of the report in each language; names come from the data.
-LABELS = {
-    "en": {
-        "report": "Policy-diffusion report",
-        "findings": "Key findings",
-        "dataset": "dataset",
-        "geography": "geography",
-        "summary": "Dataset summary",
-        "coverage": "Data and coverage",
-        "adoption": "Adoption by period and practice",
-        "by": "Adoption by",
-        "spread": "Spread of each practice",
-        "network": "Diffusion network",
-        "tests": "Hypothesis tests",
-        "compare": "Regional comparison",
-        "practices": "Practices",
-        "provenance": "Provenance and reproducibility",
-        "warnings": "Validation warnings",
-        "cards": "Method cards",
-        "download": "Download CSV",
-        "sort": "Click a column heading to sort",
-    },
-    "zh": {
-        "report": "政策扩散分析报告",
-        "findings": "主要发现",
-        "dataset": "数据集",
-        "geography": "地理",
-        "summary": "数据概况",
-        "coverage": "数据与覆盖范围",
-        "adoption": "分批次、分做法的采纳情况",
-        "by": "各地区采纳情况：",
-        "spread": "各做法的扩散",
-        "network": "扩散网络",
-        "tests": "假设检验",
-        "compare": "地区比较",
-        "practices": "做法",
-        "provenance": "来源与可重复性",
-        "warnings": "数据校验提示",
-        "cards": "方法说明",
-        "download": "下载 CSV",
-        "sort": "点击列标题排序",
-    },
-}
-
-#: Column headings of the tables in Chinese (English headings are the column names themselves).
-COLUMNS_ZH = {
-    "95% lower": "95%下限",
-    "95% upper": "95%上限",
-    "Bass model": "Bass模型",
-    "adopters": "采纳单位数",
-    "adopting units": "采纳单位数",
-    "adoption events": "采纳事件数",
-    "batch": "批次",
-    "cases found": "已收录案例",
-    "chen2023_category": "Chen (2023) 类型",
-    "chen2023_keyword": "Chen (2023) 关键词",
-    "citation": "引用",
-    "column": "列",
-    "counties (denominator)": "区县数（分母）",
-    "prefectures (denominator)": "地市数（分母）",
-    "date": "日期",
-    "date_precision": "日期精度",
-    "effect": "效应量",
-    "expected": "应为",
-    "file": "文件",
-    "first adoption": "首次采纳",
-    "fix": "修改建议",
-    "group": "组别",
-    "id": "编号",
-    "in-strength": "入强度",
-    "interpretation": "解读",
-    "issuer": "发布机关",
-    "kind": "类别",
-    "label_en": "英文名称",
-    "label_zh": "中文名称",
-    "macro_region": "四大区域",
-    "measure": "指标",
-    "name_en": "英文名",
-    "name_zh": "中文名",
-    "null model": "零模型",
-    "null_model": "零模型",
-    "official_count": "官方数量",
-    "official_total": "官方总数",
-    "official_total_note": "官方总数说明",
-    "origin": "起源批次",
-    "origin units": "起源单位",
-    "out-strength": "出强度",
-    "p_value": "p值",
-    "pagerank": "PageRank",
-    "period": "时期",
-    "periods to all macro-regions": "覆盖四大区域所需时期",
-    "practice": "做法",
-    "practices": "做法数",
-    "problem": "问题",
-    "province code": "省份代码",
-    "provinces reached": "覆盖省份数",
-    "q_value": "q值",
-    "rank": "排名",
-    "reachability": "可达性",
-    "region": "地区",
-    "region (en)": "地区（英文）",
-    "row": "行",
-    "scale-up ratio": "推广倍数",
-    "series": "系列",
-    "share of provinces": "省份覆盖率",
-    "source_id": "来源编号",
-    "sources": "来源",
-    "statistic": "统计量",
-    "tag": "标签",
-    "tag_id": "标签",
-    "test": "检验",
-    "time unknown": "时间不详",
-    "title": "标题",
-    "title_en": "英文标题",
-    "total": "合计",
-    "value": "数值",
-}
-
 _ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("diffusion", "templates"),
+    loader=jinja2.PackageLoader("diffusion.report", "templates"),
     autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
@@ -249,7 +132,7 @@ def report_context(
     top_k : int
         Rows of the top-k centrality tables.
     hypotheses : list of dict, optional
-        Hypotheses to test (as read by :func:`diffusion.testing.read_hypotheses`); default: a standard set.
+        Hypotheses to test (as read by :func:`diffusion.stats.registry.read_hypotheses`); default: a standard set.
     timestamp : bool
         Print the time the report was made (off by default, so that reports are byte-identical).
     progress : bool, optional

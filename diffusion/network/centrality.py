@@ -36,8 +36,8 @@ import pandas as pd
 from scipy import sparse
 from tqdm.auto import tqdm
 
-from diffusion.inference import joblib_workers
-from diffusion.network import TemporalNetwork
+from diffusion.network.build import TemporalNetwork
+from diffusion.stats.inference import joblib_workers
 
 __all__ = [
     "CENTRALITY_COLUMNS",
@@ -315,7 +315,7 @@ def centrality(
     Examples
     --------
     >>> from diffusion import load_dataset
-    >>> from diffusion.network import build_network
+    >>> from diffusion.network.build import build_network
     >>> c = centrality(build_network(load_dataset("broadband-china")), graphs=("ties",), scopes=("cumulative",))
     >>> sorted(c["metric"].unique())[:3]
     ['authority', 'betweenness', 'hub']

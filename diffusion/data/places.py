@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from diffusion.geography import Geography
+from diffusion.data.geography import Geography
 
 __all__ = ["PlaceResolver", "Resolution", "normalise_name", "resolver_for"]
 

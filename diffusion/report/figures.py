@@ -78,7 +78,7 @@ def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") ->
     Parameters
     ----------
     counts : DataFrame
-        As returned by :func:`diffusion.summary.counts_by_period_practice`.
+        As returned by :func:`diffusion.measures.counts.counts_by_period_practice`.
     ax : matplotlib Axes
         Where to draw.
     """
@@ -160,7 +160,7 @@ def rate_heatmap(rates: pd.DataFrame, *, ax: plt.Axes, label: str = "adoption ra
 
 def similarity_clustermap(sim: pd.DataFrame, linkage, *, label: str = "similarity") -> plt.Figure:
     """Clustered heatmap of a similarity matrix with a given linkage of its rows (for a stable order,
-    :func:`diffusion.compare.similarity_linkage`).
+    :func:`diffusion.measures.compare.similarity_linkage`).
 
     Returns the figure seaborn's clustermap creates (it needs a figure of its own).
     """

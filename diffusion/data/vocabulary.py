@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from diffusion.data.io import read_table
 from diffusion.errors import ValidationError
-from diffusion.io import read_table
 
 __all__ = ["CHEN2023_CATEGORIES", "Vocabulary", "split_practices"]
 

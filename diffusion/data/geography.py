@@ -16,9 +16,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from diffusion.data.io import read_table
+from diffusion.data.resources import data_dir
 from diffusion.errors import InputFileError, ValidationError, problem
-from diffusion.io import read_table
-from diffusion.resources import data_dir
 
 __all__ = ["Geography", "bundled_geographies", "load_geography"]
 

@@ -19,10 +19,10 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from diffusion.dataset import Dataset
-from diffusion.inference import TestResult, unsupported
-from diffusion.innovativeness import first_adoptions
-from diffusion.summary import period_labels
+from diffusion.data.dataset import Dataset
+from diffusion.data.periods import period_labels
+from diffusion.measures.innovativeness import first_adoptions
+from diffusion.stats.inference import TestResult, unsupported
 
 __all__ = ["event_history_test", "person_period"]
 

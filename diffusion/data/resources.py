@@ -13,7 +13,7 @@ def data_dir() -> Path:
     A wheel carries ``data/`` inside the package as ``diffusion/_data``; an editable install or
     a source checkout reads the repository's ``data/`` directly.
     """
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the package folder, diffusion/
     for candidate in (here / "_data", here.parent / "data"):
         if (candidate / "geography").is_dir():
             return candidate

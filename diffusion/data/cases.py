@@ -11,18 +11,18 @@ series, batch, year, date, title and practices, otherwise the id is reported as 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
-from diffusion.errors import ValidationError, problem
-from diffusion.geography import Geography
-from diffusion.io import Table
-from diffusion.places import PlaceResolver, resolver_for
-from diffusion.schema import (
+from diffusion.data.geography import Geography
+from diffusion.data.io import Table
+from diffusion.data.place_cells import PlaceParser
+from diffusion.data.places import resolver_for
+from diffusion.data.problems import Problems, per_distinct
+from diffusion.data.schema import (
     COLUMN_ALIASES,
     REQUIRED,
     TIME_COLUMNS,
@@ -31,66 +31,13 @@ from diffusion.schema import (
     parse_date,
     parse_year,
 )
-from diffusion.vocabulary import Vocabulary, split_practices
+from diffusion.data.vocabulary import Vocabulary, split_practices
+from diffusion.errors import ValidationError
 
 __all__ = ["CASE_LEVEL_FIELDS", "ParsedCases", "parse_cases"]
 
 CASE_LEVEL_FIELDS = ["series", "batch", "year", "date", "title", "practices"]
 CONFIDENCE = {"high": "high", "medium": "medium", "low": "low", "高": "high", "中": "medium", "低": "low"}
-
-
-@dataclass
-class _Problems:
-    path: str
-    rows: list[int]
-    failures: list[dict] = field(default_factory=list)
-    warnings: list[dict] = field(default_factory=list)
-
-    def add(
-        self, i: int | None, column: str, value: object, problem: str, expected: str, fix: str, *, warning: bool = False
-    ) -> None:
-        """Record a problem of the ``i``-th data row (``None``: the header)."""
-        self.at_line(self.rows[i] if i is not None else 1, column, value, problem, expected, fix, warning=warning)
-
-    def copy_from(self, other: _Problems, i: int) -> None:
-        """Report what ``other`` found (in one distinct value) on the ``i``-th data row."""
-        self.failures += [{**f, "row": self.rows[i]} for f in other.failures]
-        self.warnings += [{**w, "row": self.rows[i]} for w in other.warnings]
-
-    def sort_by_row(self) -> None:
-        """Row order, keeping the order of problems within a row (fields are checked one after another)."""
-        self.failures.sort(key=lambda f: f["row"])
-        self.warnings.sort(key=lambda w: w["row"])
-
-    def at_line(
-        self, row: int, column: str, value: object, what: str, expected: str, fix: str, *, warning: bool = False
-    ) -> None:
-        """Record a problem at a spreadsheet line number."""
-        (self.warnings if warning else self.failures).append(
-            problem(self.path, row, column, value, what, expected, fix)
-        )
-
-
-def _per_distinct(
-    frame: pd.DataFrame, columns: list[str], parse, problems: _Problems, *, progress: bool = False
-) -> pd.DataFrame:
-    """``parse(row, problems)`` once per distinct combination of ``columns``, broadcast to every row.
-
-    Problems found in a combination are reported on every row that has it.
-    """
-    codes = frame.groupby(columns, sort=False).ngroup().to_numpy()
-    distinct = frame[columns].iloc[np.unique(codes, return_index=True)[1]]
-    records, found = [], {}
-    rows = tqdm(distinct.to_dict("records"), disable=not progress, desc="validating places", unit="place")
-    for k, row in enumerate(rows):
-        own = _Problems(problems.path, [0])
-        records.append(parse(row, own))
-        if own.failures or own.warnings:
-            found[k] = own
-    if found:
-        for i in np.flatnonzero(np.isin(codes, list(found))):
-            problems.copy_from(found[codes[i]], i)
-    return pd.DataFrame.from_records(records).take(codes).reset_index(drop=True).set_axis(frame.index)
 
 
 @dataclass(frozen=True)
@@ -118,7 +65,7 @@ def parse_cases(
     Parameters
     ----------
     table : Table
-        As returned by :func:`diffusion.io.read_table`.
+        As returned by :func:`diffusion.data.io.read_table`.
     geography, vocabulary
         What place names and practices are resolved against.
     series : str, optional
@@ -136,7 +83,7 @@ def parse_cases(
     ValidationError
         With every problem found.
     """
-    problems = _Problems(table.path, table.rows)
+    problems = Problems(table.path, table.rows)
     frame = _rename(table.frame, geography, problems)
     if problems.failures:
         raise ValidationError(pd.DataFrame(problems.failures), source=table.path)
@@ -149,7 +96,7 @@ def parse_cases(
     if extend_vocabulary:
         names = [p for cell in frame["practices"].unique() for p in split_practices(cell)]
         vocabulary = vocabulary.extended(names)
-    places = _PlaceParser(geography, resolver_for(geography), allow_unresolved)
+    places = PlaceParser(geography, resolver_for(geography), allow_unresolved)
     place_columns = [c for c in frame.columns if c in places.columns]
     show = len(frame) > 20_000 and sys.stderr.isatty()  # a progress bar on large files, on terminals only
     for i in np.flatnonzero((frame["case_id"] == "").to_numpy()):
@@ -157,15 +104,15 @@ def parse_cases(
     # Each field is parsed once per distinct cell (or combination of cells) and the result, with
     # any problem, given to every row that has it: a national file repeats a few thousand places.
     fields = [
-        _per_distinct(frame, TIME_COLUMNS, lambda row, pr: _parse_time(0, row, pr), problems),
-        _per_distinct(frame, place_columns, places.parse, problems, progress=show),
-        _per_distinct(
+        per_distinct(frame, TIME_COLUMNS, lambda row, pr: _parse_time(0, row, pr), problems),
+        per_distinct(frame, place_columns, places.parse, problems, progress=show),
+        per_distinct(
             frame,
             ["practices"],
             lambda row, pr: {"practices": _parse_practices(0, row["practices"], vocabulary, pr)},
             problems,
         ),
-        _per_distinct(
+        per_distinct(
             frame, ["confidence"], lambda row, pr: {"confidence": _parse_confidence(0, row["confidence"], pr)}, problems
         ),
     ]
@@ -195,7 +142,7 @@ def _stem(path: str) -> str:
     return Path(path).stem
 
 
-def _rename(frame: pd.DataFrame, geo: Geography, problems: _Problems) -> pd.DataFrame:
+def _rename(frame: pd.DataFrame, geo: Geography, problems: Problems) -> pd.DataFrame:
     mapping, clashes = canonical_columns(list(frame.columns), geo.levels + geo.sub_levels)
     for canon, headers in clashes.items():
         problems.add(
@@ -251,7 +198,7 @@ _TIME_CELLS = [  # column, parser, what is expected, how to fix
 ]
 
 
-def _parse_time(i: int, row: dict, problems: _Problems) -> dict:
+def _parse_time(i: int, row: dict, problems: Problems) -> dict:
     out: dict = {"batch": np.nan, "year": np.nan, "date": ""}
     for column, parse, expected, fix in _TIME_CELLS:
         if not row[column]:
@@ -279,224 +226,7 @@ def _parse_time(i: int, row: dict, problems: _Problems) -> dict:
     return out
 
 
-@dataclass
-class _PlaceParser:
-    """Resolves the place columns of one row top-down and checks that they agree."""
-
-    geo: Geography
-    resolver: PlaceResolver
-    allow_unresolved: bool
-    problems: _Problems = field(init=False)
-
-    @property
-    def columns(self) -> set[str]:
-        """The columns a row's place is read from."""
-        levels = self.geo.levels
-        return {"unit", "unit_code", "unit_level", *levels, *(lvl + "_code" for lvl in levels), *self.geo.sub_levels}
-
-    def parse(self, row: dict, problems: _Problems) -> dict:
-        """The place record of a row (or of one distinct combination of place cells)."""
-        self.problems, i = problems, 0  # problems of this row only: its first (and only) row
-        geo = self.geo
-        start = len(self.problems.failures)
-        current: str | None = None  # deepest unit resolved so far
-        named: list[str] = []  # levels the row names
-        unresolved = ""
-        for level in geo.levels:
-            code_cell, name = row.get(level + "_code", ""), row.get(level, "")
-            if not code_cell and not name:
-                continue
-            named.append(level)
-            code = self._code(i, level + "_code", code_cell, level, current) if code_cell else None
-            if name and code is not None:
-                self._check_name_matches_code(i, level, name, code, code_cell, current)
-            elif name:
-                code, outcome = self._name(i, level, name, current)
-                if outcome == "stop":
-                    return _place_record(geo, None, named, row)
-                if outcome == "unresolved":
-                    unresolved = name
-                    break
-            current = code or current
-        current = self._unit(i, row, current, named)
-        subs = [s for s in geo.sub_levels if row.get(s)]
-        if current is None:
-            if len(self.problems.failures) == start:
-                self.problems.add(
-                    i,
-                    "place",
-                    "",
-                    "no place given",
-                    "a name or code in a place column",
-                    "fill in the province, county or other place of the case",
-                )
-            return _place_record(geo, None, named, row)
-        rec = _place_record(geo, current, named + subs, row, unresolved)
-        self._check_level(i, row.get("unit_level", ""), rec["unit_level"])
-        return rec
-
-    def _describe(self, codes) -> str:
-        return "; ".join(self.resolver.describe(c) for c in codes)
-
-    def _code(self, i: int, column: str, value: str, level: str | None, within: str | None) -> str | None:
-        res = self.resolver.resolve(value, level=level)
-        if res.status != "ok":
-            self.problems.add(
-                i, column, value, "unknown code", f"a {level or 'unit'} code of {self.geo.title}", "correct the code"
-            )
-            return None
-        if within is not None and not self.geo.is_within(res.code, within):
-            self.problems.add(
-                i,
-                column,
-                value,
-                f"hierarchy contradiction: not in {self.resolver.describe(within)}",
-                f"a unit inside the one named before it; {value} is {self.resolver.describe(res.code)}",
-                "correct the code or its parent columns",
-            )
-            return None
-        return res.code
-
-    def _check_name_matches_code(self, i, level, name, code, code_cell, within) -> None:
-        res = self.resolver.resolve(name, level=level, within=within)
-        if res.status == "unknown" or (res.status == "ok" and res.code != code):
-            self.problems.add(
-                i,
-                level,
-                name,
-                f"name does not match {level}_code {code_cell}",
-                f"the name of {self.resolver.describe(code)}",
-                "correct the name or the code",
-            )
-
-    def _name(self, i: int, level: str, name: str, within: str | None) -> tuple[str | None, str]:
-        """Resolve a level's name: (code, "ok"), (None, "stop") on an error, or (None, "unresolved")."""
-        res = self.resolver.resolve(name, level=level, within=within)
-        if res.status == "ok":
-            return res.code, "ok"
-        if res.status == "ambiguous":
-            self.problems.add(
-                i,
-                level,
-                name,
-                "ambiguous place name",
-                f"one unit; candidates: {self._describe(res.candidates)}",
-                f"add the parent ({self.geo.levels[0]} etc.) or give the code in {level}_code",
-            )
-            return None, "stop"
-        elsewhere = self.resolver.resolve(name, level=level) if within else res
-        if within and elsewhere.status != "unknown":
-            where = self._describe(elsewhere.candidates or (elsewhere.code,))
-            self.problems.add(
-                i,
-                level,
-                name,
-                f"hierarchy contradiction: not in {self.resolver.describe(within)}",
-                f"a {level} inside the unit named before it; {name} is {where}",
-                "correct the name or its parent columns",
-            )
-            return None, "stop"
-        if self.allow_unresolved and within is not None:
-            self.problems.add(
-                i,
-                level,
-                name,
-                f"{level} not in the geography; kept, attached to {self.resolver.describe(within)}",
-                f"a {level} of {self.geo.title}",
-                "check the name (renamed or merged units do not resolve)",
-                warning=True,
-            )
-            return None, "unresolved"
-        close = "; ".join(res.suggestions) or "no close name"
-        self.problems.add(
-            i,
-            level,
-            name,
-            f"unknown {level}",
-            f"a {level} name of the geography; closest: {close}",
-            "correct the spelling, add the parent columns, or give the code",
-        )
-        return None, "stop"
-
-    def _unit(self, i: int, row: dict, current: str | None, named: list[str]) -> str | None:
-        """The free-text ``unit`` and ``unit_code`` columns, inside what the level columns gave."""
-        unit, unit_code = row.get("unit", ""), row.get("unit_code", "")
-        if unit_code:
-            code = self._code(i, "unit_code", unit_code, None, current)
-            if code is not None:
-                current = code
-                named.append(self.geo.level_of(code))
-        if not unit:
-            return current
-        res = self.resolver.resolve(unit, within=current)
-        if res.status == "ok":
-            named.append(self.geo.level_of(res.code))
-            return res.code
-        if res.status == "ambiguous":
-            self.problems.add(
-                i,
-                "unit",
-                unit,
-                "ambiguous place name",
-                f"one unit; candidates: {self._describe(res.candidates)}",
-                "write the place with its province (湖南省新化县) or give unit_code",
-            )
-        else:
-            close = "; ".join(res.suggestions) or "no close name"
-            self.problems.add(
-                i,
-                "unit",
-                unit,
-                "unknown place",
-                f"a place of the geography; closest: {close}",
-                "correct the spelling or write the place with its province",
-            )
-        return None
-
-    def _check_level(self, i: int, given: str, deepest: str) -> None:
-        if not given:
-            return
-        level = given.strip().lower()
-        allowed = [*self.geo.levels, *self.geo.sub_levels]
-        if level not in allowed:
-            self.problems.add(
-                i,
-                "unit_level",
-                given,
-                "unknown unit level",
-                f"one of {allowed}",
-                "write one of the levels, or leave it empty to take the deepest place named",
-            )
-        elif level != deepest:
-            self.problems.add(
-                i,
-                "unit_level",
-                given,
-                "unit level inconsistent with the names given",
-                f"'{deepest}' (the deepest place named on the row)",
-                f"fill in the {level} name, or correct unit_level",
-            )
-
-
-def _place_record(geo: Geography, code: str | None, named: list[str], row: dict, unresolved: str = "") -> dict:
-    rec: dict = {"geo_code": code or ""}
-    for level in geo.levels:
-        rec[level + "_code"] = (geo.ancestor_at(code, level) or "") if code else ""
-    for s in geo.sub_levels:
-        rec[s] = row.get(s, "")
-    order = [*geo.levels, *geo.sub_levels]
-    deepest = max(named, key=order.index) if named else ""
-    rec["unit_level"] = deepest
-    parts = [code or ""] + ([unresolved] if unresolved else []) + [row.get(s, "") for s in geo.sub_levels if row.get(s)]
-    rec["unit_id"] = "/".join(parts) if code else ""
-    names = [geo.label(code, "zh")] if code else []
-    rec["unit_name"] = " ".join(
-        names + ([unresolved] if unresolved else []) + [row.get(s, "") for s in geo.sub_levels if row.get(s)]
-    )
-    return rec
-
-
-def _parse_practices(i: int, cell: str, vocabulary: Vocabulary, problems: _Problems) -> str:
+def _parse_practices(i: int, cell: str, vocabulary: Vocabulary, problems: Problems) -> str:
     names = split_practices(cell)
     if not names:
         problems.add(
@@ -525,7 +255,7 @@ def _parse_practices(i: int, cell: str, vocabulary: Vocabulary, problems: _Probl
     return ";".join(dict.fromkeys(tags))
 
 
-def _parse_confidence(i: int, cell: str, problems: _Problems) -> str:
+def _parse_confidence(i: int, cell: str, problems: Problems) -> str:
     if not cell:
         return ""
     value = CONFIDENCE.get(cell.strip().lower())
@@ -542,7 +272,7 @@ def _parse_confidence(i: int, cell: str, problems: _Problems) -> str:
     return value
 
 
-def _check_ids(cases: pd.DataFrame, problems: _Problems) -> None:
+def _check_ids(cases: pd.DataFrame, problems: Problems) -> None:
     ids = cases[(cases["case_id"] != "") & cases["case_id"].duplicated(keep=False)]
     for cid, group in ids.groupby("case_id", sort=False):
         if len(group) == 1:
@@ -563,7 +293,7 @@ def _check_ids(cases: pd.DataFrame, problems: _Problems) -> None:
                 )
 
 
-def _fill_time(cases: pd.DataFrame, batches: pd.DataFrame | None, problems: _Problems) -> pd.DataFrame:
+def _fill_time(cases: pd.DataFrame, batches: pd.DataFrame | None, problems: Problems) -> pd.DataFrame:
     """Date rows that give only a batch: from the batches table, else from other rows of the batch."""
     cases = cases.copy()
     known: dict[tuple[str, int], str] = {}

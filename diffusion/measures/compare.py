@@ -19,14 +19,14 @@ import pandas as pd
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
-from diffusion.dataset import Dataset
+from diffusion.data.dataset import Dataset
+from diffusion.data.io import read_table
+from diffusion.data.periods import period_labels
+from diffusion.data.places import resolver_for
 from diffusion.errors import DiffusionError, ValidationError, problem
-from diffusion.inference import as_generator, permutation_test, result
-from diffusion.innovativeness import order_scores
-from diffusion.io import read_table
-from diffusion.nulls import permute_within
-from diffusion.places import resolver_for
-from diffusion.summary import period_labels
+from diffusion.measures.innovativeness import order_scores
+from diffusion.stats.inference import as_generator, permutation_test, result
+from diffusion.stats.nulls import permute_within
 
 __all__ = [
     "adoption_matrix",

@@ -12,9 +12,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from markupsafe import Markup
 
-from diffusion.centrality import HitsWarning, centrality
-from diffusion.dataset import Dataset
-from diffusion.figures import (
+from diffusion.data.dataset import Dataset
+from diffusion.data.periods import period_labels
+from diffusion.measures.spread import adopters_by_level, plural, spread_metrics
+from diffusion.network.build import build_network
+from diffusion.network.centrality import HitsWarning, centrality
+from diffusion.report.figures import (
     SVG_RC,
     adoption_curves,
     diffusion_network,
@@ -27,9 +30,6 @@ from diffusion.figures import (
     tile_map,
     to_svg,
 )
-from diffusion.network import build_network
-from diffusion.spread import adopters_by_level, plural, spread_metrics
-from diffusion.summary import period_labels
 
 __all__ = ["network_section", "spread_section", "svg_figure", "table"]
 
@@ -247,7 +247,7 @@ DEFAULT_HYPOTHESES = [
 
 def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict | None:
     """Results of the hypotheses (FDR-adjusted together) and a method card per test used."""
-    from diffusion.testing import METHOD_CARDS, run_hypotheses
+    from diffusion.stats.registry import METHOD_CARDS, run_hypotheses
 
     if not ds.events["time_known"].any():
         return None
@@ -284,7 +284,7 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict
 
 def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999) -> dict | None:
     """Macro-regions compared: rates with denominators, curves, intervals, tests and a paragraph each."""
-    from diffusion import compare
+    from diffusion.measures import compare
 
     geo = ds.geography
     top = geo.levels[0]

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from diffusion.cases import parse_cases
+from diffusion.data.cases import parse_cases
+from diffusion.data.geography import Geography, load_geography
+from diffusion.data.io import read_table
+from diffusion.data.resources import data_dir
+from diffusion.data.schema import parse_batch, parse_date
+from diffusion.data.vocabulary import Vocabulary
 from diffusion.errors import InputFileError, ValidationError, problem
-from diffusion.geography import Geography, load_geography
-from diffusion.io import read_table
-from diffusion.resources import data_dir
-from diffusion.schema import parse_batch, parse_date
-from diffusion.vocabulary import Vocabulary
 
 __all__ = ["Dataset", "bundled_datasets", "default_vocabulary", "load_dataset", "read_cases"]
 
@@ -222,9 +222,9 @@ def read_cases(
     series : str, optional
         Series for rows that name none (default: the file's stem).
     extend_vocabulary, allow_unresolved : bool
-        See :func:`diffusion.cases.parse_cases`.
+        See :func:`diffusion.data.cases.parse_cases`.
     delimiter, sheet
-        See :func:`diffusion.io.read_table`.
+        See :func:`diffusion.data.io.read_table`.
 
     Returns
     -------

@@ -1,0 +1,22 @@
+"""The temporal network of cases, practices and regions: building it, its centralities, exporting it.
+
+Only this subpackage imports igraph, and only when centrality is computed."""
+
+from diffusion._lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "diffusion.network.build": [
+            "CANDIDATE_RULES",
+            "GRAPHS",
+            "SAME_BATCH_POLICIES",
+            "TemporalNetwork",
+            "TiePolicy",
+            "build_network",
+            "jaccard",
+        ],
+        "diffusion.network.centrality": ["centrality"],
+        "diffusion.network.export": ["write_graph"],
+    },
+)

@@ -1,0 +1,218 @@
+"""Diffusion ties: directed edges from earlier to later adopters of a practice, drawn by a candidate rule.
+
+Which earlier adopters are candidates is the *candidate rule* (all, adjacent, same-province,
+nearest-k); whether adopters in the same period tie to each other is the *same-batch policy*.
+Each adoption gives one unit of weight, shared equally among its candidates. No n x n matrix:
+pairs come from sparse adjacency, or from a chord-distance preselection for nearest-k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from diffusion.data.distance import haversine_km
+from diffusion.errors import DiffusionError
+
+__all__ = ["CANDIDATE_RULES", "SAME_BATCH_POLICIES", "TiePolicy", "diffusion_ties"]
+
+CANDIDATE_RULES = ("all", "adjacent", "same-province", "nearest-k")
+SAME_BATCH_POLICIES = ("none", "both")
+
+@dataclass(frozen=True)
+class TiePolicy:
+    """How diffusion ties are drawn.
+
+    Attributes
+    ----------
+    candidates : str
+        ``"all"`` earlier adopters; ``"adjacent"`` earlier adopters that are neighbours;
+        ``"same-province"`` earlier adopters in the same top-level unit (China: province; another
+        geography: its top level); ``"nearest-k"`` the ``k`` earlier adopters nearest by
+        great-circle distance (needs coordinates).
+    same_batch : str
+        ``"none"``: adopters in the same period are not tied; ``"both"``: they are tied both ways.
+    k : int
+        Neighbours for ``"nearest-k"``.
+    """
+
+    candidates: str = "all"
+    same_batch: str = "none"
+    k: int = 3
+
+    def __post_init__(self) -> None:
+        if self.candidates not in CANDIDATE_RULES:
+            raise DiffusionError(
+                f"The value for `candidates` must be one of {list(CANDIDATE_RULES)}, "
+                f"but {self.candidates!r} was passed."
+            )
+        if self.same_batch not in SAME_BATCH_POLICIES:
+            raise DiffusionError(
+                f"The value for `same_batch` must be one of {list(SAME_BATCH_POLICIES)}, "
+                f"but {self.same_batch!r} was passed."
+            )
+        if not isinstance(self.k, int) or self.k < 1:
+            raise DiffusionError(f"The 'k' parameter must be an int in the range [1, inf). Got {self.k!r} instead.")
+
+    def describe(self) -> str:
+        """One sentence for reports."""
+        rule = {
+            "all": "every earlier adopter",
+            "adjacent": "earlier adopters that are neighbours",
+            "same-province": "earlier adopters in the same top-level unit (province)",
+            "nearest-k": f"the {self.k} nearest earlier adopters (great-circle distance)",
+        }[self.candidates]
+        same = (
+            "adopters in the same period are not tied"
+            if self.same_batch == "none"
+            else "adopters in the same period are tied both ways"
+        )
+        return (
+            f"A later adopter of a practice is tied to {rule}; {same}; each adoption's weight of 1 is shared equally."
+        )
+
+
+def diffusion_ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy) -> pd.DataFrame:
+    """Directed ties from earlier to later adopters of each practice, per the policy."""
+    codes = sorted({r.removeprefix("region:") for r in adoptions["region"]})
+    if policy.candidates == "nearest-k":
+        return _nearest_ties(geo, level, adoptions, policy, codes)
+    pair_ok = _pair_rule(geo, level, codes, policy)
+    index = {c: i for i, c in enumerate(codes)}
+    parts = []
+    for practice, group in adoptions.groupby("practice", sort=True):
+        regions = group["region"].str.removeprefix("region:").to_numpy()
+        idx = np.array([index[r] for r in regions])
+        t = group["period"].to_numpy()
+        # Candidate pairs (target i, source j): the rule's pairs, then the timing policy.
+        ti, sj = pair_ok(idx)
+        keep = (t[sj] < t[ti]) if policy.same_batch == "none" else (t[sj] <= t[ti]) & (ti != sj)
+        ti, sj = ti[keep], sj[keep]
+        if not len(ti):
+            continue
+        counts = np.bincount(ti, minlength=len(idx))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source": "region:" + regions[sj],
+                    "target": "region:" + regions[ti],
+                    "practice": practice,
+                    "period": t[ti].astype(int),
+                    "weight": 1.0 / counts[ti],
+                }
+            )
+        )
+    columns = ["source", "target", "practice", "period", "weight"]
+    ties = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return ties[columns].sort_values(["period", "practice", "source", "target"]).reset_index(drop=True)
+
+
+def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy):
+    """A function giving, for adopters at positions ``idx`` of ``codes``, the (target, source) pairs the rule allows."""
+    if policy.candidates == "all":
+
+        def pairs(idx):
+            ti, sj = np.nonzero(~np.eye(len(idx), dtype=bool))
+            return ti, sj
+
+        return pairs
+    if policy.candidates == "adjacent":
+        _check_rule(geo, level, codes, policy)
+        units, pairs = geo.neighbour_pairs(level)
+        a, b = pd.Index(codes).get_indexer(units)[pairs].T  # adopters' positions (-1: not an adopter)
+        keep = (a >= 0) & (b >= 0)
+        a, b = a[keep], b[keep]
+        adj = sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(len(codes), len(codes)))
+
+        def pairs(idx):
+            sub = adj[idx][:, idx].tocoo()  # sparse: no adopters x adopters matrix
+            return sub.row, sub.col
+
+        return pairs
+    _check_rule(geo, level, codes, policy)
+    top = geo.levels[0]
+    group = np.array([geo.ancestor_at(c, top) or c for c in codes])
+
+    def pairs(idx):
+        ti, sj = [], []
+        for members in pd.Series(np.arange(len(idx))).groupby(group[idx]).groups.values():
+            m = np.asarray(members)
+            ii, jj = np.nonzero(~np.eye(len(m), dtype=bool))
+            ti.append(m[ii])
+            sj.append(m[jj])
+        return np.concatenate(ti), np.concatenate(sj)
+
+    return pairs
+
+
+def _nearest_ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy, codes: list[str]) -> pd.DataFrame:
+    """Ties from each adopter's ``k`` nearest earlier adopters (great-circle distance, ties by code).
+
+    Chord distances between unit vectors (which rank like great-circle distances) pick each new
+    adopter's k + 5 nearest earlier adopters in one array step; their haversine distances then
+    order them exactly. Where those cannot settle the order (distances equal to rounding), every
+    earlier adopter is ranked instead.
+    """
+    _check_rule(geo, level, codes, policy)
+    coords = geo.units.loc[codes, ["lat", "lon"]].to_numpy(dtype=float)
+    lat, lon = np.radians(coords).T
+    xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    index = {c: i for i, c in enumerate(codes)}
+    strict = policy.same_batch == "none"
+    rows = []
+    for practice, group in adoptions.groupby("practice", sort=True):
+        regions = group["region"].str.removeprefix("region:").to_numpy()
+        at = np.array([index[r] for r in regions])
+        periods = group["period"].to_numpy()
+        for t in np.unique(periods):
+            pool = np.flatnonzero(periods < t if strict else periods <= t)
+            for target in np.flatnonzero(periods == t):
+                chosen = _nearest(target, pool[pool != target], at, coords, xyz, regions, policy.k)
+                rows += [
+                    (f"region:{regions[s]}", f"region:{regions[target]}", practice, int(t), 1.0 / len(chosen))
+                    for s in chosen
+                ]
+    ties = pd.DataFrame(rows, columns=["source", "target", "practice", "period", "weight"])
+    return ties.sort_values(["period", "practice", "source", "target"]).reset_index(drop=True)
+
+
+def _nearest(target, pool, at, coords, xyz, regions, k: int) -> np.ndarray:
+    """The ``k`` adopters of ``pool`` nearest to ``target``: by haversine distance, then by code."""
+    if len(pool) <= k + 4:
+        looked = pool
+    else:
+        # Chord distance to every candidate; the k + 4 nearest are enough unless the next ones
+        # tie with the k-th to rounding, in which case all are ranked exactly.
+        chord = np.linalg.norm(xyz[at[pool]] - xyz[at[target]], axis=1)
+        near = np.argpartition(chord, k + 4)[: k + 5]
+        kth, last = np.sort(chord[near])[[k - 1, -1]]
+        looked = pool if last <= kth * (1 + 1e-9) + 1e-12 else pool[near]
+    d = haversine_km(coords[at[target], 0], coords[at[target], 1], coords[at[looked], 0], coords[at[looked], 1])
+    return looked[np.lexsort((regions[looked], d))[:k]]
+
+
+def _check_rule(geo, level: str, codes: list[str], policy: TiePolicy) -> None:
+    """Raise, with what to do instead, where the candidate rule cannot apply at this level."""
+    if policy.candidates == "adjacent" and (geo.adjacency.empty or geo.neighbour_level != level):
+        raise DiffusionError(
+            f"candidate rule 'adjacent' needs neighbours at level '{level}', but this geography gives them at "
+            f"level '{geo.neighbour_level}'. Use --level {geo.neighbour_level} or another rule."
+        )
+    top = geo.levels[0]
+    if policy.candidates == "same-province" and level == top:
+        raise DiffusionError(
+            f"candidate rule 'same-province' ties units within the same {top}, but the regions are {top}s "
+            "themselves. Use a lower --level or another rule."
+        )
+    if policy.candidates == "nearest-k":
+        coords = geo.units.loc[codes, ["lat", "lon"]]
+        missing = coords.index[coords.isna().any(axis=1)].tolist()
+        if missing:
+            raise DiffusionError(
+                f"candidate rule 'nearest-k' needs coordinates for every adopting unit; {len(missing)} lack them "
+                f"(e.g. {', '.join(geo.label(c, 'zh') for c in missing[:5])}). Add lat/lon to the geography or use "
+                "another rule or level."
+            )

@@ -1,0 +1,51 @@
+"""Hypothesis tests on how practices spread, each with a null model that respects the hierarchy.
+
+Every test returns a :class:`~diffusion.stats.inference.TestResult`; when the data cannot support it
+(too few adopters, a single period, no neighbours at the level) the result says so instead of
+printing a number. Adoption here means the first period in which a region of the chosen level
+(default: the top level, e.g. province) adopted a practice.
+
+=================  ==========================================================================
+test               question, statistic and null model
+=================  ==========================================================================
+``neighbour``      Did practices spread to neighbours of earlier adopters more than chance?
+                   Share of adoptions whose region had a neighbour that adopted the same practice
+                   in an earlier period. Null: adoption times permuted among each practice's
+                   adopters ("times"), within practice x stratum ("strata": province or
+                   macro-region of the top level), or random regions adopting with the same
+                   number per period ("adopters").
+``gradient``       East before Central before West? Jonckheere–Terpstra J over the ordered
+                   macro-regions (pairs in which the earlier group adopted first, ties 1/2),
+                   with pairwise Mann–Whitney comparisons. Null: region labels permuted among
+                   each practice's adoptions.
+``promotion``      Did the promoted practice gain more adoptions after its central promotion
+                   than other practices did? Share of its adoptions on or after the promotion
+                   date minus the same share for the other practices. Null: practice labels
+                   permuted among adoptions.
+``coadoption``     Do some practices travel together? Per practice pair, co-occurrence in cases
+                   (or regions) against a degree-preserving curveball null (a global-trade
+                   chain: burn-in of 10 trades a row, one trade a row between draws), with
+                   Benjamini–Hochberg FDR over pairs; overall, the sum of squared co-occurrences.
+``join-counts``    Are adopting regions clustered? Black–black joins (adjacent pairs both
+                   adopting). Null: adoption permuted among the regions.
+``moran``          Are adoption times spatially autocorrelated? Moran's I of the first adoption
+                   period over adopting regions with adopting neighbours (row-standardised
+                   weights). Null: times permuted among those regions.
+=================  ==========================================================================
+"""
+
+from diffusion._lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "diffusion.stats.coadoption": ["coadoption_test"],
+        "diffusion.stats.event_history": ["event_history_test", "person_period"],
+        "diffusion.stats.gradient": ["gradient_test"],
+        "diffusion.stats.inference": ["TestResult", "p_value", "permutation_test"],
+        "diffusion.stats.neighbour": ["neighbour_test"],
+        "diffusion.stats.promotion": ["promotion_test"],
+        "diffusion.stats.registry": ["read_hypotheses", "run_hypotheses", "run_test"],
+        "diffusion.stats.spatial": ["join_count_test", "moran_test"],
+    },
+)

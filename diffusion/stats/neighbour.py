@@ -1,0 +1,208 @@
+"""Neighbour contagion: did practices spread to neighbours of earlier adopters more than chance?"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from diffusion.data.dataset import Dataset
+from diffusion.stats.adoptions import adoptions_at, graph_arrays, inference_options
+from diffusion.stats.inference import TestResult, permutation_test, result, unsupported
+from diffusion.stats.nulls import draw_adopters, permute_within
+
+__all__ = ["NEIGHBOUR_Q", "EarlierNeighbourShare", "adjacent_adoptions", "neighbour_test"]
+
+NEIGHBOUR_Q = "Did practices spread to neighbours of earlier adopters more than chance would have it?"
+
+
+def neighbour_test(
+    ds: Dataset,
+    *,
+    practice: str | None = None,
+    level: str | None = None,
+    null: str = "times",
+    strata: str = "macro_region",
+    n_permutations: int = 999,
+    alternative: str = "greater",
+    seed: int | None = 0,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
+) -> TestResult:
+    """Neighbour (contagion) effect: share of adoptions with an adjacent earlier adopter.
+
+    Parameters
+    ----------
+    null : {"times", "strata", "adopters"}
+        Permute adoption times among each practice's adopters; within practice x ``strata``; or
+        draw which regions adopt, keeping the number of adopters per period.
+    strata : {"macro_region", "province"}
+        Strata for ``null="strata"`` ("province": the top level's units; meaningful below it).
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> r = neighbour_test(load_dataset("broadband-china"), n_permutations=99, progress=False)
+    >>> r.supported, 0 < r.p_value <= 1
+    (True, True)
+    """
+    level, first = adoptions_at(ds, level, practice)
+    name, model = (
+        "neighbour",
+        {
+            "times": "adoption times permuted among each practice's adopters",
+            "strata": f"adoption times permuted within practice x {strata}",
+            "adopters": "random regions adopt, same number per period",
+        }.get(null),
+    )
+    if model is None:
+        raise ValueError(
+            f"The value for `null` must be one of ['times', 'strata', 'adopters'], but {null!r} was passed."
+        )
+    arrays = graph_arrays(ds, level)
+    if arrays is None:
+        return unsupported(
+            name,
+            NEIGHBOUR_Q,
+            f"the geography gives no neighbours at level '{level}' "
+            f"(they are at level '{ds.geography.neighbour_level}')",
+            null_model=model,
+        )
+    units, src, dst = arrays
+    index = {u: i for i, u in enumerate(units)}
+    first = first[first["region"].isin(index)]
+    if len(first) < 3 or first["period"].nunique() < 2:
+        return unsupported(
+            name,
+            NEIGHBOUR_Q,
+            f"{len(first)} adoption(s) in {first['period'].nunique()} period(s); "
+            "at least 3 adoptions over 2 periods are needed",
+            null_model=model,
+        )
+    u = first["region"].map(index).to_numpy()
+    t = first["period"].to_numpy(dtype=float)
+    pr = pd.factorize(first["practice"])[0]
+    share = EarlierNeighbourShare(*adjacent_adoptions(u, pr, src, dst, len(units)), len(t))
+    small = t.astype(np.min_scalar_type(int(t.max())))  # periods as uint8/uint16: less memory to move
+
+    def stat(times: np.ndarray) -> np.ndarray:
+        return share(np.ascontiguousarray(times.T))
+
+    observed = float(stat(t[None, :])[0])
+    if null == "adopters":
+        counts = [(np.flatnonzero(pr == p), t[pr == p]) for p in np.unique(pr)]
+
+        def batch(rng, k):
+            hits = np.zeros(k)
+            for _, periods in counts:
+                full = draw_adopters(len(units), periods, rng, k)
+                earlier = (full[:, dst] < full[:, src]).astype(float)  # dst adopted before src
+                has = sparse.csr_matrix((np.ones(len(src)), (np.arange(len(src)), src)), shape=(len(src), len(units)))
+                hits += ((np.asarray(earlier @ has) > 0) & np.isfinite(full)).sum(axis=1)
+            return hits / len(t)
+    else:
+        groups = pr if null == "times" else _strata_groups(ds, first, pr, strata)
+
+        step = max(1, min(64, 2**24 // len(t)))  # draws per block: ~16M cells, and cache-sized gathers
+
+        def batch(rng, k):
+            return np.concatenate(
+                [stat(permute_within(small, groups, rng, min(step, k - s))) for s in range(0, k, step)]
+            )
+
+    p, dist = permutation_test(
+        observed,
+        batch,
+        n_permutations=n_permutations,
+        alternative=alternative,
+        seed=seed,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    share = f"{observed:.1%} of {len(t)} adoptions had a neighbour that adopted the same practice earlier"
+    text = f"{share}, against {dist.mean():.1%} expected by chance (p = {p:.3g}). " + (
+        "Adoption clusters next to earlier adopters beyond chance."
+        if p < 0.05
+        else "That is within what chance produces."
+    )
+    return result(
+        name,
+        NEIGHBOUR_Q,
+        observed,
+        dist,
+        p,
+        interpretation=text,
+        details={"adoptions": len(t), "level": level, "null": null},
+        **inference_options(n_permutations, alternative, seed, model),
+    )
+
+
+def adjacent_adoptions(
+    units: np.ndarray, practices: np.ndarray, src: np.ndarray, dst: np.ndarray, n_units: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j) of adoptions of one practice at adjacent units (j could have taught i), sorted by i.
+
+    ``units`` and ``practices`` give each adoption's unit index and practice code; ``src, dst``
+    are the directed adjacency edges. Vectorised: each adoption's neighbours are looked up among
+    the sorted (practice, unit) keys of all adoptions.
+
+    Examples
+    --------
+    >>> adjacent_adoptions(np.array([0, 1, 2, 1]), np.array([0, 0, 0, 1]), np.array([0, 1]), np.array([1, 2]), 3)
+    (array([0, 1]), array([1, 2]))
+    """
+    adj = sparse.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n_units, n_units))
+    counts = np.diff(adj.indptr)[units]
+    owner = np.repeat(np.arange(len(units)), counts)
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    neighbour = adj.indices[np.repeat(adj.indptr[units], counts) + offset]
+    keys = practices.astype(np.int64) * n_units + units
+    order = np.argsort(keys, kind="stable")
+    wanted = practices[owner].astype(np.int64) * n_units + neighbour
+    pos = np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)
+    found = keys[order][pos] == wanted
+    return owner[found], order[pos[found]]
+
+
+class EarlierNeighbourShare:
+    """Share of adoptions with an adjacent adopter of the same practice in an earlier period.
+
+    Called on an (adoptions x draws) array of periods, it returns one share per draw. Adoptions
+    are ordered by how many adjacent co-adopters they have, so that the running minimum over
+    neighbours is a few whole-array steps (one per neighbour rank) rather than a loop.
+
+    Examples
+    --------
+    >>> share = EarlierNeighbourShare(np.array([0, 1]), np.array([1, 0]), 3)
+    >>> share(np.array([[1, 2], [2, 1], [1, 1]])).tolist()  # adoptions 0 and 1 are neighbours
+    [0.3333333333333333, 0.3333333333333333]
+    """
+
+    def __init__(self, ii: np.ndarray, jj: np.ndarray, n: int):
+        owners, starts, counts = np.unique(ii, return_index=True, return_counts=True)
+        by_degree = np.argsort(-counts, kind="stable")
+        self.owners, starts, counts = owners[by_degree], starts[by_degree], counts[by_degree]
+        self.columns = [jj[starts[counts > d] + d] for d in range(counts.max(initial=0))]
+        self.n = n
+
+    def __call__(self, times: np.ndarray) -> np.ndarray:
+        if not self.columns:
+            return np.zeros(times.shape[1])
+        # np.take copies whole rows at once: ~10x faster here than fancy indexing.
+        earliest = np.take(times, self.columns[0], axis=0)
+        for nb in self.columns[1:]:
+            np.minimum(earliest[: len(nb)], np.take(times, nb, axis=0), out=earliest[: len(nb)])
+        return (earliest < np.take(times, self.owners, axis=0)).sum(axis=0) / self.n
+
+
+def _strata_groups(ds: Dataset, first: pd.DataFrame, pr: np.ndarray, strata: str) -> np.ndarray:
+    geo = ds.geography
+    top = geo.levels[0]
+    tops = first["region"].map(lambda c: geo.ancestor_at(c, top) or c)
+    if strata == "macro_region":
+        key = tops.map(geo.macro_region)
+    elif strata == "province":
+        key = tops
+    else:
+        raise ValueError(f"The value for `strata` must be 'macro_region' or 'province', but {strata!r} was passed.")
+    return pd.factorize(pd.Series(pr).astype(str) + "|" + key.to_numpy())[0]
