@@ -12,19 +12,12 @@ The package is layered: ``diffusion.data`` (files to a validated dataset), ``dif
 ``diffusion.measures``, ``diffusion.stats`` and ``diffusion.report``; names load on first use.
 """
 
-from importlib import metadata as _metadata
-
 from diffusion import _moved
 from diffusion._lazy import lazy_exports
 
-try:
-    __version__ = _metadata.version("policy-diffusion")
-except _metadata.PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
-
 _moved.install()
 
-__getattr__, __dir__, __all__ = lazy_exports(
+_exports, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "diffusion.data.dataset": ["Dataset", "bundled_datasets", "default_vocabulary", "load_dataset", "read_cases"],
@@ -37,3 +30,14 @@ __getattr__, __dir__, __all__ = lazy_exports(
     },
 )
 __all__ = [*__all__, "__version__"]
+
+
+def __getattr__(name: str):
+    if name == "__version__":  # read on demand: importlib.metadata costs a fresh process ~80 ms
+        from importlib import metadata
+
+        try:
+            return metadata.version("policy-diffusion")
+        except metadata.PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
+    return _exports(name)

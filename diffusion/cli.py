@@ -1,219 +1,209 @@
-"""Command-line interface: ``diffusion report``, ``network``, ``validate`` and ``datasets``.
+"""Command-line interface: ``diffusion report``, ``validate``, ``network``, ``spread``, ``test``, ``compare``, ...
 
 The CLI only chains public functions. Every error the package raises on purpose is printed
-(with its table of problems) and ends the command with exit status 2; nothing is written then.
+(with its table of problems, and the flag behind each parameter it names) and ends the command
+with exit status 2; nothing is written then. Only the command being run gets its options built,
+and each imports what it uses when it runs, so ``diffusion --help`` and ``diffusion validate``
+start without the statistics and drawing libraries.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
-from diffusion.data.dataset import Dataset, bundled_datasets, load_dataset, read_cases
+import diffusion
+from diffusion.data.resources import bundled_datasets, dataset_title
 from diffusion.errors import DiffusionError
-from diffusion.network.build import CANDIDATE_RULES, GRAPHS, SAME_BATCH_POLICIES, build_network
-from diffusion.simulate import SimulationParameters
-from diffusion.stats.inference import ALTERNATIVES
-from diffusion.stats.registry import TEST_NAMES
 
 __all__ = ["main"]
 
+# Choices repeated from the modules that own them, so that building the parser imports nothing
+# heavy; tests/test_cli.py checks that they agree.
+CANDIDATE_RULES = ("all", "adjacent", "same-province", "nearest-k")
+SAME_BATCH_POLICIES = ("none", "both")
+GRAPHS = ("multimode", "regions", "practices", "cases", "ties")
 
-def _source_options(p: argparse.ArgumentParser) -> None:
-    """--data FILE or --dataset NAME (default: the leading cases)."""
+
+def _source_options(p: argparse.ArgumentParser, *, repeat: bool = False) -> None:
+    """--data FILE or --dataset NAME."""
     src = p.add_mutually_exclusive_group()
     src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
     src.add_argument(
         "--dataset",
         metavar="NAME",
+        action="append" if repeat else "store",
         choices=bundled_datasets(),
-        default=None,
-        help="a bundled dataset (default: leading-cases)",
+        help="a bundled dataset (repeatable); default: all of them" if repeat else "default: leading-cases",
     )
 
 
 def _input_options(p: argparse.ArgumentParser) -> None:
+    """How to read the user's file: the parameters of :func:`diffusion.read_cases`."""
     p.add_argument("--geography", metavar="DIR", help="folder with units.csv and adjacency.csv (default: China)")
-    p.add_argument("--practices", metavar="FILE", help="practice vocabulary CSV (tag_id, label_en, label_zh)")
     p.add_argument(
-        "--extend-vocabulary",
-        action="store_true",
-        help="accept practices not in the vocabulary, adding them as new tags",
+        "--practices", dest="vocabulary", metavar="FILE", help="practice vocabulary CSV (tag_id, label_en, label_zh)"
     )
     p.add_argument(
-        "--batches", metavar="FILE", help="known batches: series, batch, date[, official_count] (dates and coverage)"
+        "--extend-vocabulary", action="store_true", help="accept practices not in the vocabulary, as new tags"
     )
+    p.add_argument("--batches", metavar="FILE", help="known batches: series, batch, date[, official_count]")
     p.add_argument("--series", help="series name for rows that give none (default: the file name)")
-    p.add_argument(
-        "--allow-unresolved",
-        action="store_true",
-        help="keep rows whose place is not in the geography, attached to the nearest parent",
-    )
+    p.add_argument("--allow-unresolved", action="store_true", help="keep rows whose place is not in the geography")
     p.add_argument("--delimiter", help="field separator of a text file (default: comma, or tab for .tsv)")
     p.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
 
 
-def _read(args: argparse.Namespace, path: str) -> Dataset:
-    return read_cases(
-        path,
-        geography=args.geography,
-        vocabulary=args.practices,
-        batches=args.batches,
-        series=args.series,
-        extend_vocabulary=args.extend_vocabulary,
-        allow_unresolved=args.allow_unresolved,
-        delimiter=args.delimiter,
-        sheet=args.sheet,
-    )
+def _report_options(p: argparse.ArgumentParser) -> None:
+    _source_options(p, repeat=True)
+    p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of headings and figure labels")
+    p.add_argument("--seed", type=int, default=0, help="seed of every randomised step (default: 0)")
+    p.add_argument("--timestamp", action="store_true", help="print the time of making in the report")
+    p.add_argument("--hypotheses", metavar="FILE.yaml", help="hypotheses to test (default: a standard set)")
+    _input_options(p)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="diffusion", description="Policy-diffusion network analysis.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("report", help="write HTML reports (default: one per bundled dataset)")
-    src = rep.add_mutually_exclusive_group()
-    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
-    src.add_argument(
-        "--dataset",
-        metavar="NAME",
-        action="append",
-        choices=bundled_datasets(),
-        help="a bundled dataset (repeatable); default: all of them",
-    )
-    rep.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
-    rep.add_argument("--lang", choices=["en", "zh"], default="en", help="language of headings and figure labels")
-    rep.add_argument("--seed", type=int, default=0, help="seed of randomised steps, e.g. drawing layouts (default: 0)")
-    rep.add_argument("--timestamp", action="store_true", help="print the time of making in the report")
-    rep.add_argument(
-        "--hypotheses", metavar="FILE.yaml", help="hypotheses to test (YAML list; default: a standard set of tests)"
-    )
-    _input_options(rep)
-    val = sub.add_parser("validate", help="check a case file without analysing it")
-    val.add_argument("file")
-    _input_options(val)
-    net = sub.add_parser("network", help="build the temporal network; export it and its centralities")
-    _source_options(net)
-    net.add_argument("--level", help="level of the region nodes (default: the top level, e.g. province)")
-    net.add_argument(
-        "--ties",
-        choices=CANDIDATE_RULES,
-        default="all",
-        help="which earlier adopters a later adopter is tied to (default: all)",
-    )
-    net.add_argument(
-        "--same-batch",
-        choices=SAME_BATCH_POLICIES,
-        default="none",
-        help="tie adopters of the same period both ways, or not at all (default: none)",
-    )
-    net.add_argument("--k", type=int, default=3, help="neighbours for --ties nearest-k (default: 3)")
-    net.add_argument(
-        "--graph", choices=GRAPHS, default="multimode", help="which graph --export writes (default: multimode)"
-    )
-    net.add_argument("--export", metavar="PATH", help="write the graph: .graphml, .gexf (with timeline) or .json")
-    net.add_argument("--centrality", metavar="PATH.csv", help="write every centrality, per period, as a tidy CSV")
-    net.add_argument("--eigenvector", action="store_true", help="also compute eigenvector centrality")
-    net.add_argument(
+def _validate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file")
+    _input_options(p)
+
+
+def _network_options(p: argparse.ArgumentParser) -> None:
+    _source_options(p)
+    p.add_argument("--level", help="level of the region nodes (default: the top level, e.g. province)")
+    p.add_argument("--ties", dest="candidates", choices=CANDIDATE_RULES, default="all", help="candidate rule")
+    p.add_argument("--same-batch", choices=SAME_BATCH_POLICIES, default="none", help="tie adopters of a period?")
+    p.add_argument("--k", type=int, default=3, help="neighbours for --ties nearest-k (default: 3)")
+    p.add_argument("--graph", choices=GRAPHS, default="multimode", help="which graph --export writes")
+    p.add_argument("--export", metavar="PATH", help="write the graph: .graphml, .gexf (with timeline) or .json")
+    p.add_argument("--centrality", metavar="PATH.csv", help="write every centrality, per period, as a tidy CSV")
+    p.add_argument("--eigenvector", action="store_true", help="also compute eigenvector centrality")
+    p.add_argument(
         "--betweenness",
         default="auto",
         type=_betweenness_option,
         help="exact, none, a number of sampled sources, or auto: exact up to 5,000 nodes, 500 sources above",
     )
-    net.add_argument("--seed", type=int, default=0, help="seed of sampled betweenness sources (default 0)")
-    net.add_argument("--jobs", type=int, default=None, help="worker processes for centrality (default: one per core)")
-    _input_options(net)
-    spr = sub.add_parser("spread", help="spread metrics per practice and innovativeness per region, as CSV")
-    _source_options(spr)
-    spr.add_argument("--out", metavar="PATH.csv", required=True, help="tidy spread metrics (see the README)")
-    spr.add_argument("--regions", metavar="PATH.csv", help="per region: Walker score, breadth, earliness, Rogers")
-    spr.add_argument("--level", help="level of the regions for --regions (default: the top level)")
-    spr.add_argument("--k", type=int, default=5, help="milestone: periods until k top-level units (default 5)")
-    spr.add_argument("--share", type=float, default=0.5, help="milestone: periods until this share (default 0.5)")
-    spr.add_argument(
-        "--bass-intervals",
-        choices=["covariance", "bootstrap"],
-        default="covariance",
-        help="95%% intervals of the Bass parameters (default: covariance)",
-    )
-    spr.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
-    _input_options(spr)
-    tst = sub.add_parser("test", help="test a hypothesis on how practices spread")
-    tst.add_argument("name", choices=TEST_NAMES, help="which test (see the README)")
-    _source_options(tst)
-    tst.add_argument("--practice", help="restrict to one practice (required for promotion)")
-    tst.add_argument("--permutations", type=int, default=999, help="permutations R (default 999)")
-    tst.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
-    tst.add_argument("--alternative", choices=ALTERNATIVES, default=None, help="default: greater")
-    tst.add_argument("--level", help="level of the regions (default: the top level)")
-    tst.add_argument(
-        "--null",
-        choices=["times", "strata", "adopters"],
-        default="times",
-        help="null model of the neighbour test (default: times)",
-    )
-    tst.add_argument(
-        "--strata",
-        choices=["macro_region", "province"],
-        default="macro_region",
-        help="strata of --null strata (default: macro_region)",
-    )
-    tst.add_argument("--northeast", default="exclude", help="gradient: exclude, East, Central or West")
-    tst.add_argument("--date", help="promotion: the promotion date (default: the practice's first event)")
-    tst.add_argument("--link", choices=["logit", "cloglog"], default="logit", help="event-history link")
-    tst.add_argument("--jobs", type=int, default=None, help="worker threads for permutations (default: one per core)")
-    tst.add_argument("--json", metavar="PATH", help="also write the full result as JSON")
-    _input_options(tst)
-    cmp_ = sub.add_parser("compare", help="compare adoption between macro-regions, provinces or your groups")
-    _source_options(cmp_)
-    cmp_.add_argument(
-        "--by",
-        default="macro-region",
-        help="macro-region, province, or a CSV with columns unit, group (default: macro-region)",
-    )
-    cmp_.add_argument("--out", metavar="PATH.csv", required=True, help="per group and measure, with intervals")
-    cmp_.add_argument("--tests", metavar="PATH.csv", help="permutation tests of the differences between groups")
-    cmp_.add_argument("--matrix", metavar="PATH.csv", help="group x practice x period adoption with denominators")
-    cmp_.add_argument("--similarity", metavar="PATH.csv", help="portfolio similarity between groups")
-    cmp_.add_argument("--leaders", metavar="PATH.csv", help="leaders and followers between groups")
-    cmp_.add_argument("--metric", choices=["jaccard", "cosine"], default="jaccard", help="similarity measure")
-    cmp_.add_argument("--level", help="level of the units compared (default: the level most cases are at)")
-    cmp_.add_argument("--strata", choices=["province"], default=None, help="permute within provinces")
-    cmp_.add_argument("--permutations", type=int, default=999, help="permutations (default 999)")
-    cmp_.add_argument("--bootstrap", type=int, default=999, help="bootstrap resamples (default 999)")
-    cmp_.add_argument("--seed", type=int, default=0, help="seed of bootstrap and permutations (default 0)")
-    _input_options(cmp_)
-    sim = sub.add_parser("simulate", help="synthetic adoption data with planted effects (labelled synthetic)")
-    sim.add_argument("--out", metavar="DIR", required=True, help="folder for cases.csv, practices.csv, truth.json")
-    sim.add_argument("--geography", metavar="DIR", help="geography folder (default: China)")
+    p.add_argument("--seed", type=int, default=0, help="seed of sampled betweenness sources (default 0)")
+    p.add_argument("--jobs", dest="n_jobs", type=int, help="worker processes for centrality (default: one per core)")
+    _input_options(p)
+
+
+def _spread_options(p: argparse.ArgumentParser) -> None:
+    _source_options(p)
+    p.add_argument("--out", metavar="PATH.csv", required=True, help="tidy spread metrics (see the README)")
+    p.add_argument("--regions", metavar="PATH.csv", help="per region: Walker score, breadth, earliness, Rogers")
+    p.add_argument("--level", help="level of the regions for --regions (default: the top level)")
+    p.add_argument("--k", type=int, default=5, help="milestone: periods until k top-level units (default 5)")
+    p.add_argument("--share", type=float, default=0.5, help="milestone: periods until this share (default 0.5)")
+    p.add_argument("--bass-intervals", choices=["covariance", "bootstrap"], default="covariance")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
+    _input_options(p)
+
+
+def _test_options(p: argparse.ArgumentParser) -> None:
+    """The test's name, then every option of every test, as the registry declares them."""
+    from diffusion.stats.registry import ALIASES, TEST_NAMES, TESTS
+
+    p.add_argument("name", choices=TEST_NAMES, help="which test (see the README)")
+    _source_options(p)
+    seen: dict[str, str] = {}
+    for spec in TESTS.values():
+        for option in spec.options.values():
+            if option.name in seen:
+                continue
+            seen[option.name] = spec.name
+            flags = [f"--{a.replace('_', '-')}" for a, n in ALIASES.items() if n == option.name]
+            flags.append("--" + option.name.replace("_", "-"))
+            p.add_argument(
+                *flags,
+                dest=option.name,
+                **({"nargs": "+"} if option.kind is tuple else {"type": option.kind}),
+                choices=option.choices,
+                default=argparse.SUPPRESS,  # only what is given reaches the test: its defaults apply
+                help=option.help,
+            )
+    p.add_argument("--json", metavar="PATH", help="also write the full result as JSON")
+    _input_options(p)
+
+
+def _compare_options(p: argparse.ArgumentParser) -> None:
+    _source_options(p)
+    p.add_argument("--by", default="macro-region", help="macro-region, province, or a CSV with columns unit, group")
+    p.add_argument("--out", metavar="PATH.csv", required=True, help="per group and measure, with intervals")
+    p.add_argument("--tests", metavar="PATH.csv", help="permutation tests of the differences between groups")
+    p.add_argument("--matrix", metavar="PATH.csv", help="group x practice x period adoption with denominators")
+    p.add_argument("--similarity", metavar="PATH.csv", help="portfolio similarity between groups")
+    p.add_argument("--leaders", metavar="PATH.csv", help="leaders and followers between groups")
+    p.add_argument("--metric", choices=["jaccard", "cosine"], default="jaccard", help="similarity measure")
+    p.add_argument("--level", help="level of the units compared (default: the level most cases are at)")
+    p.add_argument("--strata", choices=["province"], default=None, help="permute within provinces")
+    p.add_argument("--permutations", dest="n_permutations", type=int, default=999, help="permutations (default 999)")
+    p.add_argument("--bootstrap", dest="n_boot", type=int, default=999, help="bootstrap resamples (default 999)")
+    p.add_argument("--seed", type=int, default=0, help="seed of bootstrap and permutations (default 0)")
+    _input_options(p)
+
+
+def _simulate_options(p: argparse.ArgumentParser) -> None:
+    from dataclasses import fields
+
+    from diffusion.simulate import SIMULATION_HELP, SimulationParameters
+
+    p.add_argument("--out", metavar="DIR", required=True, help="folder for cases.csv, practices.csv, truth.json")
+    p.add_argument("--geography", metavar="DIR", help="geography folder (default: China)")
     defaults = SimulationParameters()
-    for name, kind, help_ in (
-        ("level", str, "level of the units"),
-        ("practices", int, "number of practices"),
-        ("periods", int, "number of periods"),
-        ("pilots", int, "pilot units per practice in period 1"),
-        ("p", float, "external (promotion) adoption rate per period"),
-        ("q", float, "imitation of neighbours (times the share of neighbours that adopted)"),
-        ("q_within", float, "imitation within the province (times the share of its units that adopted)"),
-        ("east_bias", float, "odds of an Eastern unit being a pilot, relative to others"),
-        ("promotion_period", int, "period from which the external rate is boosted (0: never)"),
-        ("promotion_boost", float, "factor of the external rate from the promotion period"),
-        ("start_year", int, "calendar year of period 1"),
-        ("seed", int, "seed of the simulation"),
-    ):
-        sim.add_argument(
-            "--" + name.replace("_", "-"),
-            dest=name,
-            type=kind,
-            default=getattr(defaults, name),
-            help=f"{help_} (default: {getattr(defaults, name)})",
+    for f in fields(SimulationParameters):
+        value = getattr(defaults, f.name)
+        p.add_argument(
+            "--" + f.name.replace("_", "-"),
+            dest=f.name,
+            type=type(value) if value is not None else int,
+            default=value,
+            help=f"{SIMULATION_HELP[f.name]} (default: {value})",
         )
-    sim.add_argument("--jobs", type=int, default=None, help="worker threads (default: one per core)")
-    sub.add_parser("datasets", help="list the bundled datasets")
-    return parser
+    p.add_argument("--jobs", dest="n_jobs", type=int, help="worker threads (default: one per core)")
+
+
+#: command -> (help, adds its options, runs it)
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str]] = {
+    "report": ("write HTML reports (default: one per bundled dataset)", _report_options, "_report"),
+    "validate": ("check a case file without analysing it", _validate_options, "_validate"),
+    "network": ("build the temporal network; export it and its centralities", _network_options, "_network"),
+    "spread": ("spread metrics per practice and innovativeness per region, as CSV", _spread_options, "_spread"),
+    "test": ("test a hypothesis on how practices spread", _test_options, "_test"),
+    "compare": ("compare adoption between macro-regions, provinces or your groups", _compare_options, "_compare"),
+    "simulate": ("synthetic adoption data with planted effects (labelled synthetic)", _simulate_options, "_simulate"),
+    "datasets": ("list the bundled datasets", lambda p: None, "_datasets"),
+}
+
+
+def _parser(command: str | None) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | None]:
+    """The parser, with the options of ``command`` only (the others list their help line), and its subparser."""
+    parser = argparse.ArgumentParser(prog="diffusion", description="Policy-diffusion network analysis.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    chosen = None
+    for name, (help_, add_options, _) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=help_)
+        if name == command:
+            add_options(p)
+            chosen = p
+    return parser, chosen
+
+
+class _Version(argparse.Action):
+    """--version, reading the installed version only when asked."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"diffusion {diffusion.__version__}")
+        parser.exit()
 
 
 def _betweenness_option(value: str) -> str | int:
@@ -227,54 +217,81 @@ def _betweenness_option(value: str) -> str | int:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
     argv = sys.argv[1:] if argv is None else argv
-    args = _parser().parse_args(argv)
+    command = next((a for a in argv if a in COMMANDS), None)
+    parser, sub = _parser(command)
+    args = parser.parse_args(argv)
     with warnings.catch_warnings():  # restores the caller's warning display afterwards
         warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
         try:
-            return _run(args, argv)
+            globals()[COMMANDS[args.command][2]](args, argv)
+        except DiffusionError as exc:
+            print(f"error: {with_flags(str(exc), sub)}", file=sys.stderr)
+            return 2
         except BrokenPipeError:  # output piped into `head` and closed: not an error
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-            return 0
-
-
-def _run(args: argparse.Namespace, argv: list[str]) -> int:
-    try:
-        if args.command == "datasets":
-            for name in bundled_datasets():
-                print(f"{name}\t{load_dataset(name).title}")
-        elif args.command == "network":
-            _network(args)
-        elif args.command == "spread":
-            _spread(args)
-        elif args.command == "test":
-            _test(args)
-        elif args.command == "compare":
-            _compare(args)
-        elif args.command == "simulate":
-            _simulate(args)
-        elif args.command == "validate":
-            ds = _read(args, args.file)
-            _print_read_summary(ds)
-            print("valid: no problems found.")
-        else:
-            _report(args, argv)
-    except DiffusionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     return 0
 
 
+def with_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
+    """The message with the flag of each parameter it names in backticks: `level` -> `level` (--level).
+
+    Library messages name Python parameters; on the command line the user needs the flag.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> _ = p.add_argument("--permutations", dest="n_permutations")
+    >>> with_flags("The `n_permutations` parameter must be ...", p)
+    'The `n_permutations` (--permutations) parameter must be ...'
+    """
+    actions = parser._actions if parser is not None else []
+    flags = {a.dest: a.option_strings[0] for a in actions if a.option_strings and a.dest != "help"}
+    return re.sub(r"`(\w+)`", lambda m: f"`{m[1]}` ({flags[m[1]]})" if m[1] in flags else m[0], message)
+
+
+def _read(args: argparse.Namespace, path: str):
+    from diffusion.data.dataset import read_cases
+
+    ds = read_cases(
+        path,
+        geography=args.geography,
+        vocabulary=args.vocabulary,
+        batches=args.batches,
+        series=args.series,
+        extend_vocabulary=args.extend_vocabulary,
+        allow_unresolved=args.allow_unresolved,
+        delimiter=args.delimiter,
+        sheet=args.sheet,
+    )
+    _print_read_summary(ds)
+    return ds
+
+
+def _dataset(args: argparse.Namespace):
+    """The user's file (--data) or a bundled dataset (--dataset, default leading-cases)."""
+    from diffusion.data.dataset import load_dataset
+
+    return _read(args, args.data) if args.data else load_dataset(args.dataset or "leading-cases")
+
+
+def _datasets(args: argparse.Namespace, argv: list[str]) -> None:
+    for name in bundled_datasets():
+        print(f"{name}\t{dataset_title(name)}")
+
+
+def _validate(args: argparse.Namespace, argv: list[str]) -> None:
+    _read(args, args.file)
+    print("valid: no problems found.")
+
+
 def _report(args: argparse.Namespace, argv: list[str]) -> None:
-    from diffusion.report.render import write_report  # matplotlib is imported only when drawing
-    from diffusion.stats.registry import read_hypotheses
+    from diffusion.data.dataset import load_dataset
+    from diffusion.report.render import write_report
+    from diffusion.stats.hypotheses_file import read_hypotheses
 
     command = "diffusion " + " ".join(shlex.quote(a) for a in argv)
     hypotheses = read_hypotheses(args.hypotheses) if args.hypotheses else None
-    if args.data:
-        datasets = [_read(args, args.data)]
-        _print_read_summary(datasets[0])
-    else:
-        datasets = [load_dataset(n) for n in (args.dataset or bundled_datasets())]
+    datasets = [_read(args, args.data)] if args.data else [load_dataset(n) for n in args.dataset or bundled_datasets()]
     for ds in datasets:  # everything is read and validated before anything is written
         path = write_report(
             ds,
@@ -289,34 +306,21 @@ def _report(args: argparse.Namespace, argv: list[str]) -> None:
         print(Path(path).with_suffix(".json"))
 
 
-def _dataset(args: argparse.Namespace) -> Dataset:
-    """The user's file (--data) or a bundled dataset (--dataset, default leading-cases)."""
-    if args.data:
-        ds = _read(args, args.data)
-        _print_read_summary(ds)
-        return ds
-    return load_dataset(args.dataset or "leading-cases")
-
-
-def _test(args: argparse.Namespace) -> None:
+def _test(args: argparse.Namespace, argv: list[str]) -> None:
     import json
 
     from diffusion.output import atomic_write
-    from diffusion.stats.registry import run_test
+    from diffusion.stats.registry import TESTS, run_test
 
     ds = _dataset(args)
-    options = {
-        "practice": args.practice,
-        "n_permutations": args.permutations,
-        "seed": args.seed,
-        "alternative": args.alternative,
-        "level": args.level,
-        "null": args.null,
-        "northeast": args.northeast,
-        "date": args.date,
-        "link": args.link,
-        "n_jobs": args.jobs,
-    }
+    mine = TESTS[args.name].options
+    options = {name: getattr(args, name) for name in mine if hasattr(args, name)}  # only the options given
+    foreign = [n for spec in TESTS.values() for n in spec.options if hasattr(args, n) and n not in mine]
+    if foreign:
+        raise DiffusionError(
+            f"test {args.name} has no option {', '.join(f'`{n}`' for n in dict.fromkeys(foreign))}; "
+            f"its options are {', '.join(f'`{n}`' for n in TESTS[args.name].options)}."
+        )
     res = run_test(ds, args.name, **options)
     print(f"{res.name}: {res.question}")
     if res.supported:
@@ -332,15 +336,16 @@ def _test(args: argparse.Namespace) -> None:
         print(atomic_write(args.json, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8")))
 
 
-def _simulate(args: argparse.Namespace) -> None:
+def _simulate(args: argparse.Namespace, argv: list[str]) -> None:
     from dataclasses import fields
 
     from diffusion.data.geography import load_geography
-    from diffusion.simulate import write_simulation
+    from diffusion.simulate import SimulationParameters, write_simulation
 
     values = {f.name: getattr(args, f.name) for f in fields(SimulationParameters)}
     values["promotion_period"] = values["promotion_period"] or None
-    path = write_simulation(args.out, load_geography(args.geography), SimulationParameters(**values), n_jobs=args.jobs)
+    params = SimulationParameters(**values)
+    path = write_simulation(args.out, load_geography(args.geography), params, n_jobs=args.n_jobs)
     print(path)
     print(path.with_name("practices.csv"))
     print(path.with_name("truth.json"))
@@ -351,7 +356,7 @@ def _simulate(args: argparse.Namespace) -> None:
     )
 
 
-def _compare(args: argparse.Namespace) -> None:
+def _compare(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.measures import compare
     from diffusion.output import write_csv
 
@@ -363,23 +368,18 @@ def _compare(args: argparse.Namespace) -> None:
         args.by,
         level=level,
         strata=args.strata,
-        n_boot=args.bootstrap,
-        n_permutations=args.permutations,
+        n_boot=args.n_boot,
+        n_permutations=args.n_permutations,
         seed=args.seed,
     )
     outputs = [(args.out, table), (args.tests, tests)]
     if args.matrix:
         outputs.append((args.matrix, compare.adoption_matrix(ds, groups, level)))
     if args.similarity:
-        sim = compare.portfolio_similarity(ds, groups, level, args.metric)
-        outputs.append((args.similarity, sim.reset_index()))
+        outputs.append((args.similarity, compare.portfolio_similarity(ds, groups, level, args.metric).reset_index()))
     if args.leaders:
-        outputs.append(
-            (
-                args.leaders,
-                compare.leaders_followers(ds, groups, level, n_permutations=args.permutations, seed=args.seed),
-            )
-        )
+        leaders = compare.leaders_followers(ds, groups, level, n_permutations=args.n_permutations, seed=args.seed)
+        outputs.append((args.leaders, leaders))
     print(f"units: {level}; groups: {', '.join(map(str, sorted(groups.dropna().unique())))}", file=sys.stderr)
     for row in tests.itertuples(index=False):
         print("  " + row.interpretation, file=sys.stderr)
@@ -388,13 +388,11 @@ def _compare(args: argparse.Namespace) -> None:
             print(write_csv(frame, path))
 
 
-def _spread(args: argparse.Namespace) -> None:
+def _spread(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.measures.innovativeness import region_profiles
     from diffusion.measures.spread import spread_metrics
     from diffusion.output import write_csv
 
-    if not 0 < args.share <= 1:
-        raise DiffusionError(f"--share must be in (0, 1]; got {args.share}.")
     ds = _dataset(args)
     metrics = spread_metrics(ds, k=args.k, share=args.share, bass_intervals=args.bass_intervals, seed=args.seed)
     regions = region_profiles(ds, args.level) if args.regions else None
@@ -405,15 +403,14 @@ def _spread(args: argparse.Namespace) -> None:
         print(write_csv(regions, args.regions))
 
 
-def _network(args: argparse.Namespace) -> None:
-    from diffusion.network.centrality import centrality
-    from diffusion.network.export import write_graph
+def _network(args: argparse.Namespace, argv: list[str]) -> None:
+    from diffusion.network.build import build_network
     from diffusion.output import write_csv
 
     if not (args.export or args.centrality):
-        raise DiffusionError("nothing to write: give --export PATH and/or --centrality PATH.csv.")
+        raise DiffusionError("nothing to write: give `export` PATH and/or `centrality` PATH.csv.")
     ds = _dataset(args)
-    net = build_network(ds, args.level, candidates=args.ties, same_batch=args.same_batch, k=args.k)
+    net = build_network(ds, args.level, candidates=args.candidates, same_batch=args.same_batch, k=args.k)
     print(
         f"network at level {net.level}: {len(net.period_numbers)} periods, {len(net.ties)} diffusion ties; "
         f"{net.excluded_events} adoption events without a time left out. {net.policy.describe()}",
@@ -422,18 +419,21 @@ def _network(args: argparse.Namespace) -> None:
     if args.export:  # everything is computed before anything is written
         graph = net.to_networkx(args.graph)
     if args.centrality:
+        from diffusion.network.centrality import centrality
+
         table = centrality(
-            net, eigenvector=args.eigenvector, betweenness=args.betweenness, seed=args.seed, n_jobs=args.jobs
+            net, eigenvector=args.eigenvector, betweenness=args.betweenness, seed=args.seed, n_jobs=args.n_jobs
         )
-        labels = net.nodes.set_index("node")[["label_en", "label_zh"]]
-        table = table.join(labels, on="node")
+        table = table.join(net.nodes.set_index("node")[["label_en", "label_zh"]], on="node")
     if args.export:
+        from diffusion.network.export import write_graph
+
         print(write_graph(graph, args.export))
     if args.centrality:
         print(write_csv(table, args.centrality))
 
 
-def _print_read_summary(ds: Dataset) -> None:
+def _print_read_summary(ds) -> None:
     enc = f", encoding {ds.input['encoding']}" if ds.input["encoding"] else ""
     print(
         f"read {ds.input['path']} ({ds.input['format']}{enc}): {ds.input['rows']} rows, "

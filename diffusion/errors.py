@@ -7,9 +7,12 @@ problem, so a file can be fixed in one pass.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-__all__ = ["FAILURE_COLUMNS", "DiffusionError", "InputFileError", "ValidationError", "problem"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["FAILURE_COLUMNS", "DiffusionError", "InputFileError", "ParameterError", "ValidationError", "problem"]
 
 FAILURE_COLUMNS = ["file", "row", "column", "value", "problem", "expected", "fix"]
 
@@ -31,6 +34,17 @@ class DiffusionError(Exception):
     """Base class of every error the package raises on purpose."""
 
 
+class ParameterError(DiffusionError, ValueError):
+    """A parameter has a value the function cannot take; ``parameter`` names it (as in Python).
+
+    Also a ``ValueError``, as Python code expects of a bad value. The CLI adds the flag that set it.
+    """
+
+    def __init__(self, parameter: str, message: str) -> None:
+        self.parameter = parameter
+        super().__init__(message)
+
+
 class InputFileError(DiffusionError):
     """A file cannot be read at all (missing, empty, binary, unknown encoding, bad format)."""
 
@@ -46,6 +60,8 @@ class ValidationError(DiffusionError):
     """
 
     def __init__(self, failures: pd.DataFrame, source: str = "input") -> None:
+        import pandas as pd  # only when there is a table: `diffusion --help` does not load pandas
+
         order = pd.to_numeric(failures["row"], errors="coerce").fillna(0) if "row" in failures else None
         if order is not None:
             failures = failures.iloc[order.argsort(kind="stable")]

@@ -19,7 +19,7 @@ __all__ = ["atomic_write", "neutralise_formulas", "write_csv"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
 
     An error leaves no partial file behind. The file gets the usual permissions (umask), not the

@@ -30,12 +30,12 @@ import pandas as pd
 from scipy import sparse
 from tqdm.auto import tqdm
 
+from diffusion.checks import Seed, as_generator, check_choice, check_int
 from diffusion.data.geography import Geography, load_geography
-from diffusion.errors import DiffusionError
 from diffusion.output import atomic_write, write_csv
 from diffusion.stats.inference import joblib_workers
 
-__all__ = ["SimulationParameters", "planar_geography", "simulate", "write_simulation"]
+__all__ = ["SIMULATION_HELP", "SimulationParameters", "planar_geography", "simulate", "write_simulation"]
 
 SERIES = "synthetic"
 
@@ -58,7 +58,24 @@ class SimulationParameters:
     seed: int = 0
 
 
-def planar_geography(n_units: int = 2846, n_top: int = 31, *, seed: int = 0) -> Geography:
+#: What each parameter means (the CLI's help).
+SIMULATION_HELP = {
+    "level": "level of the units",
+    "practices": "number of practices",
+    "periods": "number of periods",
+    "pilots": "pilot units per practice in period 1",
+    "p": "external (promotion) adoption rate per period",
+    "q": "imitation of neighbours (times the share of neighbours that adopted)",
+    "q_within": "imitation within the province (times the share of its units that adopted)",
+    "east_bias": "odds of an Eastern unit being a pilot, relative to others",
+    "promotion_period": "period from which the external rate is boosted (0: never)",
+    "promotion_boost": "factor of the external rate from the promotion period",
+    "start_year": "calendar year of period 1",
+    "seed": "seed of the simulation",
+}
+
+
+def planar_geography(n_units: int = 2846, n_top: int = 31, *, seed: Seed = 0) -> Geography:
     """A synthetic near-planar geography: ``n_units`` "county" units at random points, grouped into
     ``n_top`` "province" units by nearest seed point, neighbours by Delaunay triangulation.
 
@@ -72,7 +89,7 @@ def planar_geography(n_units: int = 2846, n_top: int = 31, *, seed: int = 0) -> 
     """
     from scipy.spatial import Delaunay, cKDTree
 
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     points = rng.random((n_units, 2))
     centres = rng.random((n_top, 2))
     parent = cKDTree(centres).query(points)[1]
@@ -190,12 +207,9 @@ def simulate(
     """
     geo = geography or load_geography()
     params = params or SimulationParameters()
-    if params.level not in geo.levels:
-        raise DiffusionError(
-            f"The value for `level` must be one of {list(geo.levels)}, but {params.level!r} was passed."
-        )
-    if params.periods < 2 or params.practices < 1 or params.pilots < 1:
-        raise DiffusionError("a simulation needs at least 2 periods, 1 practice and 1 pilot per practice.")
+    check_choice("level", params.level, geo.levels)
+    for name, low in (("periods", 2), ("practices", 1), ("pilots", 1), ("seed", 0)):
+        check_int(name, getattr(params, name), low=low)
     units = geo.level_units(params.level).index
     n = len(units)
     top = geo.levels[0]

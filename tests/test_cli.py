@@ -178,7 +178,7 @@ def test_spread_command(tmp_path, capsys):
     r = pd.read_csv(regions, encoding="utf-8-sig", dtype={"region": str})
     assert len(r) == 31 and r["breadth"].max() == 2
     assert main(["spread", "--out", str(out), "--share", "2"]) == 2
-    assert "--share must be in (0, 1]" in capsys.readouterr().err
+    assert "The `share` (--share) parameter must be a number in the range (0, 1]" in capsys.readouterr().err
 
 
 def test_test_command_prints_and_writes_json(tmp_path, capsys):
@@ -195,13 +195,16 @@ def test_test_command_prints_and_writes_json(tmp_path, capsys):
 
 def test_test_command_unsupported_and_bad_options(tmp_path, capsys):
     assert main(["test", "promotion"]) == 2
-    assert "needs a practice" in capsys.readouterr().err
+    assert "test promotion needs `practice` (--practice)." in capsys.readouterr().err
     assert main(["test", "promotion", "--practice", "points_system"]) == 0
     assert (
         "Not tested: needs adoptions of 'points_system' and of other practices on both sides" in capsys.readouterr().out
     )
     assert main(["test", "gradient", "--northeast", "Arctic"]) == 2
-    assert "must be 'exclude' or one of" in capsys.readouterr().err
+    assert (
+        "The value for `northeast` (--northeast) must be one of ['exclude', 'East', 'Central', 'West']"
+        in capsys.readouterr().err
+    )
 
 
 def test_report_with_a_hypotheses_file(tmp_path, capsys):

@@ -49,7 +49,7 @@ def test_row_numbers_follow_the_spreadsheet_and_blank_rows_are_skipped(write):
         (b"", "empty.csv", "the file is empty"),
         (b"  \n\n", "blank.csv", "the file is empty"),
         (b"\x00\x01\x02binary\x00", "bin.csv", "binary file"),
-        (b"a;b;c\n1;2;3\n", "semi.csv", 'wrong delimiter.*--delimiter ";"'),
+        (b"a;b;c\n1;2;3\n", "semi.csv", "wrong delimiter.*`delimiter` ';'"),
         (b"a,b\n", "header.csv", "no data rows"),
         (b"a,b\n1,2,3\n", "ragged.csv", "line 2 has 3 fields but the header has 2"),
         (b"a,a\n1,2\n", "dup.csv", "repeats the column name"),

@@ -87,11 +87,18 @@ def test_simulate_command(tmp_path, capsys):
     assert not (tmp_path / "bad").exists()
 
 
-@pytest.mark.parametrize("bad", [{"periods": 1}, {"practices": 0}])
-def test_bad_parameters(bad):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"periods": 1}, r"`periods` parameter must be an int in the range \[2, inf\)\. Got 1"),
+        ({"practices": 0}, r"`practices` parameter must be an int in the range \[1, inf\)\. Got 0"),
+        ({"seed": -3}, r"`seed` parameter must be an int in the range \[0, inf\)"),
+    ],
+)
+def test_bad_parameters(bad, message):
     from diffusion.errors import DiffusionError
 
-    with pytest.raises(DiffusionError, match="at least 2 periods"):
+    with pytest.raises(DiffusionError, match=message):
         simulate(params=SimulationParameters(level="province", **bad), progress=False)
 
 

@@ -100,7 +100,7 @@ def parse_cases(
     place_columns = [c for c in frame.columns if c in places.columns]
     show = len(frame) > 20_000 and sys.stderr.isatty()  # a progress bar on large files, on terminals only
     for i in np.flatnonzero((frame["case_id"] == "").to_numpy()):
-        problems.add(i, "case_id", "", "empty case id", "a unique id per case", "fill in an id such as B1-01")
+        problems.add(int(i), "case_id", "", "empty case id", "a unique id per case", "fill in an id such as B1-01")
     # Each field is parsed once per distinct cell (or combination of cells) and the result, with
     # any problem, given to every row that has it: a national file repeats a few thousand places.
     fields = [
@@ -248,7 +248,7 @@ def _parse_practices(i: int, cell: str, vocabulary: Vocabulary, problems: Proble
                 name,
                 "unknown practice",
                 f"one of: {vocabulary.describe_known()}",
-                "use a known tag or label, or extend the vocabulary (--extend-vocabulary, or --practices FILE)",
+                "use a known tag or label, or extend the vocabulary (`extend_vocabulary`, or your own `vocabulary`)",
             )
         else:
             tags.append(tag)

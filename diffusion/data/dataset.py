@@ -16,7 +16,7 @@ import pandas as pd
 from diffusion.data.cases import parse_cases
 from diffusion.data.geography import Geography, load_geography
 from diffusion.data.io import read_table
-from diffusion.data.resources import data_dir
+from diffusion.data.resources import bundled_datasets, data_dir
 from diffusion.data.schema import parse_batch, parse_date
 from diffusion.data.vocabulary import Vocabulary
 from diffusion.errors import InputFileError, ValidationError, problem
@@ -128,11 +128,6 @@ class Dataset:
         if n_unknown:
             out.append(f"{n_unknown} of {len(self.events)} adoption events have no known time.")
         return out
-
-
-def bundled_datasets() -> list[str]:
-    """Names of the datasets that ship with the package."""
-    return sorted(p.name for p in data_dir().iterdir() if (p / "dataset.json").is_file())
 
 
 @functools.cache

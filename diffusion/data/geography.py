@@ -11,18 +11,20 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
+from diffusion.data.geography_tables import adjacency_from, infer_levels, tiles, units_from
 from diffusion.data.io import read_table
 from diffusion.data.resources import data_dir
-from diffusion.errors import InputFileError, ValidationError, problem
+from diffusion.errors import InputFileError, ValidationError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Geography", "bundled_geographies", "load_geography"]
-
-UNIT_COLUMNS = ["code", "name_zh", "name_en", "level", "parent", "macro_region", "lat", "lon", "aliases"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +94,7 @@ class Geography:
         return self._ancestors[code]
 
     @cached_property
-    def _columns(self) -> dict[str, dict[str, object]]:
+    def _columns(self) -> dict[str, dict[str, str]]:
         # Plain dicts: per-row lookups through pandas indexing cost ~10 µs each.
         return {col: self.units[col].to_dict() for col in ("level", "name_zh", "name_en", "macro_region")}
 
@@ -131,6 +133,8 @@ class Geography:
         kinds : tuple of str, optional
             Keep only these adjacency kinds (e.g. ``("land",)`` for strict contiguity).
         """
+        import networkx as nx
+
         level = level or self.neighbour_level
         g = nx.Graph(level=level)
         units = self.level_units(level)[["name_zh", "name_en", "macro_region"]]
@@ -225,18 +229,18 @@ def _read_geography(folder: Path) -> Geography:
     meta_path = folder / "geography.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
     table = read_table(units_path)
-    units, failures = _units_from(table)
+    units, failures = units_from(table)
     if failures:
         raise ValidationError(pd.DataFrame(failures), source=str(folder))
     adj_path = folder / "adjacency.csv"
     adjacency = pd.DataFrame(columns=["a", "b", "kind"])
     if adj_path.is_file():
-        adjacency, adj_fail = _adjacency_from(read_table(adj_path), units)
+        adjacency, adj_fail = adjacency_from(read_table(adj_path), units)
         failures += adj_fail
     if failures:
         raise ValidationError(pd.DataFrame(failures), source=str(folder))
-    tiles = _tiles(folder / "tiles.csv", units)
-    levels = tuple(meta.get("levels") or _infer_levels(units))
+    tile_table = tiles(folder / "tiles.csv", units)
+    levels = tuple(meta.get("levels") or infer_levels(units))
     unknown = sorted(set(units["level"]) - set(levels))
     if unknown:
         raise ValidationError(
@@ -265,268 +269,5 @@ def _read_geography(folder: Path) -> Geography:
         notes=meta.get("notes", ""),
         source=str(folder),
         meta=meta,
-        tiles=tiles,
+        tiles=tile_table,
     )
-
-
-def _tiles(path: Path, units: pd.DataFrame) -> pd.DataFrame | None:
-    """Optional tile-grid layout (code, row, col) of the top-level units, for tile maps."""
-    if not path.is_file():
-        return None
-    table = read_table(path)
-    df = table.frame
-    failures = []
-    if not {"code", "row", "col"} <= set(df.columns):
-        failures.append(
-            problem(
-                table.path,
-                1,
-                "code, row, col",
-                "",
-                "missing required column",
-                f"columns code, row, col; found {list(df.columns)}",
-                "add the columns",
-            )
-        )
-    else:
-        for row, (code, r, c) in zip(table.rows, df[["code", "row", "col"]].itertuples(index=False)):
-            if code not in units.index:
-                failures.append(
-                    problem(table.path, row, "code", code, "code not in units.csv", "a unit code", "correct the code")
-                )
-            if not (str(r).isdigit() and str(c).isdigit()):
-                failures.append(
-                    problem(
-                        table.path,
-                        row,
-                        "row/col",
-                        f"{r}/{c}",
-                        "not a grid position",
-                        "whole numbers from 0",
-                        "correct the position",
-                    )
-                )
-        if df.duplicated(["row", "col"]).any():
-            failures.append(
-                problem(
-                    table.path, "", "row, col", "", "two units on one tile", "one unit per tile", "move one of them"
-                )
-            )
-    if failures:
-        raise ValidationError(pd.DataFrame(failures), source=table.path)
-    out = df.assign(row=df["row"].astype(int), col=df["col"].astype(int))
-    for col in ("label_en", "label_zh"):  # short tile labels; default: the start of the name
-        if col not in out.columns:
-            out[col] = out["code"].map(units[col.replace("label", "name")].fillna("")).str[:4]
-    return out[["code", "row", "col", "label_en", "label_zh"]]
-
-
-def _units_from(table) -> tuple[pd.DataFrame, list[dict]]:
-    df = table.frame.copy()
-    path = table.path
-    if "name" in df.columns and "name_en" not in df.columns:
-        df = df.rename(columns={"name": "name_en"})
-    failures = []
-    missing = [c for c in ("code", "level") if c not in df.columns]
-    if not ({"name_zh", "name_en"} & set(df.columns)):
-        missing.append("name_zh or name_en (or name)")
-    if missing:
-        failures.append(
-            problem(
-                path,
-                1,
-                ", ".join(missing),
-                "",
-                "missing required column",
-                f"columns code, level, name; found {list(df.columns)}",
-                "add the column(s) to the header row",
-            )
-        )
-        return pd.DataFrame(), failures
-    for col in UNIT_COLUMNS:
-        if col not in df.columns:
-            df[col] = ""
-    rows = dict(zip(df.index, table.rows))
-    dup = df["code"].duplicated(keep=False) & (df["code"] != "")
-    for i in df.index[dup]:
-        failures.append(
-            problem(
-                path,
-                rows[i],
-                "code",
-                df.at[i, "code"],
-                "duplicate unit code",
-                "one row per code",
-                "remove or renumber the duplicate",
-            )
-        )
-    for col in ("code", "level"):
-        for i in df.index[df[col] == ""]:
-            failures.append(
-                problem(path, rows[i], col, "", f"empty {col}", f"a {col} for every unit", f"fill in the {col}")
-            )
-    for i in df.index[(df["name_zh"] == "") & (df["name_en"] == "")]:
-        failures.append(
-            problem(
-                path,
-                rows[i],
-                "name_zh/name_en",
-                "",
-                "unit without a name",
-                "a Chinese or English name",
-                "fill in name_en or name_zh",
-            )
-        )
-    codes = set(df["code"])
-    for i in df.index[(df["parent"] != "") & ~df["parent"].isin(codes)]:
-        failures.append(
-            problem(
-                path,
-                rows[i],
-                "parent",
-                df.at[i, "parent"],
-                "parent code not in units.csv",
-                "the code of another unit, or empty at the top level",
-                "correct the parent code or add the parent unit",
-            )
-        )
-    coords = {}
-    for col, lim in (("lat", 90), ("lon", 180)):
-        vals = pd.to_numeric(df[col].replace("", np.nan), errors="coerce")
-        bad = (df[col] != "") & (vals.isna() | (vals.abs() > lim))
-        for i in df.index[bad]:
-            failures.append(
-                problem(
-                    path,
-                    rows[i],
-                    col,
-                    df.at[i, col],
-                    f"invalid {col}",
-                    f"decimal degrees within ±{lim}",
-                    "correct or leave empty",
-                )
-            )
-        coords[col] = vals
-    if failures:
-        return pd.DataFrame(), failures
-    df["lat"], df["lon"] = coords["lat"], coords["lon"]
-    units = df[UNIT_COLUMNS].set_index("code")
-    units = units.sort_index(kind="stable")
-    cycle = _parent_cycle(units["parent"].to_dict())
-    if cycle:
-        failures.append(
-            problem(
-                path,
-                "",
-                "parent",
-                " > ".join(cycle),
-                "the parent chain loops",
-                "a tree: every chain ends at a unit with no parent",
-                "correct the parent codes",
-            )
-        )
-    return units, failures
-
-
-def _parent_cycle(parent: dict[str, str]) -> list[str]:
-    done: set[str] = set()
-    for start in parent:
-        path, cur = [], start
-        while cur and cur not in done:
-            if cur in path:
-                return [*path[path.index(cur) :], cur]
-            path.append(cur)
-            cur = parent.get(cur, "")
-        done.update(path)
-    return []
-
-
-def _adjacency_from(table, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    df = table.frame.copy()
-    path = table.path
-    if "code_a" in df.columns:
-        df = df.rename(columns={"code_a": "a", "code_b": "b"})
-    if not {"a", "b"} <= set(df.columns):
-        return pd.DataFrame(), [
-            problem(
-                path,
-                1,
-                "a, b",
-                "",
-                "missing required column",
-                f"columns a, b (unit codes); found {list(df.columns)}",
-                "name the two code columns a and b",
-            )
-        ]
-    if "kind" not in df.columns:
-        df["kind"] = "land"
-    df["kind"] = df["kind"].replace("", "land")
-    failures = []
-    rows = dict(zip(df.index, table.rows))
-    known = set(units.index)
-    for col in ("a", "b"):
-        for i in df.index[~df[col].isin(known)]:
-            failures.append(
-                problem(
-                    path,
-                    rows[i],
-                    col,
-                    df.at[i, col],
-                    "code not in units.csv",
-                    "a unit code",
-                    "correct the code or add the unit",
-                )
-            )
-    for i in df.index[df["a"] == df["b"]]:
-        failures.append(
-            problem(
-                path, rows[i], "b", df.at[i, "b"], "a unit paired with itself", "two different units", "remove the row"
-            )
-        )
-    a, b = df["a"].where(df["a"] < df["b"], df["b"]), df["b"].where(df["a"] < df["b"], df["a"])
-    df["a"], df["b"] = a, b
-    dup = df.duplicated(["a", "b"], keep="first")
-    for i in df.index[dup]:
-        failures.append(
-            problem(
-                path,
-                rows[i],
-                "a, b",
-                f"{df.at[i, 'a']}-{df.at[i, 'b']}",
-                "pair listed twice",
-                "each undirected pair once",
-                "remove the repeat",
-            )
-        )
-    keep = [c for c in df.columns if c not in ("a", "b", "kind")]
-    out = df[["a", "b", "kind", *keep]].sort_values(["a", "b"]).reset_index(drop=True)
-    return out, failures
-
-
-def _infer_levels(units: pd.DataFrame) -> list[str]:
-    """Order levels from the top down by the parent-level relation (a topological sort)."""
-    level = units["level"].to_dict()
-    g = nx.DiGraph()
-    g.add_nodes_from(sorted(set(level.values())))
-    for code, parent in units["parent"].items():
-        if parent:
-            g.add_edge(level[parent], level[code])
-    g.remove_edges_from(nx.selfloop_edges(g))
-    try:
-        return list(nx.lexicographical_topological_sort(g))
-    except nx.NetworkXUnfeasible:
-        raise ValidationError(
-            pd.DataFrame(
-                [
-                    problem(
-                        "units.csv",
-                        "",
-                        "level",
-                        "",
-                        "levels contain each other in a loop",
-                        "a parent's level above its child's level",
-                        'give a geography.json with "levels"',
-                    )
-                ]
-            )
-        ) from None

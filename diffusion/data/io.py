@@ -13,8 +13,10 @@ import io
 import json
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -173,7 +175,7 @@ def _clean_cell(value: object) -> str:
     return text.replace("\u3000", " ").replace("\xa0", " ").strip()
 
 
-def _header(path: Path, cells: list[object]) -> list[str]:
+def _header(path: Path, cells: Sequence[object]) -> list[str]:
     names = [unicodedata.normalize("NFKC", str(c)).strip() if c is not None else "" for c in cells]
     seen: dict[str, int] = {}
     dups = []
@@ -190,6 +192,8 @@ def _header(path: Path, cells: list[object]) -> list[str]:
 
 def _read_delimited(path: Path, text: str, sep: str) -> pd.DataFrame:
     text = text.lstrip("\ufeff")
+    header: Any
+    body: Any  # object arrays from the fast path, lists of cells from the csv module
     fast = _fast_table(text, sep)
     if fast is not None:
         header, body = fast
@@ -207,8 +211,7 @@ def _read_delimited(path: Path, text: str, sep: str) -> pd.DataFrame:
             shown = {"\t": "tab", ";": "';'", "|": "'|'", ",": "','"}[other]
             raise InputFileError(
                 f"{path}: wrong delimiter: the header '{header[0][:80]}' is one column, but it "
-                f"contains {shown}. Save the file comma-separated, or pass "
-                f"--delimiter \"{other}\" (delimiter='{other}' in Python)."
+                f"contains {shown}. Save the file comma-separated, or give the `delimiter` '{other}'."
             )
     names = _header(path, header)
     if fast is None:
@@ -259,7 +262,7 @@ def _read_excel(path: Path, raw: bytes, sheet: str | int | None) -> pd.DataFrame
             path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object, engine="openpyxl"
         )
     except ValueError as exc:
-        raise InputFileError(f"{path}: {exc}. Name an existing worksheet with --sheet.") from None
+        raise InputFileError(f"{path}: {exc}. Name an existing worksheet (`sheet`).") from None
     except Exception as exc:  # openpyxl raises many kinds on corrupt workbooks
         raise InputFileError(f"{path}: the workbook cannot be read ({type(exc).__name__}: {exc}).") from None
     if frame.empty:

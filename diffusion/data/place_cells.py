@@ -77,6 +77,7 @@ class PlaceParser:
                 i, column, value, "unknown code", f"a {level or 'unit'} code of {self.geo.title}", "correct the code"
             )
             return None
+        assert res.code is not None  # status "ok" sets it
         if within is not None and not self.geo.is_within(res.code, within):
             self.problems.add(
                 i,
@@ -162,6 +163,7 @@ class PlaceParser:
             return current
         res = self.resolver.resolve(unit, within=current)
         if res.status == "ok":
+            assert res.code is not None
             named.append(self.geo.level_of(res.code))
             return res.code
         if res.status == "ambiguous":

@@ -63,5 +63,5 @@ def per_distinct(
             found[k] = own
     if found:
         for i in np.flatnonzero(np.isin(codes, list(found))):
-            problems.copy_from(found[codes[i]], i)
+            problems.copy_from(found[codes[i]], int(i))
     return pd.DataFrame.from_records(records).take(codes).reset_index(drop=True).set_axis(frame.index)

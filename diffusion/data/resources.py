@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-__all__ = ["data_dir"]
+__all__ = ["bundled_datasets", "data_dir", "dataset_title"]
 
 
 def data_dir() -> Path:
@@ -20,3 +21,19 @@ def data_dir() -> Path:
     raise FileNotFoundError(
         f"bundled data not found beside {here}; reinstall the package (pip install policy-diffusion)"
     )
+
+
+def bundled_datasets() -> list[str]:
+    """Names of the datasets that ship with the package.
+
+    Examples
+    --------
+    >>> bundled_datasets()
+    ['broadband-china', 'leading-cases']
+    """
+    return sorted(p.name for p in data_dir().iterdir() if (p / "dataset.json").is_file())
+
+
+def dataset_title(name: str) -> str:
+    """The English title of a bundled dataset, from its manifest (nothing else is read)."""
+    return json.loads((data_dir() / name / "dataset.json").read_text(encoding="utf-8"))["title_en"]

@@ -66,12 +66,13 @@ def canonical_columns(headers: list[str], levels: tuple[str, ...] = ()) -> tuple
     for canon, names in COLUMN_ALIASES.items():
         for name in names:
             lookup.setdefault(_key(name), canon)
-    mapping, seen = {}, {}
+    mapping: dict[str, str] = {}
+    seen: dict[str, list[str]] = {}
     for header in headers:
-        canon = lookup.get(_key(header))
-        if canon:
-            mapping[header] = canon
-            seen.setdefault(canon, []).append(header)
+        known = lookup.get(_key(header))
+        if known:
+            mapping[header] = known
+            seen.setdefault(known, []).append(header)
     clashes = {c: hs for c, hs in seen.items() if len(hs) > 1}
     return mapping, clashes
 

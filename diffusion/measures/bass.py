@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
+from diffusion.checks import Seed, as_generator, check_choice
+
 __all__ = ["BassFit", "bass_cumulative", "bass_new", "fit_bass"]
 
 
@@ -124,6 +126,7 @@ def _fit(new: np.ndarray, m_max: float | None) -> tuple[np.ndarray, np.ndarray, 
                 )
                 if best is None or res.cost < best.cost - 1e-12:
                     best = res
+    assert best is not None  # the loop above ran at least once
     rmse = float(np.sqrt(2 * best.cost / len(new)))
     return best.x, best.jac, rmse
 
@@ -134,7 +137,7 @@ def fit_bass(
     m_max: float | None = None,
     intervals: str = "covariance",
     n_boot: int = 200,
-    seed: int | np.random.Generator | None = 0,
+    seed: Seed = 0,
 ) -> BassFit:
     """Fit the Bass model to new adopters per period.
 
@@ -147,8 +150,8 @@ def fit_bass(
     intervals : {"covariance", "bootstrap"}
         95 % intervals from the Jacobian at the optimum, or from a parametric bootstrap
         (Poisson draws around the fitted curve, refitted ``n_boot`` times).
-    seed : int or Generator
-        For the bootstrap only.
+    seed : int, Generator or None
+        For the bootstrap only (see :func:`diffusion.checks.resolve_seed`).
 
     Returns
     -------
@@ -162,6 +165,7 @@ def fit_bass(
     >>> fit_bass([3, 5, 2]).reason
     'only 3 period(s); at least 4 are needed'
     """
+    check_choice("intervals", intervals, ("covariance", "bootstrap"))
     new = np.asarray(new_adopters, dtype=float)
     reason = _identifiability(new)
     if reason:
@@ -172,16 +176,12 @@ def fit_bass(
         return BassFit(False, f"{at_bound} runs to its bound, so the curve does not pin it down", n_periods=len(new))
     if intervals == "bootstrap":
         cis = _bootstrap(new, theta, m_max, n_boot, seed)
-    elif intervals == "covariance":
+    else:
         dof = max(len(new) - 3, 1)
         s2 = ((bass_new(len(new), *theta) - new) ** 2).sum() / dof
         cov = np.linalg.pinv(jac.T @ jac) * s2
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         cis = [(theta[i] - 1.96 * se[i], theta[i] + 1.96 * se[i]) for i in range(3)]
-    else:
-        raise ValueError(
-            f"The value for `intervals` must be 'covariance' or 'bootstrap', but {intervals!r} was passed."
-        )
     p, q, m = (float(v) for v in theta)
     return BassFit(
         True,
@@ -189,7 +189,9 @@ def fit_bass(
         p,
         q,
         m,
-        *[tuple(map(float, c)) for c in cis],
+        p_ci=(float(cis[0][0]), float(cis[0][1])),
+        q_ci=(float(cis[1][0]), float(cis[1][1])),
+        m_ci=(float(cis[2][0]), float(cis[2][1])),
         n_periods=len(new),
         rmse=rmse,
         interval_method=intervals,
@@ -197,7 +199,7 @@ def fit_bass(
 
 
 def _bootstrap(new, theta, m_max, n_boot, seed):
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     expected = np.clip(bass_new(len(new), *theta), 0, None)
     draws = []
     for _ in range(n_boot):

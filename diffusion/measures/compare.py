@@ -19,13 +19,14 @@ import pandas as pd
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
+from diffusion.checks import Seed, as_generator, check_choice, resolve_seed
 from diffusion.data.dataset import Dataset
 from diffusion.data.io import read_table
 from diffusion.data.periods import period_labels
 from diffusion.data.places import resolver_for
 from diffusion.errors import DiffusionError, ValidationError, problem
 from diffusion.measures.innovativeness import order_scores
-from diffusion.stats.inference import as_generator, permutation_test, result
+from diffusion.stats.inference import p_value, permutation_test, result
 from diffusion.stats.nulls import permute_within
 
 __all__ = [
@@ -98,6 +99,7 @@ def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
     mapped: dict[str, str] = {}
     for row, unit, group in zip(table.rows, df["unit"], df["group"]):
         res = resolver.resolve(unit)
+        code = res.code or ""  # set whenever the status is "ok"
         if res.status != "ok":
             hint = "; ".join((res.candidates and map(resolver.describe, res.candidates)) or res.suggestions)
             failures.append(
@@ -113,20 +115,20 @@ def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
             )
         elif not group:
             failures.append(problem(table.path, row, "group", "", "empty group", "a group name", "fill it in"))
-        elif mapped.get(res.code, group) != group:
+        elif mapped.get(code, group) != group:
             failures.append(
                 problem(
                     table.path,
                     row,
                     "group",
                     group,
-                    f"unit already in group '{mapped[res.code]}'",
+                    f"unit already in group '{mapped[code]}'",
                     "one group per unit",
                     "remove one of the rows",
                 )
             )
         else:
-            mapped[res.code] = group
+            mapped[code] = group
     if failures:
         raise ValidationError(pd.DataFrame(failures), source=table.path)
     groups = [next((mapped[c] for c in (u, *geo.ancestors(u)) if c in mapped), np.nan) for u in units]
@@ -174,7 +176,7 @@ def adoption_matrix(ds: Dataset, groups: pd.Series, level: str) -> pd.DataFrame:
     return out
 
 
-def bootstrap_ci(values: np.ndarray, stat=np.mean, *, n_boot: int = 999, seed=0, level: float = 0.95) -> tuple:
+def bootstrap_ci(values: np.ndarray, stat=np.mean, *, n_boot: int = 999, seed: Seed = 0, level: float = 0.95) -> tuple:
     """Percentile bootstrap interval of ``stat`` over ``values`` (resampled with replacement).
 
     Examples
@@ -227,7 +229,7 @@ def compare_groups(
     strata: str | None = None,
     n_boot: int = 999,
     n_permutations: int = 999,
-    seed: int = 0,
+    seed: Seed = 0,
     progress: bool | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per group: units, adopters, adoption rate, breadth, earliness with bootstrap 95 % intervals;
@@ -247,16 +249,18 @@ def compare_groups(
     ``tests`` one row per measure (``statistic`` = between-group sum of squares of means weighted
     by group size, ``p_value``, ``effect`` = eta squared, ``interpretation``).
     """
+    seed = resolve_seed(seed)
+    check_choice("strata", strata, (None, "province"))
     level = level or default_level(ds)
     groups = assign_groups(ds, by, level)
     units = _unit_measures(ds, groups, level)
     if units["group"].nunique() < 2:
         raise DiffusionError(f"comparison needs at least two groups with units at level '{level}'.")
-    rows = []
+    rows: list[dict] = []
     for name, (col, _) in COMPARE_METRICS.items():
         for k, (group, g) in enumerate(units.groupby("group", sort=True)):
             values = g[col].dropna().to_numpy()
-            lo, hi = bootstrap_ci(values, n_boot=n_boot, seed=np.random.SeedSequence([seed, k, len(rows)]))
+            lo, hi = bootstrap_ci(values, n_boot=n_boot, seed=np.random.default_rng([seed, k, len(rows)]))
             rows.append(
                 {
                     "group": group,
@@ -349,6 +353,7 @@ def portfolio_similarity(ds: Dataset, groups: pd.Series, level: str, metric: str
     >>> [round(float(_similarity(v, m).loc["a", "b"]), 3) for m in ("jaccard", "cosine")]
     [0.333, 0.5]
     """
+    check_choice("metric", metric, ("jaccard", "cosine"))
     first = unit_table(ds, level).assign(group=lambda d: d["unit"].map(groups)).dropna(subset=["group"])
     counts = first.groupby(["group", "practice"])["unit"].nunique().unstack(fill_value=0).sort_index()
     sim = _similarity(counts, metric)
@@ -363,11 +368,9 @@ def _similarity(counts: pd.DataFrame, metric: str) -> pd.DataFrame:
         inter = b @ b.T
         union = b.sum(axis=1)[:, None] + b.sum(axis=1)[None, :] - inter
         sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-    elif metric == "cosine":
+    else:
         norm = np.linalg.norm(x, axis=1)
         sim = np.divide(x @ x.T, np.outer(norm, norm), out=np.zeros((len(x), len(x))), where=np.outer(norm, norm) > 0)
-    else:
-        raise ValueError(f"The value for `metric` must be 'jaccard' or 'cosine', but {metric!r} was passed.")
     return pd.DataFrame(sim, index=counts.index, columns=counts.index)
 
 
@@ -395,7 +398,7 @@ def leaders_followers(
     level: str,
     *,
     n_permutations: int = 999,
-    seed: int = 0,
+    seed: Seed = 0,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """How often one group's first adoption of a practice precedes another's, over shared practices.
@@ -406,6 +409,7 @@ def leaders_followers(
     """
     from scipy import stats
 
+    seed = resolve_seed(seed)
     first = unit_table(ds, level).assign(group=lambda d: d["unit"].map(groups)).dropna(subset=["group", "period"])
     g = first.groupby(["practice", "group"], sort=True)["period"].min().reset_index()
     names = sorted(g["group"].unique())
@@ -442,20 +446,7 @@ def leaders_followers(
     _, draws = permutation_test(
         float(np.abs(net_obs).sum()), batch, n_permutations=n_permutations, seed=seed, progress=progress
     )
-    null = draws[:, 1:]
-    p = np.array(
-        [
-            min(
-                1.0,
-                2
-                * min(
-                    (np.sum(null[:, j] >= net_obs[0, j] - 1e-9) + 1) / (len(null) + 1),
-                    (np.sum(null[:, j] <= net_obs[0, j] + 1e-9) + 1) / (len(null) + 1),
-                ),
-            )
-            for j in range(len(pairs))
-        ]
-    )
+    p = p_value(net_obs[0], draws[:, 1:], "two-sided")
     out = pd.DataFrame(
         {
             "leader": [names[a] for a in pairs[:, 0]],

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from diffusion.checks import Seed, check_choice, check_int, check_number, resolve_seed
 from diffusion.data.dataset import Dataset
 from diffusion.data.distance import haversine_km
 from diffusion.data.periods import period_labels
@@ -111,7 +112,7 @@ def spread_metrics(
     share: float = 0.5,
     by_series: bool = True,
     bass_intervals: str = "covariance",
-    seed: int = 0,
+    seed: Seed = 0,
 ) -> pd.DataFrame:
     """Spread metrics of every practice, over all series together and (``by_series``) per series.
 
@@ -138,6 +139,10 @@ def spread_metrics(
     >>> m.query("practice == 'broadband_china' and metric == 'provinces_reached'")["value"].tolist()
     [0.0, 0.0, 21.0, 26.0, 31.0]
     """
+    seed = resolve_seed(seed)  # one int: every practice's bootstrap draws from the same seed
+    k = check_int("k", k, low=1)
+    share = check_number("share", share, 0, 1, low_open=True)
+    check_choice("bass_intervals", bass_intervals, ("covariance", "bootstrap"))
     ev = adopters_by_level(ds)
     # Every period of the calendar, including batches with no case yet (their counts are zero).
     periods = np.array(period_labels(ds)["period"].astype(int).tolist(), dtype=int)

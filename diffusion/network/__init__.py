@@ -16,7 +16,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "build_network",
             "jaccard",
         ],
-        "diffusion.network.centrality": ["centrality"],
         "diffusion.network.export": ["write_graph"],
     },
 )

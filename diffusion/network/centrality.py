@@ -27,7 +27,7 @@ import random
 import sys
 import warnings
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import igraph as ig
 import joblib
@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import sparse
 from tqdm.auto import tqdm
 
+from diffusion.checks import Seed, resolve_seed
 from diffusion.network.build import TemporalNetwork
 from diffusion.stats.inference import joblib_workers
 
@@ -91,7 +92,7 @@ def _graph(n: int, source: np.ndarray, target: np.ndarray, weight: np.ndarray, *
 
 def _undirected_metrics(
     g: ig.Graph, *, weighted: bool, eigenvector: bool, sources: Sources = "exact"
-) -> dict[str, np.ndarray]:
+) -> dict[str, Any]:
     n = g.vcount()
     w = "weight" if weighted else None
     out = {"degree": np.array(g.degree(), dtype=float)}
@@ -116,7 +117,7 @@ EXACT_BETWEENNESS_MAX = 5_000  # nodes: above, "auto" estimates betweenness from
 SAMPLED_SOURCES = 500
 
 
-def _betweenness(g: ig.Graph, *, directed: bool, sources: Sources) -> dict[str, np.ndarray]:
+def _betweenness(g: ig.Graph, *, directed: bool, sources: Sources) -> dict[str, Any]:
     """Normalised betweenness: exact, or estimated from the shortest paths of some source nodes.
 
     The estimate (Brandes & Pich 2007) sums the dependencies of the sampled sources and scales
@@ -146,8 +147,8 @@ def betweenness_sources(spec: str | int, n: int, rng: np.random.Generator) -> So
     >>> len(betweenness_sources(10, 100, np.random.default_rng(0)))
     10
     """
-    if spec in ("exact", "none"):
-        return spec
+    if spec == "exact" or spec == "none":
+        return "exact" if spec == "exact" else "none"
     if spec == "auto":
         k = n if n <= EXACT_BETWEENNESS_MAX else SAMPLED_SOURCES
     elif isinstance(spec, int | np.integer) and not isinstance(spec, bool) and spec >= 1:
@@ -182,9 +183,9 @@ def _eigenvector(g: ig.Graph, weights: str | None) -> np.ndarray:
     return x
 
 
-def _directed_metrics(g: ig.Graph, *, sources: Sources = "exact") -> dict[str, np.ndarray]:
+def _directed_metrics(g: ig.Graph, *, sources: Sources = "exact") -> dict[str, Any]:
     n = g.vcount()
-    out = {
+    out: dict[str, Any] = {
         "in_degree": np.array(g.indegree(), dtype=float),
         "out_degree": np.array(g.outdegree(), dtype=float),
         "in_strength": np.array(g.strength(mode="in", weights="weight"), dtype=float),
@@ -279,7 +280,7 @@ def centrality(
     scopes: tuple[str, ...] = ("snapshot", "cumulative"),
     eigenvector: bool = False,
     betweenness: str | int = "auto",
-    seed: int = 0,
+    seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
@@ -299,7 +300,7 @@ def centrality(
         Exact betweenness costs O(nodes x edges): "auto" computes it exactly up to 5,000 nodes
         and above that estimates it (metric ``betweenness_estimate``) from 500 sampled sources;
         an int sets the number of sources; "none" leaves it out.
-    seed : int
+    seed : int, Generator or None
         Seeds the sampled sources and igraph's ARPACK start vectors (each graph gets its own stream).
     n_jobs : int, optional
         Worker processes for the graphs (igraph holds the GIL, so threads would not help). By
@@ -320,6 +321,7 @@ def centrality(
     >>> sorted(c["metric"].unique())[:3]
     ['authority', 'betweenness', 'hub']
     """
+    seed = resolve_seed(seed)
     types = net.nodes.set_index("node")["node_type"]
     snapshots = [
         _Snapshot(net, graph, period, scope == "cumulative")
@@ -354,9 +356,10 @@ def centrality(
     done = dict(zip(order, outputs))  # order is complete once every result is in
     frames, not_unique = [], 0
     for i, snapshot in enumerate(snapshots):
-        if prepared[i] is None:
+        entry = prepared[i]
+        if entry is None:
             continue
-        nodes, metrics = prepared[i][0], done.pop(i)
+        nodes, metrics = entry[0], done.pop(i)
         not_unique += not metrics.pop("_hits_unique", True)
         for message in metrics.pop("_warnings"):
             warnings.warn(message, stacklevel=2)

@@ -22,6 +22,7 @@ __all__ = ["CANDIDATE_RULES", "SAME_BATCH_POLICIES", "TiePolicy", "diffusion_tie
 CANDIDATE_RULES = ("all", "adjacent", "same-province", "nearest-k")
 SAME_BATCH_POLICIES = ("none", "both")
 
+
 @dataclass(frozen=True)
 class TiePolicy:
     """How diffusion ties are drawn.
@@ -121,22 +122,22 @@ def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy):
         return pairs
     if policy.candidates == "adjacent":
         _check_rule(geo, level, codes, policy)
-        units, pairs = geo.neighbour_pairs(level)
-        a, b = pd.Index(codes).get_indexer(units)[pairs].T  # adopters' positions (-1: not an adopter)
+        units, edges = geo.neighbour_pairs(level)
+        a, b = pd.Index(codes).get_indexer(units)[edges].T  # adopters' positions (-1: not an adopter)
         keep = (a >= 0) & (b >= 0)
         a, b = a[keep], b[keep]
         adj = sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(len(codes), len(codes)))
 
-        def pairs(idx):
+        def adjacent_pairs(idx):
             sub = adj[idx][:, idx].tocoo()  # sparse: no adopters x adopters matrix
             return sub.row, sub.col
 
-        return pairs
+        return adjacent_pairs
     _check_rule(geo, level, codes, policy)
     top = geo.levels[0]
     group = np.array([geo.ancestor_at(c, top) or c for c in codes])
 
-    def pairs(idx):
+    def same_top_pairs(idx):
         ti, sj = [], []
         for members in pd.Series(np.arange(len(idx))).groupby(group[idx]).groups.values():
             m = np.asarray(members)
@@ -145,7 +146,7 @@ def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy):
             sj.append(m[jj])
         return np.concatenate(ti), np.concatenate(sj)
 
-    return pairs
+    return same_top_pairs
 
 
 def _nearest_ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy, codes: list[str]) -> pd.DataFrame:
@@ -199,13 +200,13 @@ def _check_rule(geo, level: str, codes: list[str], policy: TiePolicy) -> None:
     if policy.candidates == "adjacent" and (geo.adjacency.empty or geo.neighbour_level != level):
         raise DiffusionError(
             f"candidate rule 'adjacent' needs neighbours at level '{level}', but this geography gives them at "
-            f"level '{geo.neighbour_level}'. Use --level {geo.neighbour_level} or another rule."
+            f"level '{geo.neighbour_level}'. Use `level` '{geo.neighbour_level}' or another rule (`candidates`)."
         )
     top = geo.levels[0]
     if policy.candidates == "same-province" and level == top:
         raise DiffusionError(
             f"candidate rule 'same-province' ties units within the same {top}, but the regions are {top}s "
-            "themselves. Use a lower --level or another rule."
+            "themselves. Use a lower `level` or another rule (`candidates`)."
         )
     if policy.candidates == "nearest-k":
         coords = geo.units.loc[codes, ["lat", "lon"]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import Any
 
 import matplotlib
 import matplotlib.patches
@@ -30,7 +31,7 @@ __all__ = [
     "to_svg",
 ]
 
-SVG_RC = {
+SVG_RC: dict[str, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "policy-diffusion",
     "font.family": ["DejaVu Sans", "sans-serif"],

@@ -16,17 +16,25 @@ from importlib import metadata
 from pathlib import Path
 
 import jinja2
-import numpy as np
-import pandas as pd
 from markupsafe import Markup
 from tqdm.auto import tqdm
 
+from diffusion.checks import Seed, check_choice, resolve_seed
 from diffusion.data.dataset import Dataset
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import atomic_write
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
 from diffusion.report.labels import COLUMNS_ZH, LABELS
-from diffusion.report.sections import compare_section, network_section, spread_section, svg_figure, table, tests_section
+from diffusion.report.sections import (
+    compare_section,
+    network_section,
+    plain_value,
+    show,
+    spread_section,
+    svg_figure,
+    table,
+    tests_section,
+)
 
 __all__ = [
     "LABELS",
@@ -44,6 +52,7 @@ _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
 )
+_ENV.filters["show"] = show
 
 
 def report_filename(ds: Dataset) -> str:
@@ -67,7 +76,7 @@ def render_report(
     *,
     command: str = "diffusion report",
     lang: str = "en",
-    seed: int = 0,
+    seed: Seed = 0,
     top_k: int = 5,
     hypotheses: list[dict] | None = None,
     timestamp: bool = False,
@@ -113,7 +122,7 @@ def report_context(
     *,
     command: str = "diffusion report",
     lang: str = "en",
-    seed: int = 0,
+    seed: Seed = 0,
     top_k: int = 5,
     hypotheses: list[dict] | None = None,
     timestamp: bool = False,
@@ -127,8 +136,9 @@ def report_context(
         The command that reproduces the report (printed in it).
     lang : {"en", "zh"}
         Language of headings and figure labels; place and practice names come from the data.
-    seed : int
-        Seed of every randomised step (permutations, bootstrap, layouts).
+    seed : int, Generator or None
+        Seed of every randomised step (permutations, bootstrap, layouts), resolved once to the int
+        printed in the report (see :func:`diffusion.checks.resolve_seed`).
     top_k : int
         Rows of the top-k centrality tables.
     hypotheses : list of dict, optional
@@ -138,8 +148,8 @@ def report_context(
     progress : bool, optional
         A progress bar over the sections; by default on terminals for files of over 20,000 events.
     """
-    if lang not in LABELS:
-        raise ValueError(f"The value for `lang` must be one of {sorted(LABELS)}, but {lang!r} was passed.")
+    check_choice("lang", lang, sorted(LABELS))
+    seed = resolve_seed(seed)
     geo = ds.geography
     counts = counts_by_period_practice(ds)
     regions = counts_by_region(ds)
@@ -239,7 +249,7 @@ def key_findings(context: dict) -> list[str]:
     if tests:
         rows = [dict(zip(tests["table"]["columns"], r)) for r in tests["table"]["rows"]]
         for row in rows:
-            if row["test"] in ("neighbour", "gradient", "event-history") and row["statistic"] != "not tested":
+            if row["test"] in ("neighbour", "gradient", "event-history") and row["statistic"] is not None:
                 out.append(row["interpretation"])
     network = context.get("network")
     if network and network["top"]:
@@ -247,8 +257,8 @@ def key_findings(context: dict) -> list[str]:
         if last:
             region = dict(zip(network["top"]["columns"], last[0]))
             out.append(
-                f"In the diffusion network, {region['region']} leads by the end ({region['period']}): its "
-                f"earlier adoptions could account for {region['out-strength']} later adoptions, and it reaches "
+                f"In the diffusion network, {region['region']} leads by the end ({region['period']}): its earlier "
+                f"adoptions could account for {round(region['out-strength'], 3)} later adoptions, and it reaches "
                 f"{region['reachability']} regions through chains of later adopters."
             )
     compare = context.get("compare")
@@ -263,7 +273,7 @@ def write_report(
     *,
     command: str = "diffusion report",
     lang: str = "en",
-    seed: int = 0,
+    seed: Seed = 0,
     hypotheses: list[dict] | None = None,
     timestamp: bool = False,
     progress: bool | None = None,
@@ -278,17 +288,8 @@ def write_report(
         ds, command=command, lang=lang, seed=seed, hypotheses=hypotheses, timestamp=timestamp, progress=progress
     )
     html = render_html(context)
-    document = json.dumps(result_document(context), ensure_ascii=False, indent=1, sort_keys=True, default=_plain)
+    document = json.dumps(result_document(context), ensure_ascii=False, indent=1, sort_keys=True, default=plain_value)
     target = out_dir / report_filename(ds)
     atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8", newline="\n"))
     atomic_write(target.with_suffix(".json"), lambda tmp: tmp.write_text(document + "\n", encoding="utf-8"))
     return target
-
-
-def _plain(value):
-    """JSON for numpy and pandas scalars; NaN and missing values become null."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA or value is None:
-        return None
-    return value if isinstance(value, int | float | str | bool) else str(value)

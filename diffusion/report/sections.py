@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -34,11 +35,65 @@ from diffusion.report.figures import (
 __all__ = ["network_section", "spread_section", "svg_figure", "table"]
 
 
-def table(df: pd.DataFrame, *, index: bool = False) -> dict:
-    """A table as plain lists for the template (cells are escaped there)."""
+def table(
+    df: pd.DataFrame,
+    *,
+    index: bool = False,
+    formats: dict[str, str] | None = None,
+    missing: dict[str, str] | None = None,
+) -> dict:
+    """A table as plain lists for the template and the result document; cells keep their type.
+
+    Numbers stay numbers and a missing cell is None, so the JSON result document holds values,
+    not display strings. How a cell is shown is the template's job: ``formats`` gives a column's
+    format spec (``".3g"``, ``".0%"``, or ``"round:N"`` for the number rounded to N decimals; default
+    ``str``), ``missing`` what an empty cell of a column shows (default nothing).
+
+    Examples
+    --------
+    >>> t = table(pd.DataFrame({"p": [0.01234, float("nan")]}), formats={"p": ".2g"}, missing={"p": "n/a"})
+    >>> t["rows"], t["formats"], t["missing"]
+    ([[0.01234], [None]], ['.2g'], ['n/a'])
+    """
     df = df.reset_index() if index else df
-    cells = df.astype(object).where(df.notna(), "")
-    return {"columns": [str(c) for c in df.columns], "rows": cells.astype(str).values.tolist()}
+    columns = [str(c) for c in df.columns]
+    formats, missing = formats or {}, missing or {}
+    return {
+        "columns": columns,
+        "rows": [[plain_value(v) for v in row] for row in df.itertuples(index=False, name=None)],
+        "formats": [formats.get(c) for c in columns],
+        "missing": [missing.get(c, "") for c in columns],
+    }
+
+
+def plain_value(value: object) -> object:
+    """A JSON-ready scalar: numpy and pandas scalars as Python ones, NaN and missing values as None.
+
+    Examples
+    --------
+    >>> plain_value(np.float64(0.5)), plain_value(np.int64(3)), plain_value(float("nan")), plain_value(pd.NA)
+    (0.5, 3, None, None)
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and not np.isfinite(value)):
+        return None
+    return value if isinstance(value, int | float | str | bool) else str(value)
+
+
+def show(value: object, spec: str | None = None, missing: str = "") -> str:
+    """A cell as the report shows it (the template's ``show`` filter).
+
+    Examples
+    --------
+    >>> show(0.012345, ".3g"), show(None, ".3g", "not tested"), show(3), show(2.0004, "round:3")
+    ('0.0123', 'not tested', '3', '2.0')
+    """
+    if value is None:
+        return missing
+    if spec and spec.startswith("round:"):
+        return str(round(value, int(spec[6:])))  # type: ignore[call-overload]
+    return format(value, spec) if spec else str(value)
 
 
 def svg_of(make_figure) -> Markup:
@@ -47,7 +102,7 @@ def svg_of(make_figure) -> Markup:
     Text stays text and the browser renders it; matplotlib's own fonts may lack CJK glyphs,
     which only affects its size estimates, so those warnings are silenced here.
     """
-    with plt.rc_context(SVG_RC), warnings.catch_warnings():
+    with plt.rc_context(SVG_RC), warnings.catch_warnings():  # type: ignore[arg-type]
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         return Markup(to_svg(make_figure()))
 
@@ -94,10 +149,10 @@ def network_section(ds: Dataset, lang: str, seed: int, top_k: int, max_arrows: i
                     "rank": rank,
                     "region": names.at[r.node, "label_zh"] or r.node,
                     "region (en)": names.at[r.node, "label_en"],
-                    "out-strength": round(r.out_strength, 3),
+                    "out-strength": r.out_strength,
                     "reachability": int(r.reachability),
-                    "in-strength": round(r.in_strength, 3),
-                    "pagerank": round(r.pagerank, 4),
+                    "in-strength": r.in_strength,
+                    "pagerank": r.pagerank,
                 }
             )
     graph = net.to_networkx("ties")
@@ -123,7 +178,11 @@ def network_section(ds: Dataset, lang: str, seed: int, top_k: int, max_arrows: i
             )
             + " from earlier to later adopters, thicker for more weight; larger circles send more ties."
         ),
-        "top": table(pd.DataFrame(rows)) if rows else None,
+        "top": table(
+            pd.DataFrame(rows), formats={"out-strength": "round:3", "in-strength": "round:3", "pagerank": "round:4"}
+        )
+        if rows
+        else None,
         "top_k": top_k,
     }
 
@@ -199,9 +258,9 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
             "origin": period_label.get(origin, origin),
             "origin units": "、".join(origins[:3]) + (f" (+{len(origins) - 3})" if len(origins) > 3 else ""),
             f"{name} reached": int(final[practice]),
-            f"share of {name}": f"{final[practice] / geo.population(top):.0%}",
+            f"share of {name}": final[practice] / geo.population(top),
             "periods to all macro-regions": "" if pd.isna(macro) else int(macro),
-            "scale-up ratio": round(float(sub.at["scale_up_ratio", "value"]), 2),
+            "scale-up ratio": float(sub.at["scale_up_ratio", "value"]),
             "Bass model": bass_text,
         }
         rows_out.append(row)
@@ -209,7 +268,7 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
             sentences.append(
                 f"{row['practice']} ({row['做法']}) first appears in {row['origin']} at {row['origin units']}; "
                 f"by {period_label.get(last, last)} it has reached {row[f'{name} reached']} of "
-                f"{geo.population(top)} {name} ({row[f'share of {name}']}); scale-up ratio "
+                f"{geo.population(top)} {name} ({row[f'share of {name}']:.0%}); scale-up ratio "
                 f"{row['scale-up ratio']:.2f} (adopters outside the origin {name} per origin adopter). "
                 + (
                     f"It reached every macro-region after {row['periods to all macro-regions']} period(s). "
@@ -227,7 +286,7 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
         "curves_alt": f"Line chart of {name} reached per period for the {len(chosen)} most widespread practices.",
         "map": map_svg,
         "map_alt": map_alt,
-        "summary": table(pd.DataFrame(rows_out)),
+        "summary": table(pd.DataFrame(rows_out), formats={f"share of {name}": ".0%", "scale-up ratio": "round:2"}),
         "sentences": sentences,
         "top": top,
         "name": name,
@@ -235,7 +294,7 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
 
 
 #: Tests run when a report is made without a hypotheses file.
-DEFAULT_HYPOTHESES = [
+DEFAULT_HYPOTHESES: list[dict] = [
     {"test": "neighbour"},
     {"test": "gradient"},
     {"test": "join-counts"},
@@ -247,7 +306,8 @@ DEFAULT_HYPOTHESES = [
 
 def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict | None:
     """Results of the hypotheses (FDR-adjusted together) and a method card per test used."""
-    from diffusion.stats.registry import METHOD_CARDS, run_hypotheses
+    from diffusion.stats.hypotheses_file import run_hypotheses
+    from diffusion.stats.registry import TESTS
 
     if not ds.events["time_known"].any():
         return None
@@ -255,25 +315,24 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HitsWarning)
         frame, results = run_hypotheses(ds, chosen, seed=seed, progress=False)
-    shown = frame.assign(
-        statistic=frame["statistic"].map(lambda v: f"{v:.4g}" if pd.notna(v) else "not tested"),
-        p_value=frame["p_value"].map(lambda v: f"{v:.3g}" if pd.notna(v) else ""),
-        q_value=frame["q_value"].map(lambda v: f"{v:.3g}" if pd.notna(v) else ""),
-        effect=frame["effect"].map(lambda v: f"{v:+.4g}" if pd.notna(v) else ""),
-    )[["test", "practice", "statistic", "effect", "p_value", "q_value", "null model", "interpretation"]]
+    shown = frame[["test", "practice", "statistic", "effect", "p_value", "q_value", "null model", "interpretation"]]
     questions = {r.name: r.question for r in results}
     cards = [
         {
             "name": n,
             "question": questions[n],
-            "statistic": METHOD_CARDS[n][0],
-            "null": METHOD_CARDS[n][1],
-            "caveat": METHOD_CARDS[n][2],
+            "statistic": TESTS[n].card.statistic,
+            "null": TESTS[n].card.null,
+            "caveat": TESTS[n].card.caveat,
         }
         for n in dict.fromkeys(frame["test"])
     ]
     return {
-        "table": table(shown),
+        "table": table(
+            shown,
+            formats={"statistic": ".4g", "effect": "+.4g", "p_value": ".3g", "q_value": ".3g"},
+            missing={"statistic": "not tested"},
+        ),
         "cards": cards,
         "default": hypotheses is None,
         "seed": seed,
@@ -338,11 +397,7 @@ def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999
         if len(sim) >= 3
         else None
     )
-    shown = table_.assign(
-        value=table_["value"].round(4),
-        lower=table_["lower"].round(4),
-        upper=table_["upper"].round(4),
-    )[["measure", "group", "value", "lower", "upper", "adopters", "units"]]
+    shown = table_[["measure", "group", "value", "lower", "upper", "adopters", "units"]]
     shown = shown.rename(
         columns={"units": f"{plural(level)} (denominator)", "lower": "95% lower", "upper": "95% upper"}
     )
@@ -357,9 +412,12 @@ def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999
         "cluster": cluster,
         "cluster_alt": f"Clustered heatmap of the Jaccard similarity of the practice portfolios of {len(sim)} "
         "provinces.",
-        "table": table(shown),
+        "table": table(shown, formats=dict.fromkeys(["value", "95% lower", "95% upper"], "round:4")),
         "paragraphs": list(tests["interpretation"]) if len(tests) else [],
-        "tests": table(tests[["measure", "statistic", "effect", "p_value", "null_model"]].round(4))
+        "tests": table(
+            tests[["measure", "statistic", "effect", "p_value", "null_model"]],
+            formats=dict.fromkeys(["statistic", "effect", "p_value"], "round:4"),
+        )
         if len(tests)
         else None,
     }

@@ -9,7 +9,7 @@ from scipy import sparse
 from diffusion.data.dataset import Dataset
 from diffusion.measures.innovativeness import first_adoptions
 
-__all__ = ["adoptions_at", "binary_weights", "graph_arrays", "inference_options"]
+__all__ = ["adoptions_at", "binary_weights", "graph_arrays"]
 
 
 def adoptions_at(ds: Dataset, level: str | None, practice: str | None) -> tuple[str, pd.DataFrame]:
@@ -31,10 +31,6 @@ def graph_arrays(ds: Dataset, level: str) -> tuple[list[str], np.ndarray, np.nda
     src = np.concatenate([pairs[:, 0], pairs[:, 1]])
     dst = np.concatenate([pairs[:, 1], pairs[:, 0]])
     return units, src, dst
-
-
-def inference_options(n_permutations: int, alternative: str, seed: int | None, null_model: str) -> dict:
-    return {"n_permutations": n_permutations, "alternative": alternative, "seed": seed, "null_model": null_model}
 
 
 def binary_weights(ds: Dataset, level: str) -> tuple[list[str], sparse.csr_matrix] | None:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.measures.innovativeness import first_adoptions
-from diffusion.stats.adoptions import inference_options
-from diffusion.stats.inference import TestResult, permutation_test, result, unsupported
+from diffusion.stats.inference import (
+    TestResult,
+    p_value,
+    permutation_options,
+    permutation_test,
+    result,
+    unsupported,
+)
 from diffusion.stats.nulls import curveball
 
 __all__ = ["COADOPTION_Q", "coadoption_test"]
@@ -20,22 +29,22 @@ COADOPTION_Q = "Do some practices travel together, adopted by the same cases mor
 def coadoption_test(
     ds: Dataset,
     *,
-    by: str = "case",
+    by: Literal["case", "region"] = "case",
     n_permutations: int = 199,
     alpha: float = 0.05,
-    seed: int | None = 0,
+    seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> TestResult:
     """Practice pairs co-adopted beyond a degree-preserving (curveball) null, with BH FDR over pairs."""
+    opts = permutation_options(n_permutations, "greater", seed)
+    check_choice("by", by, ("case", "region"))
     name, model = "coadoption", f"curveball rewiring of the {by} x practice matrix (degrees kept)"
     if by == "case":
         pairs = ds.cases[["case_id", "practices"]].assign(practice=lambda d: d["practices"].str.split(";"))
         pairs = pairs.explode("practice").rename(columns={"case_id": "member"})
-    elif by == "region":
-        pairs = first_adoptions(ds).rename(columns={"region": "member"})
     else:
-        raise ValueError(f"The value for `by` must be 'case' or 'region', but {by!r} was passed.")
+        pairs = first_adoptions(ds).rename(columns={"region": "member"})
     pairs = pairs[["member", "practice"]].dropna().drop_duplicates()
     if pairs["practice"].nunique() < 2 or (pairs["member"].value_counts() > 1).sum() < 2:
         return unsupported(name, COADOPTION_Q, "fewer than two members with two or more practices", null_model=model)
@@ -68,15 +77,13 @@ def coadoption_test(
     p, draws = permutation_test(
         observed,
         batch,
-        n_permutations=n_permutations,
-        alternative="greater",
-        seed=seed,
+        **opts,
         n_jobs=n_jobs,
         progress=progress,
     )
     dist = draws[:, 0]
     per_pair = draws[:, 1:]
-    p_pair = (np.sum(per_pair >= observed_pairs[None, :] - 1e-9, axis=0) + 1) / (len(per_pair) + 1)
+    p_pair = p_value(observed_pairs, per_pair, "greater")
     q = stats.false_discovery_control(p_pair, method="bh")
     names = np.asarray(names)
     table = pd.DataFrame(
@@ -105,5 +112,6 @@ def coadoption_test(
         p,
         interpretation=text,
         details={"pairs": table.to_dict("records"), "alpha": alpha, "by": by},
-        **inference_options(n_permutations, "greater", seed, model),
+        **opts,
+        null_model=model,
     )

@@ -11,14 +11,12 @@ clustered by top-level unit (statsmodels GLM).
 from __future__ import annotations
 
 import warnings
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
-from scipy import stats
-from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
+from diffusion.checks import check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
 from diffusion.measures.innovativeness import first_adoptions
@@ -116,9 +114,7 @@ def event_history_test(
     *,
     level: str | None = None,
     practice: str | None = None,
-    link: str = "logit",
-    seed: int | None = None,
-    **_: object,
+    link: Literal["logit", "cloglog"] = "logit",
 ) -> TestResult:
     """Fit the discrete-time model; the reported statistic and p-value are the neighbour-share term's.
 
@@ -127,8 +123,7 @@ def event_history_test(
     """
     name = "event-history"
     model_name = f"discrete-time {link} with standard errors clustered by top-level unit"
-    if link not in ("logit", "cloglog"):
-        raise ValueError(f"The value for `link` must be 'logit' or 'cloglog', but {link!r} was passed.")
+    check_choice("link", link, ("logit", "cloglog"))
     pp = person_period(ds, level, practice)
     if pp.empty or pp["adopted"].sum() < 5 or pp["period"].nunique() < 2:
         return unsupported(
@@ -139,7 +134,8 @@ def event_history_test(
             "over 2 periods are needed",
             null_model=model_name,
         )
-    terms, dropped = [], []
+    terms: list[str] = []
+    dropped: list[str] = []
     for term, column in (
         ("neighbour_share", "neighbour_share"),
         ("promoted", "promoted"),
@@ -155,6 +151,9 @@ def event_history_test(
             "varies), so its effect cannot be estimated",
             null_model=model_name,
         )
+    import statsmodels.api as sm  # loaded by the model fit only: a second of start-up
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
     family = sm.families.Binomial(link=sm.families.links.Logit() if link == "logit" else sm.families.links.CLogLog())
     formula = "adopted ~ " + " + ".join(terms)
     try:
@@ -186,7 +185,7 @@ def event_history_test(
         effect_ci=(float(est.at["neighbour_share", "lower"]), float(est.at["neighbour_share", "upper"])),
         n_permutations=0,
         alternative="two-sided",
-        seed=seed,
+        seed=None,
         null_model=model_name,
         interpretation=text,
         details={
@@ -209,6 +208,11 @@ def _fit(pp: pd.DataFrame, formula: str, family) -> pd.DataFrame:
     small-sample factor would count the grouped rows, so it is applied here with the true number
     of region-periods: G / (G - 1) x (N - 1) / (N - K).
     """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+    from scipy import stats
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
     keys = ["adopted", "neighbour_share", "promoted", "macro_region", "period", "cluster"]
     grouped = pp.groupby(keys, observed=True, sort=True, as_index=False).size()
     clusters = pd.factorize(grouped["cluster"])[0]

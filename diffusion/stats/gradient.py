@@ -6,9 +6,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
-from diffusion.stats.adoptions import adoptions_at, inference_options
-from diffusion.stats.inference import TestResult, permutation_test, result, unsupported
+from diffusion.stats.adoptions import adoptions_at
+from diffusion.stats.inference import (
+    Alternative,
+    TestResult,
+    permutation_options,
+    permutation_test,
+    result,
+    unsupported,
+)
 from diffusion.stats.nulls import permute_within
 
 __all__ = ["GRADIENT_Q", "gradient_test", "macro_region_order"]
@@ -19,12 +27,8 @@ GRADIENT_Q = "Did practices reach the East before the Centre, and the Centre bef
 def macro_region_order(order=("East", "Central", "West"), northeast: str = "exclude") -> dict[str, int]:
     """Rank of each macro-region in the ordered alternative; Northeast joins a group or is left out."""
     ranks = {g: k for k, g in enumerate(order)}
-    if northeast in ranks:
+    if check_choice("northeast", northeast, ["exclude", *order]) != "exclude":
         ranks["Northeast"] = ranks[northeast]
-    elif northeast != "exclude":
-        raise ValueError(
-            f"The value for `northeast` must be 'exclude' or one of {list(order)}, but {northeast!r} was passed."
-        )
     return ranks
 
 
@@ -58,8 +62,8 @@ def gradient_test(
     order: tuple[str, ...] = ("East", "Central", "West"),
     northeast: str = "exclude",
     n_permutations: int = 999,
-    alternative: str = "greater",
-    seed: int | None = 0,
+    alternative: Alternative = "greater",
+    seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> TestResult:
@@ -69,13 +73,14 @@ def gradient_test(
     the region is its group. Pairwise Mann–Whitney tests (one-sided, the earlier-ranked group
     adopting earlier) are in ``details["pairwise"]``.
     """
+    opts = permutation_options(n_permutations, alternative, seed)
     name, model = "gradient", "macro-region labels permuted among each practice's adoptions"
     geo = ds.geography
     level, first = adoptions_at(ds, None, practice)
     ranks_of = macro_region_order(order, northeast)
     first = first.assign(group=first["region"].map(geo.macro_region))
     first = first[first["group"].isin(ranks_of)].reset_index(drop=True)
-    present = sorted(set(first["group"]), key=ranks_of.get)
+    present = sorted(set(first["group"]), key=lambda g: ranks_of[g])
     if len({ranks_of[g] for g in present}) < 2 or first["period"].nunique() < 2:
         return unsupported(
             name,
@@ -95,13 +100,11 @@ def gradient_test(
     p, dist = permutation_test(
         observed,
         batch,
-        n_permutations=n_permutations,
-        alternative=alternative,
-        seed=seed,
+        **opts,
         n_jobs=n_jobs,
         progress=progress,
     )
-    pairwise = []
+    pairwise: list[dict] = []
     for a in range(len(order)):
         for b in range(a + 1, len(order)):
             xa, xb = t[g == a], t[g == b]
@@ -132,5 +135,6 @@ def gradient_test(
         p,
         interpretation=text,
         details={"pairwise": pairwise, "order": list(order), "northeast": northeast, "level": level},
-        **inference_options(n_permutations, alternative, seed, model),
+        **opts,
+        null_model=model,
     )

@@ -16,22 +16,49 @@ at least as extreme as the observed one; two-sided p = min(1, 2 min(p_greater, p
 from __future__ import annotations
 
 import sys
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["ALTERNATIVES", "TestResult", "as_generator", "joblib_workers", "p_value", "permutation_test", "unsupported"]
+from diffusion.checks import Seed, check_choice, check_int, resolve_seed
 
-ALTERNATIVES = ("two-sided", "greater", "less")
+__all__ = [
+    "ALTERNATIVES",
+    "Alternative",
+    "TestResult",
+    "joblib_workers",
+    "p_value",
+    "permutation_options",
+    "permutation_test",
+    "unsupported",
+]
+
+Alternative = Literal["greater", "less", "two-sided"]
+ALTERNATIVES: tuple[str, ...] = typing.get_args(Alternative)
 CHUNK = 250  # draws per chunk: four chunks at R = 999 keep two to four cores busy
 
 
-def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """A Generator from an int, a Generator (used as is) or None (fresh entropy)."""
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+def permutation_options(n_permutations: int, alternative: str, seed: Seed) -> dict:
+    """The checked options of a permutation test, its seed resolved to the int that reproduces it.
+
+    Tests call this on entry, so that a bad value is refused even where the data then cannot
+    support the test.
+
+    Examples
+    --------
+    >>> permutation_options(99, "less", 3)
+    {'n_permutations': 99, 'alternative': 'less', 'seed': 3}
+    """
+    return {
+        "n_permutations": check_int("n_permutations", n_permutations, low=1),
+        "alternative": check_choice("alternative", alternative, ALTERNATIVES),
+        "seed": resolve_seed(seed),
+    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,31 +163,32 @@ def unsupported(
     )
 
 
-def p_value(observed: float, null: np.ndarray, alternative: str) -> float:
-    """Permutation p-value (b + 1) / (R + 1), clipped at 1.
+def p_value(observed, null: np.ndarray, alternative: str):
+    """Permutation p-value (b + 1) / (R + 1), clipped at 1, of one statistic or of several at once.
 
-    A small tolerance counts null values equal to the observed one (up to rounding) as extreme.
+    ``observed`` is a number and ``null`` its R draws; or ``observed`` holds m statistics and
+    ``null`` is R x m, one column each (one p-value per column is returned). A null value equal
+    to the observed one up to rounding (relative tolerance 1e-9) counts as extreme.
 
     Examples
     --------
     >>> null = np.array([0.0, 1.0, 2.0, 3.0])
     >>> p_value(2.0, null, "greater"), p_value(2.0, null, "less"), p_value(2.0, null, "two-sided")
     (0.6, 0.8, 1.0)
+    >>> p_value(np.array([2.0, 0.0]), np.column_stack([null, null]), "greater").tolist()
+    [0.6, 1.0]
     """
-    if alternative not in ALTERNATIVES:
-        raise ValueError(
-            f"The value for `alternative` must be one of {list(ALTERNATIVES)}, but {alternative!r} was passed."
-        )
+    check_choice("alternative", alternative, ALTERNATIVES)
     null = np.asarray(null, dtype=float)
-    tol = 1e-9 * max(1.0, abs(observed))
+    obs = np.asarray(observed, dtype=float)
+    tol = 1e-9 * np.maximum(1.0, np.abs(obs))
     r = len(null)
-    greater = (np.sum(null >= observed - tol) + 1) / (r + 1)
-    less = (np.sum(null <= observed + tol) + 1) / (r + 1)
-    if alternative == "greater":
-        return float(greater)
-    if alternative == "less":
-        return float(less)
-    return float(min(1.0, 2 * min(greater, less)))
+    greater = (np.sum(null >= obs - tol, axis=0) + 1) / (r + 1)
+    less = (np.sum(null <= obs + tol, axis=0) + 1) / (r + 1)
+    p = {"greater": greater, "less": less}.get(alternative)
+    if p is None:  # two-sided
+        p = np.minimum(1.0, 2 * np.minimum(greater, less))
+    return float(p) if obs.ndim == 0 else p
 
 
 def _chunk(
@@ -194,8 +222,8 @@ def permutation_test(
     batch: Callable[[np.random.Generator, int], np.ndarray],
     *,
     n_permutations: int = 999,
-    alternative: str = "greater",
-    seed: int | None = 0,
+    alternative: Alternative = "greater",
+    seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> tuple[float, np.ndarray]:
@@ -211,8 +239,9 @@ def permutation_test(
     n_permutations : int
         R, at least 1.
     alternative : {"greater", "less", "two-sided"}
-    seed : int or None
-        Root of the chunks' seeds; the same seed gives the same null distribution.
+    seed : int, numpy.random.Generator or None
+        Root of the chunks' seeds (see :func:`diffusion.checks.resolve_seed`); the same int seed
+        gives the same null distribution.
     n_jobs : int, optional
         Worker threads. By default, the backend and workers of an active
         ``joblib.parallel_config`` (e.g. ``backend="dask"``), else one thread per core.
@@ -229,23 +258,16 @@ def permutation_test(
     >>> round(p, 2), len(null)
     (0.01, 99)
     """
-    if not isinstance(n_permutations, int | np.integer) or n_permutations < 1:
-        raise ValueError(
-            f"The 'n_permutations' parameter must be an int in the range [1, inf). Got {n_permutations!r} instead."
-        )
-    if alternative not in ALTERNATIVES:
-        raise ValueError(
-            f"The value for `alternative` must be one of {list(ALTERNATIVES)}, but {alternative!r} was passed."
-        )
+    opts = permutation_options(n_permutations, alternative, seed)
     sizes = [CHUNK] * (n_permutations // CHUNK) + ([n_permutations % CHUNK] if n_permutations % CHUNK else [])
-    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    seeds = np.random.SeedSequence(opts["seed"]).spawn(len(sizes))
     show = (len(sizes) > 1 and sys.stderr.isatty()) if progress is None else progress
     parallel = joblib.Parallel(return_as="generator", **joblib_workers(n_jobs, len(sizes)))
     jobs = parallel(joblib.delayed(_chunk)(batch, s, k) for s, k in zip(seeds, sizes))
     parts = list(tqdm(jobs, total=len(sizes), disable=not show, desc="permutations", unit="chunk", leave=False))
     null = np.concatenate(parts) if parts else np.empty(0)
     # A batch may return several columns per draw (column 0 the statistic, others for the caller).
-    return p_value(observed, null[:, 0] if null.ndim == 2 else null, alternative), null
+    return p_value(observed, null[:, 0] if null.ndim == 2 else null, opts["alternative"]), null
 
 
 def result(

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
-from diffusion.stats.adoptions import adoptions_at, graph_arrays, inference_options
-from diffusion.stats.inference import TestResult, permutation_test, result, unsupported
+from diffusion.stats.adoptions import adoptions_at, graph_arrays
+from diffusion.stats.inference import (
+    Alternative,
+    TestResult,
+    permutation_options,
+    permutation_test,
+    result,
+    unsupported,
+)
 from diffusion.stats.nulls import draw_adopters, permute_within
 
 __all__ = ["NEIGHBOUR_Q", "EarlierNeighbourShare", "adjacent_adoptions", "neighbour_test"]
@@ -21,11 +31,11 @@ def neighbour_test(
     *,
     practice: str | None = None,
     level: str | None = None,
-    null: str = "times",
-    strata: str = "macro_region",
+    null: Literal["times", "strata", "adopters"] = "times",
+    strata: Literal["macro_region", "province"] = "macro_region",
     n_permutations: int = 999,
-    alternative: str = "greater",
-    seed: int | None = 0,
+    alternative: Alternative = "greater",
+    seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> TestResult:
@@ -46,19 +56,17 @@ def neighbour_test(
     >>> r.supported, 0 < r.p_value <= 1
     (True, True)
     """
+    opts = permutation_options(n_permutations, alternative, seed)
     level, first = adoptions_at(ds, level, practice)
+    check_choice("strata", strata, ("macro_region", "province"))
     name, model = (
         "neighbour",
         {
             "times": "adoption times permuted among each practice's adopters",
             "strata": f"adoption times permuted within practice x {strata}",
             "adopters": "random regions adopt, same number per period",
-        }.get(null),
+        }[check_choice("null", null, ("times", "strata", "adopters"))],
     )
-    if model is None:
-        raise ValueError(
-            f"The value for `null` must be one of ['times', 'strata', 'adopters'], but {null!r} was passed."
-        )
     arrays = graph_arrays(ds, level)
     if arrays is None:
         return unsupported(
@@ -113,14 +121,12 @@ def neighbour_test(
     p, dist = permutation_test(
         observed,
         batch,
-        n_permutations=n_permutations,
-        alternative=alternative,
-        seed=seed,
+        **opts,
         n_jobs=n_jobs,
         progress=progress,
     )
-    share = f"{observed:.1%} of {len(t)} adoptions had a neighbour that adopted the same practice earlier"
-    text = f"{share}, against {dist.mean():.1%} expected by chance (p = {p:.3g}). " + (
+    found = f"{observed:.1%} of {len(t)} adoptions had a neighbour that adopted the same practice earlier"
+    text = f"{found}, against {dist.mean():.1%} expected by chance (p = {p:.3g}). " + (
         "Adoption clusters next to earlier adopters beyond chance."
         if p < 0.05
         else "That is within what chance produces."
@@ -133,7 +139,8 @@ def neighbour_test(
         p,
         interpretation=text,
         details={"adoptions": len(t), "level": level, "null": null},
-        **inference_options(n_permutations, alternative, seed, model),
+        **opts,
+        null_model=model,
     )
 
 
@@ -199,10 +206,5 @@ def _strata_groups(ds: Dataset, first: pd.DataFrame, pr: np.ndarray, strata: str
     geo = ds.geography
     top = geo.levels[0]
     tops = first["region"].map(lambda c: geo.ancestor_at(c, top) or c)
-    if strata == "macro_region":
-        key = tops.map(geo.macro_region)
-    elif strata == "province":
-        key = tops
-    else:
-        raise ValueError(f"The value for `strata` must be 'macro_region' or 'province', but {strata!r} was passed.")
+    key = tops.map(geo.macro_region) if strata == "macro_region" else tops
     return pd.factorize(pd.Series(pr).astype(str) + "|" + key.to_numpy())[0]

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffusion.checks import Seed
 from diffusion.data.dataset import Dataset
-from diffusion.stats.adoptions import inference_options
-from diffusion.stats.inference import TestResult, permutation_test, result, unsupported
+from diffusion.stats.inference import (
+    Alternative,
+    TestResult,
+    permutation_options,
+    permutation_test,
+    result,
+    unsupported,
+)
 from diffusion.stats.nulls import permute_within
 
 __all__ = ["PROMOTION_Q", "promotion_test"]
@@ -20,8 +27,8 @@ def promotion_test(
     practice: str,
     date: str | None = None,
     n_permutations: int = 999,
-    alternative: str = "greater",
-    seed: int | None = 0,
+    alternative: Alternative = "greater",
+    seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> TestResult:
@@ -30,13 +37,17 @@ def promotion_test(
     ``date`` defaults to the practice's first dated promotion event. Adoptions are each adopting
     unit's first adoption of each practice (units at any level).
     """
+    opts = permutation_options(n_permutations, alternative, seed)
     name, model = "promotion", "practice labels permuted among adoptions"
     if date is None:
         events = ds.promotion_events
         mine = None if events is None else events[events["practices"].str.split(";").apply(lambda t: practice in t)]
         if mine is None or mine.empty:
             return unsupported(
-                name, PROMOTION_Q, f"no dated promotion event of '{practice}'; give --date", null_model=model
+                name,
+                PROMOTION_Q,
+                f"no dated promotion event of '{practice}'; give the promotion `date`",
+                null_model=model,
             )
         date = min(mine["date"])
     ev = ds.events[ds.events["time_known"]]
@@ -64,9 +75,7 @@ def promotion_test(
     p, dist = permutation_test(
         observed,
         batch,
-        n_permutations=n_permutations,
-        alternative=alternative,
-        seed=seed,
+        **opts,
         n_jobs=n_jobs,
         progress=progress,
     )
@@ -90,5 +99,6 @@ def promotion_test(
             "adoptions_practice": int(promoted.sum()),
             "adoptions_other": int((~promoted).sum()),
         },
-        **inference_options(n_permutations, alternative, seed, model),
+        **opts,
+        null_model=model,
     )

@@ -1,213 +1,240 @@
-"""Running hypothesis tests by name, from the CLI or a hypotheses file, with FDR over a family.
+"""The hypothesis tests and their options, declared once: the CLI, hypotheses files and :func:`run_test` read them here.
 
-A hypotheses file is a small YAML list; each item names a test and its options::
+A test is a function ``xxx_test(ds, *, <options>, seed, n_jobs, progress) -> TestResult`` in a
+module of its own. Its keyword-only parameters *are* its options: their names, defaults and
+annotations (``Literal[...]`` gives the allowed values) are read from the signature, so a new
+option needs no other edit. Outside Python, a few options have a second name (:data:`ALIASES`:
+``permutations`` for ``n_permutations``; ``null_model`` for ``null``, since a bare ``null`` is
+YAML's empty value). Adding a test means one new module and one :data:`TESTS` entry.
 
-    - test: neighbour
-      practices: [points_system, list_system]   # one test per practice; omit for all practices together
-      permutations: 999
-    - test: gradient
-      northeast: East
-    - test: promotion
-      practices: [points_system]
-
-:func:`run_hypotheses` runs them all and adjusts their p-values together (Benjamini–Hochberg).
+Examples
+--------
+>>> sorted(TESTS["gradient"].options)
+['alternative', 'n_jobs', 'n_permutations', 'northeast', 'order', 'practice', 'seed']
+>>> TESTS["neighbour"].options["null"].choices
+('times', 'strata', 'adopters')
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 
-import pandas as pd
-import yaml
-from scipy import stats
+from diffusion.errors import DiffusionError
 
-from diffusion.data.dataset import Dataset
-from diffusion.errors import DiffusionError, ValidationError, problem
-from diffusion.stats.coadoption import coadoption_test
-from diffusion.stats.event_history import event_history_test
-from diffusion.stats.gradient import gradient_test
-from diffusion.stats.inference import TestResult
-from diffusion.stats.neighbour import neighbour_test
-from diffusion.stats.promotion import promotion_test
-from diffusion.stats.spatial import join_count_test, moran_test
+__all__ = ["ALIASES", "OPTION_HELP", "TESTS", "TEST_NAMES", "MethodCard", "Option", "TestSpec", "run_test"]
 
-__all__ = ["METHOD_CARDS", "TEST_NAMES", "read_hypotheses", "run_hypotheses", "run_test"]
+#: Other names of options, outside Python (command-line flags, hypotheses-file keys) -> parameter.
+ALIASES = {"permutations": "n_permutations", "null_model": "null", "jobs": "n_jobs"}
 
-ALL_TESTS = {
-    "neighbour": neighbour_test,
-    "gradient": gradient_test,
-    "promotion": promotion_test,
-    "coadoption": coadoption_test,
-    "join-counts": join_count_test,
-    "moran": moran_test,
-    "event-history": event_history_test,
-}
-TEST_NAMES = tuple(ALL_TESTS)
-
-#: What each test asks, what its null is, and what to keep in mind (shown in reports).
-METHOD_CARDS = {
-    "neighbour": (
-        "Share of adoptions whose region had a neighbour adopting the same practice earlier.",
-        "Adoption times permuted among each practice's adopters (or within strata, or random adopters).",
-        "Neighbours are known at one level only (China: provinces); a partial list of cases weakens "
-        "every test of timing.",
-    ),
-    "gradient": (
-        "Jonckheere–Terpstra count of cross-region pairs in which the earlier macro-region adopted first.",
-        "Macro-region labels permuted among each practice's adoptions.",
-        "Northeast is left out unless placed; batches are coarse, so many pairs tie.",
-    ),
-    "promotion": (
-        "Share of the practice's adoptions on or after its promotion minus that share for other practices.",
-        "Practice labels permuted among adoptions.",
-        "Promotion dates have month or year precision; a batch circular can be both promotion and adoption.",
-    ),
-    "coadoption": (
-        "Co-occurrence of practice pairs in cases; overall, the sum of squared co-occurrences.",
-        "Curveball rewiring keeps every case's number of practices and every practice's number of cases.",
-        "Tags of batch-4 cases are mostly section themes, which inflates co-occurrence.",
-    ),
-    "join-counts": (
-        "Adjacent pairs of regions that both adopted (black-black joins).",
-        "Adoption permuted among the regions of the level.",
-        "With most regions adopting, the test has little room to detect clustering.",
-    ),
-    "moran": (
-        "Moran's I of the first adoption period over adopting regions with adopting neighbours.",
-        "Adoption periods permuted among those regions.",
-        "Islands (no adopting neighbour) are left out.",
-    ),
-    "event-history": (
-        "Coefficient of the share of neighbours that adopted earlier in a discrete-time model.",
-        "Wald test with standard errors clustered by top-level unit (no permutation).",
-        "Few events per period make the estimates unstable; period terms absorb common shocks.",
-    ),
+#: One line of help per option, wherever it appears.
+OPTION_HELP = {
+    "practice": "restrict to one practice (a tag)",
+    "level": "level of the regions (default: the top level)",
+    "null": "null model: times, strata or adopters (default: times)",
+    "strata": "strata of the null model 'strata' (default: macro_region)",
+    "n_permutations": "permutations R",
+    "alternative": "alternative hypothesis (default: greater)",
+    "seed": "seed of the permutations (default 0)",
+    "n_jobs": "worker threads for permutations (default: one per core)",
+    "order": "macro-regions in the hypothesised order (default: East Central West)",
+    "northeast": "where Northeast goes in the order: exclude, or the name of a group",
+    "date": "the promotion date (default: the practice's first promotion event)",
+    "by": "co-adoption within cases or within regions (default: case)",
+    "alpha": "false discovery rate for the practice pairs (default 0.05)",
+    "link": "link of the event-history model (default: logit)",
 }
 
-_OPTIONS = {
-    "neighbour": {"practice", "level", "null", "strata", "n_permutations", "alternative", "seed", "n_jobs"},
-    "gradient": {"practice", "northeast", "n_permutations", "alternative", "seed", "n_jobs"},
-    "promotion": {"practice", "date", "n_permutations", "alternative", "seed", "n_jobs"},
-    "coadoption": {"n_permutations", "seed", "n_jobs"},
-    "join-counts": {"practice", "level", "n_permutations", "alternative", "seed", "n_jobs"},
-    "moran": {"practice", "level", "n_permutations", "alternative", "seed", "n_jobs"},
-    "event-history": {"practice", "level", "link", "seed"},
+#: Parameters of every test that are not options of the question asked (how to run, not what).
+_RUNNING = ("ds", "progress")
+
+
+@dataclass(frozen=True)
+class MethodCard:
+    """What a test computes, against which null, and what to keep in mind (shown in reports)."""
+
+    statistic: str
+    null: str
+    caveat: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a test, as its signature declares it."""
+
+    name: str
+    kind: type  # int, float, str, or tuple for a list of strings
+    default: object
+    choices: tuple[str, ...] | None
+    required: bool
+
+    @property
+    def help(self) -> str:
+        """The option's help line."""
+        return OPTION_HELP.get(self.name, self.name.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """A registered test: its name, where its function lives, and its method card."""
+
+    name: str
+    function_path: str  # "module:function"; imported on first use
+    card: MethodCard
+
+    @cached_property
+    def function(self) -> Callable:
+        """The test function."""
+        module, name = self.function_path.split(":")
+        return getattr(importlib.import_module(module), name)
+
+    @cached_property
+    def options(self) -> dict[str, Option]:
+        """The function's keyword-only parameters, in signature order."""
+        hints = typing.get_type_hints(self.function)
+        out = {}
+        for p in inspect.signature(self.function).parameters.values():
+            if p.kind is not p.KEYWORD_ONLY or p.name in _RUNNING:
+                continue
+            kind, choices = _kind(hints[p.name])
+            required = p.default is p.empty
+            out[p.name] = Option(p.name, kind, None if required else p.default, choices, required)
+        return out
+
+    def bind(self, options: dict[str, object]) -> dict[str, object]:
+        """The keyword arguments for the function: aliases mapped, None dropped, unknown names refused."""
+        kwargs = {}
+        for key, value in options.items():
+            name = ALIASES.get(key, key)
+            if name not in self.options:
+                raise DiffusionError(
+                    f"test {self.name} has no option {key!r}; its options are {sorted(self.options)}"
+                    + (f" (also written {', '.join(_aliases_of(self.options))})" if _aliases_of(self.options) else "")
+                    + "."
+                )
+            if value is not None:
+                kwargs[name] = tuple(typing.cast(list, value)) if self.options[name].kind is tuple else value
+        missing = [o.name for o in self.options.values() if o.required and o.name not in kwargs]
+        if missing:
+            raise DiffusionError(f"test {self.name} needs `{'`, `'.join(missing)}`.")
+        return kwargs
+
+
+def _kind(hint: object) -> tuple[type, tuple[str, ...] | None]:
+    """The scalar type of an annotation and, for a ``Literal``, its allowed values."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return str, tuple(args)
+    if origin in (typing.Union, types.UnionType) and (len(args) == 1 or int in args):
+        return _kind(int if int in args else args[0])  # Optional[X], or a seed (int | Generator | None)
+    if origin is tuple:
+        return tuple, None
+    if hint in (int, float, str, bool):
+        return hint, None
+    raise TypeError(f"no command-line form for an option annotated {hint!r}")
+
+
+def _aliases_of(options: dict[str, Option]) -> list[str]:
+    return sorted(alias for alias, name in ALIASES.items() if name in options)
+
+
+TESTS: dict[str, TestSpec] = {
+    spec.name: spec
+    for spec in (
+        TestSpec(
+            "neighbour",
+            "diffusion.stats.neighbour:neighbour_test",
+            MethodCard(
+                "Share of adoptions whose region had a neighbour adopting the same practice earlier.",
+                "Adoption times permuted among each practice's adopters (or within strata, or random adopters).",
+                "Neighbours are known at one level only (China: provinces); a partial list of cases weakens "
+                "every test of timing.",
+            ),
+        ),
+        TestSpec(
+            "gradient",
+            "diffusion.stats.gradient:gradient_test",
+            MethodCard(
+                "Jonckheere–Terpstra count of cross-region pairs in which the earlier macro-region adopted first.",
+                "Macro-region labels permuted among each practice's adoptions.",
+                "Northeast is left out unless placed; batches are coarse, so many pairs tie.",
+            ),
+        ),
+        TestSpec(
+            "promotion",
+            "diffusion.stats.promotion:promotion_test",
+            MethodCard(
+                "Share of the practice's adoptions on or after its promotion minus that share for other practices.",
+                "Practice labels permuted among adoptions.",
+                "Promotion dates have month or year precision; a batch circular can be both promotion and adoption.",
+            ),
+        ),
+        TestSpec(
+            "coadoption",
+            "diffusion.stats.coadoption:coadoption_test",
+            MethodCard(
+                "Co-occurrence of practice pairs in cases; overall, the sum of squared co-occurrences.",
+                "Curveball rewiring keeps every case's number of practices and every practice's number of cases.",
+                "Tags of batch-4 cases are mostly section themes, which inflates co-occurrence.",
+            ),
+        ),
+        TestSpec(
+            "join-counts",
+            "diffusion.stats.spatial:join_count_test",
+            MethodCard(
+                "Adjacent pairs of regions that both adopted (black-black joins).",
+                "Adoption permuted among the regions of the level.",
+                "With most regions adopting, the test has little room to detect clustering.",
+            ),
+        ),
+        TestSpec(
+            "moran",
+            "diffusion.stats.spatial:moran_test",
+            MethodCard(
+                "Moran's I of the first adoption period over adopting regions with adopting neighbours.",
+                "Adoption periods permuted among those regions.",
+                "Islands (no adopting neighbour) are left out.",
+            ),
+        ),
+        TestSpec(
+            "event-history",
+            "diffusion.stats.event_history:event_history_test",
+            MethodCard(
+                "Coefficient of the share of neighbours that adopted earlier in a discrete-time model.",
+                "Wald test with standard errors clustered by top-level unit (no permutation).",
+                "Few events per period make the estimates unstable; period terms absorb common shocks.",
+            ),
+        ),
+    )
 }
+TEST_NAMES = tuple(TESTS)
 
 
-def run_test(ds: Dataset, name: str, *, progress: bool | None = None, **options) -> TestResult:
-    """Run one test by name with the options that apply to it (others, and None values, are ignored).
+def run_test(ds, name: str, *, progress: bool | None = None, **options):
+    """Run one test by name; ``options`` are its options (or their aliases), None meaning the default.
+
+    An option the test does not have is an error that lists the ones it has.
 
     Examples
     --------
     >>> from diffusion import load_dataset
-    >>> run_test(load_dataset("broadband-china"), "gradient", n_permutations=99, progress=False).supported
+    >>> run_test(load_dataset("broadband-china"), "gradient", permutations=99, progress=False).supported
     True
+    >>> run_test(load_dataset("broadband-china"), "gradient", lvl="province")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diffusion.errors.DiffusionError: test gradient has no option 'lvl'; its options are ['alternative', ...
     """
-    if name not in ALL_TESTS:
+    spec = TESTS.get(name)
+    if spec is None:
         raise DiffusionError(f"unknown test {name!r}; the tests are {list(TEST_NAMES)}.")
-    if name == "promotion" and not options.get("practice"):
-        raise DiffusionError("the promotion test needs a practice: --practice TAG (practices: in the YAML file).")
-    kwargs = {k: v for k, v in options.items() if k in _OPTIONS[name] and v is not None}
-    if name != "event-history":
+    kwargs = spec.bind(options)
+    if "progress" in inspect.signature(spec.function).parameters:
         kwargs["progress"] = progress
-    try:
-        return ALL_TESTS[name](ds, **kwargs)
-    except ValueError as exc:  # a bad option value: say which
-        raise DiffusionError(f"test {name}: {exc}") from None
-
-
-def read_hypotheses(path: str | Path) -> list[dict]:
-    """Read and check a hypotheses YAML file; every problem is reported at once."""
-    path = Path(path)
-    try:
-        items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise DiffusionError(f"{path}: cannot read the hypotheses file ({exc}).") from None
-    if not isinstance(items, list) or not items:
-        raise DiffusionError(f"{path}: a hypotheses file is a non-empty YAML list of items with a 'test' key.")
-    failures = []
-    # "null_model", not "null": YAML reads a bare null as None.
-    known = {
-        "test",
-        "practices",
-        "permutations",
-        "seed",
-        "alternative",
-        "level",
-        "null_model",
-        "northeast",
-        "date",
-        "link",
-    }
-    for k, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or item.get("test") not in ALL_TESTS:
-            failures.append(
-                problem(
-                    str(path),
-                    k,
-                    "test",
-                    str(item.get("test") if isinstance(item, dict) else item),
-                    "unknown or missing test",
-                    f"one of {list(TEST_NAMES)}",
-                    "name a test",
-                )
-            )
-            continue
-        for key in sorted(set(item) - known):
-            failures.append(
-                problem(
-                    str(path),
-                    k,
-                    key,
-                    str(item[key]),
-                    "unknown option",
-                    f"one of {sorted(known)}",
-                    "remove or rename it",
-                )
-            )
-    if failures:
-        raise ValidationError(pd.DataFrame(failures), source=str(path))
-    return items
-
-
-def run_hypotheses(
-    ds: Dataset, items: list[dict], *, seed: int = 0, progress: bool | None = None
-) -> tuple[pd.DataFrame, list[TestResult]]:
-    """Run every hypothesis (one per listed practice) and adjust the p-values together (BH FDR)."""
-    results = []
-    for item in items:
-        practices = item.get("practices") or [None]
-        for practice in practices if isinstance(practices, list) else [practices]:
-            options = {
-                "practice": practice,
-                "n_permutations": item.get("permutations", 999),
-                "seed": item.get("seed", seed),
-                "alternative": item.get("alternative"),
-                "level": item.get("level"),
-                "null": item.get("null"),
-                "northeast": item.get("northeast"),
-                "date": item.get("date"),
-                "link": item.get("link"),
-            }
-            results.append(run_test(ds, item["test"], progress=progress, **options))
-    table = pd.DataFrame(
-        [
-            {
-                "test": r.name,
-                "practice": r.details.get("practice", ""),
-                "supported": r.supported,
-                "statistic": r.statistic,
-                "p_value": r.p_value,
-                "effect": r.effect_size,
-                "null model": r.null_model,
-                "interpretation": r.interpretation,
-            }
-            for r in results
-        ]
-    )
-    ok = table["supported"] & table["p_value"].notna()
-    table["q_value"] = float("nan")
-    if ok.any():
-        table.loc[ok, "q_value"] = stats.false_discovery_control(table.loc[ok, "p_value"].to_numpy(), method="bh")
-    return table, results
+    return spec.function(ds, **kwargs)

@@ -5,9 +5,17 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from diffusion.checks import Seed
 from diffusion.data.dataset import Dataset
-from diffusion.stats.adoptions import adoptions_at, binary_weights, inference_options
-from diffusion.stats.inference import TestResult, permutation_test, result, unsupported
+from diffusion.stats.adoptions import adoptions_at, binary_weights
+from diffusion.stats.inference import (
+    Alternative,
+    TestResult,
+    permutation_options,
+    permutation_test,
+    result,
+    unsupported,
+)
 from diffusion.stats.nulls import permute_within
 
 __all__ = ["JOIN_Q", "MORAN_Q", "join_count_test", "join_counts", "moran_test", "morans_i"]
@@ -22,12 +30,13 @@ def join_count_test(
     practice: str | None = None,
     level: str | None = None,
     n_permutations: int = 999,
-    alternative: str = "greater",
-    seed: int | None = 0,
+    alternative: Alternative = "greater",
+    seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> TestResult:
     """Join counts on the neighbour graph: BB joins of adopting regions (adopted ``practice``, or any)."""
+    opts = permutation_options(n_permutations, alternative, seed)
     name, model = "join-counts", "adoption permuted among the regions"
     level, first = adoptions_at(ds, level, practice)
     w = binary_weights(ds, level)
@@ -48,9 +57,7 @@ def join_count_test(
         ys = permute_within(y, np.zeros(len(y)), rng, k)
         return 0.5 * np.asarray((ys @ adj.T) * ys).sum(axis=1)
 
-    p, dist = permutation_test(
-        bb, batch, n_permutations=n_permutations, alternative=alternative, seed=seed, n_jobs=n_jobs, progress=progress
-    )
+    p, dist = permutation_test(bb, batch, **opts, n_jobs=n_jobs, progress=progress)
     text = f"{int(bb)} neighbouring pairs both adopted, against {dist.mean():.1f} expected by chance (p = {p:.3g})."
     return result(
         name,
@@ -60,7 +67,8 @@ def join_count_test(
         p,
         interpretation=text,
         details={"bb": bb, "bw": bw, "ww": ww, "adopters": int(y.sum()), "regions": len(y)},
-        **inference_options(n_permutations, alternative, seed, model),
+        **opts,
+        null_model=model,
     )
 
 
@@ -93,12 +101,13 @@ def moran_test(
     practice: str | None = None,
     level: str | None = None,
     n_permutations: int = 999,
-    alternative: str = "greater",
-    seed: int | None = 0,
+    alternative: Alternative = "greater",
+    seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> TestResult:
     """Moran's I of the first adoption period among adopting regions with adopting neighbours."""
+    opts = permutation_options(n_permutations, alternative, seed)
     name, model = "moran", "adoption times permuted among the adopting regions"
     level, first = adoptions_at(ds, level, practice)
     w = binary_weights(ds, level)
@@ -128,9 +137,7 @@ def moran_test(
     p, dist = permutation_test(
         observed,
         batch,
-        n_permutations=n_permutations,
-        alternative=alternative,
-        seed=seed,
+        **opts,
         n_jobs=n_jobs,
         progress=progress,
     )
@@ -146,5 +153,6 @@ def moran_test(
         p,
         interpretation=text,
         details={"regions": len(y), "expected_I": -1 / (len(y) - 1)},
-        **inference_options(n_permutations, alternative, seed, model),
+        **opts,
+        null_model=model,
     )
