@@ -25,7 +25,7 @@ from diffusion.errors import DiffusionError
 __all__ = ["main"]
 
 # Choices repeated from the modules that own them, so that building the parser imports nothing
-# heavy; tests/test_cli.py checks that they agree.
+# heavy; tests/test_layout.py checks that they agree.
 CANDIDATE_RULES = ("all", "adjacent", "same-province", "nearest-k")
 SAME_BATCH_POLICIES = ("none", "both")
 GRAPHS = ("multimode", "regions", "practices", "cases", "ties")
@@ -51,11 +51,19 @@ def _input_options(p: argparse.ArgumentParser) -> None:
         "--practices", dest="vocabulary", metavar="FILE", help="practice vocabulary CSV (tag_id, label_en, label_zh)"
     )
     p.add_argument(
-        "--extend-vocabulary", action="store_true", help="accept practices not in the vocabulary, as new tags"
+        "--extend-vocabulary",
+        action="store_true",
+        help="accept practices not in the vocabulary, adding them as new tags",
     )
-    p.add_argument("--batches", metavar="FILE", help="known batches: series, batch, date[, official_count]")
+    p.add_argument(
+        "--batches", metavar="FILE", help="known batches: series, batch, date[, official_count] (dates and coverage)"
+    )
     p.add_argument("--series", help="series name for rows that give none (default: the file name)")
-    p.add_argument("--allow-unresolved", action="store_true", help="keep rows whose place is not in the geography")
+    p.add_argument(
+        "--allow-unresolved",
+        action="store_true",
+        help="keep rows whose place is not in the geography, attached to the nearest parent",
+    )
     p.add_argument("--delimiter", help="field separator of a text file (default: comma, or tab for .tsv)")
     p.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
 
@@ -64,9 +72,11 @@ def _report_options(p: argparse.ArgumentParser) -> None:
     _source_options(p, repeat=True)
     p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of headings and figure labels")
-    p.add_argument("--seed", type=int, default=0, help="seed of every randomised step (default: 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed of permutations, bootstrap and layouts (default: 0)")
     p.add_argument("--timestamp", action="store_true", help="print the time of making in the report")
-    p.add_argument("--hypotheses", metavar="FILE.yaml", help="hypotheses to test (default: a standard set)")
+    p.add_argument(
+        "--hypotheses", metavar="FILE.yaml", help="hypotheses to test (YAML list; default: a standard set of tests)"
+    )
     _input_options(p)
 
 
@@ -78,10 +88,23 @@ def _validate_options(p: argparse.ArgumentParser) -> None:
 def _network_options(p: argparse.ArgumentParser) -> None:
     _source_options(p)
     p.add_argument("--level", help="level of the region nodes (default: the top level, e.g. province)")
-    p.add_argument("--ties", dest="candidates", choices=CANDIDATE_RULES, default="all", help="candidate rule")
-    p.add_argument("--same-batch", choices=SAME_BATCH_POLICIES, default="none", help="tie adopters of a period?")
+    p.add_argument(
+        "--ties",
+        dest="candidates",
+        choices=CANDIDATE_RULES,
+        default="all",
+        help="which earlier adopters a later adopter is tied to (default: all)",
+    )
+    p.add_argument(
+        "--same-batch",
+        choices=SAME_BATCH_POLICIES,
+        default="none",
+        help="tie adopters of the same period both ways, or not at all (default: none)",
+    )
     p.add_argument("--k", type=int, default=3, help="neighbours for --ties nearest-k (default: 3)")
-    p.add_argument("--graph", choices=GRAPHS, default="multimode", help="which graph --export writes")
+    p.add_argument(
+        "--graph", choices=GRAPHS, default="multimode", help="which graph --export writes (default: multimode)"
+    )
     p.add_argument("--export", metavar="PATH", help="write the graph: .graphml, .gexf (with timeline) or .json")
     p.add_argument("--centrality", metavar="PATH.csv", help="write every centrality, per period, as a tidy CSV")
     p.add_argument("--eigenvector", action="store_true", help="also compute eigenvector centrality")
@@ -103,7 +126,9 @@ def _spread_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", help="level of the regions for --regions (default: the top level)")
     p.add_argument("--k", type=int, default=5, help="milestone: periods until k top-level units (default 5)")
     p.add_argument("--share", type=float, default=0.5, help="milestone: periods until this share (default 0.5)")
-    p.add_argument("--bass-intervals", choices=["covariance", "bootstrap"], default="covariance")
+    p.add_argument(
+        "--bass-intervals", choices=["covariance", "bootstrap"], default="covariance", help="95%% intervals of Bass"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
     _input_options(p)
 
@@ -171,19 +196,6 @@ def _simulate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", dest="n_jobs", type=int, help="worker threads (default: one per core)")
 
 
-#: command -> (help, adds its options, runs it)
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str]] = {
-    "report": ("write HTML reports (default: one per bundled dataset)", _report_options, "_report"),
-    "validate": ("check a case file without analysing it", _validate_options, "_validate"),
-    "network": ("build the temporal network; export it and its centralities", _network_options, "_network"),
-    "spread": ("spread metrics per practice and innovativeness per region, as CSV", _spread_options, "_spread"),
-    "test": ("test a hypothesis on how practices spread", _test_options, "_test"),
-    "compare": ("compare adoption between macro-regions, provinces or your groups", _compare_options, "_compare"),
-    "simulate": ("synthetic adoption data with planted effects (labelled synthetic)", _simulate_options, "_simulate"),
-    "datasets": ("list the bundled datasets", lambda p: None, "_datasets"),
-}
-
-
 def _parser(command: str | None) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | None]:
     """The parser, with the options of ``command`` only (the others list their help line), and its subparser."""
     parser = argparse.ArgumentParser(prog="diffusion", description="Policy-diffusion network analysis.")
@@ -223,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():  # restores the caller's warning display afterwards
         warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
         try:
-            globals()[COMMANDS[args.command][2]](args, argv)
+            COMMANDS[args.command][2](args, argv)
         except DiffusionError as exc:
             print(f"error: {with_flags(str(exc), sub)}", file=sys.stderr)
             return 2
@@ -445,6 +457,19 @@ def _print_read_summary(ds) -> None:
     if len(ds.warnings):
         print(f"{len(ds.warnings)} warning(s):", file=sys.stderr)
         print(ds.warnings.drop(columns="file").to_string(index=False), file=sys.stderr)
+
+
+#: command -> (help, adds its options, runs it)
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {
+    "report": ("write HTML reports (default: one per bundled dataset)", _report_options, _report),
+    "validate": ("check a case file without analysing it", _validate_options, _validate),
+    "network": ("build the temporal network; export it and its centralities", _network_options, _network),
+    "spread": ("spread metrics per practice and innovativeness per region, as CSV", _spread_options, _spread),
+    "test": ("test a hypothesis on how practices spread", _test_options, _test),
+    "compare": ("compare adoption between macro-regions, provinces or your groups", _compare_options, _compare),
+    "simulate": ("synthetic adoption data with planted effects (labelled synthetic)", _simulate_options, _simulate),
+    "datasets": ("list the bundled datasets", lambda p: None, _datasets),
+}
 
 
 if __name__ == "__main__":

@@ -79,6 +79,17 @@ def test_light_commands_do_not_import_the_heavy_libraries(argv, tmp_path):
         assert "pandas" not in loaded
 
 
+def test_cli_choices_agree_with_the_modules_that_own_them():
+    from diffusion import cli
+    from diffusion.network import build, ties
+
+    assert (cli.CANDIDATE_RULES, cli.SAME_BATCH_POLICIES, cli.GRAPHS) == (
+        ties.CANDIDATE_RULES,
+        ties.SAME_BATCH_POLICIES,
+        build.GRAPHS,
+    )
+
+
 def test_no_module_is_over_500_lines():
     sizes = {
         p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())

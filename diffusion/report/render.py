@@ -162,7 +162,9 @@ def report_context(
         "events": len(ev),
         "practices": int(ev["practice"].nunique()),
         "periods": int(ev["period"].nunique()),
-        "reached": f"{reached} of {geo.population(top)} units at {top} level",
+        "reached": reached,
+        "population": geo.population(top),
+        "top_level": top,
         "levels": ", ".join(
             f"{lvl}: {n}"
             for lvl, n in ev.drop_duplicates("unit_id")["unit_level"]
