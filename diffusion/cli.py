@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shlex
 import sys
 import warnings
@@ -19,8 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import diffusion
+from diffusion.cli_input import dataset, input_options, read, source_options, with_flags, write_problems
 from diffusion.data.resources import bundled_datasets, dataset_title
-from diffusion.errors import DiffusionError
+from diffusion.errors import DiffusionError, ValidationError
 
 __all__ = ["main"]
 
@@ -31,45 +31,8 @@ SAME_BATCH_POLICIES = ("none", "both")
 GRAPHS = ("multimode", "regions", "practices", "cases", "ties")
 
 
-def _source_options(p: argparse.ArgumentParser, *, repeat: bool = False) -> None:
-    """--data FILE or --dataset NAME."""
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
-    src.add_argument(
-        "--dataset",
-        metavar="NAME",
-        action="append" if repeat else "store",
-        choices=bundled_datasets(),
-        help="a bundled dataset (repeatable); default: all of them" if repeat else "default: leading-cases",
-    )
-
-
-def _input_options(p: argparse.ArgumentParser) -> None:
-    """How to read the user's file: the parameters of :func:`diffusion.read_cases`."""
-    p.add_argument("--geography", metavar="DIR", help="folder with units.csv and adjacency.csv (default: China)")
-    p.add_argument(
-        "--practices", dest="vocabulary", metavar="FILE", help="practice vocabulary CSV (tag_id, label_en, label_zh)"
-    )
-    p.add_argument(
-        "--extend-vocabulary",
-        action="store_true",
-        help="accept practices not in the vocabulary, adding them as new tags",
-    )
-    p.add_argument(
-        "--batches", metavar="FILE", help="known batches: series, batch, date[, official_count] (dates and coverage)"
-    )
-    p.add_argument("--series", help="series name for rows that give none (default: the file name)")
-    p.add_argument(
-        "--allow-unresolved",
-        action="store_true",
-        help="keep rows whose place is not in the geography, attached to the nearest parent",
-    )
-    p.add_argument("--delimiter", help="field separator of a text file (default: comma, or tab for .tsv)")
-    p.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
-
-
 def _report_options(p: argparse.ArgumentParser) -> None:
-    _source_options(p, repeat=True)
+    source_options(p, repeat=True)
     p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of headings and figure labels")
     p.add_argument("--seed", type=int, default=0, help="seed of permutations, bootstrap and layouts (default: 0)")
@@ -77,16 +40,16 @@ def _report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--hypotheses", metavar="FILE.yaml", help="hypotheses to test (YAML list; default: a standard set of tests)"
     )
-    _input_options(p)
+    input_options(p)
 
 
 def _validate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file")
-    _input_options(p)
+    input_options(p)
 
 
 def _network_options(p: argparse.ArgumentParser) -> None:
-    _source_options(p)
+    source_options(p)
     p.add_argument("--level", help="level of the region nodes (default: the top level, e.g. province)")
     p.add_argument(
         "--ties",
@@ -116,11 +79,11 @@ def _network_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of sampled betweenness sources (default 0)")
     p.add_argument("--jobs", dest="n_jobs", type=int, help="worker processes for centrality (default: one per core)")
-    _input_options(p)
+    input_options(p)
 
 
 def _spread_options(p: argparse.ArgumentParser) -> None:
-    _source_options(p)
+    source_options(p)
     p.add_argument("--out", metavar="PATH.csv", required=True, help="tidy spread metrics (see the README)")
     p.add_argument("--regions", metavar="PATH.csv", help="per region: Walker score, breadth, earliness, Rogers")
     p.add_argument("--level", help="level of the regions for --regions (default: the top level)")
@@ -130,7 +93,7 @@ def _spread_options(p: argparse.ArgumentParser) -> None:
         "--bass-intervals", choices=["covariance", "bootstrap"], default="covariance", help="95%% intervals of Bass"
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
-    _input_options(p)
+    input_options(p)
 
 
 def _test_options(p: argparse.ArgumentParser) -> None:
@@ -138,7 +101,7 @@ def _test_options(p: argparse.ArgumentParser) -> None:
     from diffusion.stats.registry import ALIASES, TEST_NAMES, TESTS
 
     p.add_argument("name", choices=TEST_NAMES, help="which test (see the README)")
-    _source_options(p)
+    source_options(p)
     seen: dict[str, str] = {}
     for spec in TESTS.values():
         for option in spec.options.values():
@@ -156,11 +119,11 @@ def _test_options(p: argparse.ArgumentParser) -> None:
                 help=option.help,
             )
     p.add_argument("--json", metavar="PATH", help="also write the full result as JSON")
-    _input_options(p)
+    input_options(p)
 
 
 def _compare_options(p: argparse.ArgumentParser) -> None:
-    _source_options(p)
+    source_options(p)
     p.add_argument("--by", default="macro-region", help="macro-region, province, or a CSV with columns unit, group")
     p.add_argument("--out", metavar="PATH.csv", required=True, help="per group and measure, with intervals")
     p.add_argument("--tests", metavar="PATH.csv", help="permutation tests of the differences between groups")
@@ -173,7 +136,7 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--permutations", dest="n_permutations", type=int, default=999, help="permutations (default 999)")
     p.add_argument("--bootstrap", dest="n_boot", type=int, default=999, help="bootstrap resamples (default 999)")
     p.add_argument("--seed", type=int, default=0, help="seed of bootstrap and permutations (default 0)")
-    _input_options(p)
+    input_options(p)
 
 
 def _simulate_options(p: argparse.ArgumentParser) -> None:
@@ -232,58 +195,19 @@ def main(argv: list[str] | None = None) -> int:
     command = next((a for a in argv if a in COMMANDS), None)
     parser, sub = _parser(command)
     args = parser.parse_args(argv)
+    args.subparser = sub  # so that messages can name the flag behind a parameter
     with warnings.catch_warnings():  # restores the caller's warning display afterwards
         warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
         try:
             COMMANDS[args.command][2](args, argv)
         except DiffusionError as exc:
             print(f"error: {with_flags(str(exc), sub)}", file=sys.stderr)
+            if isinstance(exc, ValidationError) and getattr(args, "problems", None):
+                write_problems(exc.failures, args.problems)
             return 2
         except BrokenPipeError:  # output piped into `head` and closed: not an error
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
     return 0
-
-
-def with_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
-    """The message with the flag of each parameter it names in backticks: `level` -> `level` (--level).
-
-    Library messages name Python parameters; on the command line the user needs the flag.
-
-    Examples
-    --------
-    >>> p = argparse.ArgumentParser()
-    >>> _ = p.add_argument("--permutations", dest="n_permutations")
-    >>> with_flags("The `n_permutations` parameter must be ...", p)
-    'The `n_permutations` (--permutations) parameter must be ...'
-    """
-    actions = parser._actions if parser is not None else []
-    flags = {a.dest: a.option_strings[0] for a in actions if a.option_strings and a.dest != "help"}
-    return re.sub(r"`(\w+)`", lambda m: f"`{m[1]}` ({flags[m[1]]})" if m[1] in flags else m[0], message)
-
-
-def _read(args: argparse.Namespace, path: str):
-    from diffusion.data.dataset import read_cases
-
-    ds = read_cases(
-        path,
-        geography=args.geography,
-        vocabulary=args.vocabulary,
-        batches=args.batches,
-        series=args.series,
-        extend_vocabulary=args.extend_vocabulary,
-        allow_unresolved=args.allow_unresolved,
-        delimiter=args.delimiter,
-        sheet=args.sheet,
-    )
-    _print_read_summary(ds)
-    return ds
-
-
-def _dataset(args: argparse.Namespace):
-    """The user's file (--data) or a bundled dataset (--dataset, default leading-cases)."""
-    from diffusion.data.dataset import load_dataset
-
-    return _read(args, args.data) if args.data else load_dataset(args.dataset or "leading-cases")
 
 
 def _datasets(args: argparse.Namespace, argv: list[str]) -> None:
@@ -292,7 +216,7 @@ def _datasets(args: argparse.Namespace, argv: list[str]) -> None:
 
 
 def _validate(args: argparse.Namespace, argv: list[str]) -> None:
-    _read(args, args.file)
+    read(args, args.file)
     print("valid: no problems found.")
 
 
@@ -303,7 +227,7 @@ def _report(args: argparse.Namespace, argv: list[str]) -> None:
 
     command = "diffusion " + " ".join(shlex.quote(a) for a in argv)
     hypotheses = read_hypotheses(args.hypotheses) if args.hypotheses else None
-    datasets = [_read(args, args.data)] if args.data else [load_dataset(n) for n in args.dataset or bundled_datasets()]
+    datasets = [read(args, args.data)] if args.data else [load_dataset(n) for n in args.dataset or bundled_datasets()]
     for ds in datasets:  # everything is read and validated before anything is written
         path = write_report(
             ds,
@@ -324,7 +248,7 @@ def _test(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.output import atomic_write
     from diffusion.stats.registry import TESTS, run_test
 
-    ds = _dataset(args)
+    ds = dataset(args)
     mine = TESTS[args.name].options
     options = {name: getattr(args, name) for name in mine if hasattr(args, name)}  # only the options given
     foreign = [n for spec in TESTS.values() for n in spec.options if hasattr(args, n) and n not in mine]
@@ -372,7 +296,7 @@ def _compare(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.measures import compare
     from diffusion.output import write_csv
 
-    ds = _dataset(args)
+    ds = dataset(args)
     level = args.level or compare.default_level(ds)
     groups = compare.assign_groups(ds, args.by, level)
     table, tests = compare.compare_groups(
@@ -405,7 +329,7 @@ def _spread(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.measures.spread import spread_metrics
     from diffusion.output import write_csv
 
-    ds = _dataset(args)
+    ds = dataset(args)
     metrics = spread_metrics(ds, k=args.k, share=args.share, bass_intervals=args.bass_intervals, seed=args.seed)
     regions = region_profiles(ds, args.level) if args.regions else None
     for line in ds.coverage_statements():
@@ -421,7 +345,7 @@ def _network(args: argparse.Namespace, argv: list[str]) -> None:
 
     if not (args.export or args.centrality):
         raise DiffusionError("nothing to write: give `export` PATH and/or `centrality` PATH.csv.")
-    ds = _dataset(args)
+    ds = dataset(args)
     net = build_network(ds, args.level, candidates=args.candidates, same_batch=args.same_batch, k=args.k)
     print(
         f"network at level {net.level}: {len(net.period_numbers)} periods, {len(net.ties)} diffusion ties; "
@@ -443,20 +367,6 @@ def _network(args: argparse.Namespace, argv: list[str]) -> None:
         print(write_graph(graph, args.export))
     if args.centrality:
         print(write_csv(table, args.centrality))
-
-
-def _print_read_summary(ds) -> None:
-    enc = f", encoding {ds.input['encoding']}" if ds.input["encoding"] else ""
-    print(
-        f"read {ds.input['path']} ({ds.input['format']}{enc}): {ds.input['rows']} rows, "
-        f"{ds.cases['case_id'].nunique()} cases, {len(ds.events)} adoption events",
-        file=sys.stderr,
-    )
-    for line in ds.coverage_statements():
-        print("  " + line, file=sys.stderr)
-    if len(ds.warnings):
-        print(f"{len(ds.warnings)} warning(s):", file=sys.stderr)
-        print(ds.warnings.drop(columns="file").to_string(index=False), file=sys.stderr)
 
 
 #: command -> (help, adds its options, runs it)

@@ -72,7 +72,7 @@ class ValidationError(DiffusionError):
     def table(self, max_rows: int = 50) -> str:
         """The failures as a plain-text table (at most ``max_rows`` rows)."""
         shown = self.failures.drop(columns="file").head(max_rows).fillna("")
-        text = shown.to_string(index=False, max_colwidth=60)
+        text = shown.to_string(index=False)  # whole cells: a cut "fix" cannot be followed
         if len(self.failures) > max_rows:
             text += f"\n... and {len(self.failures) - max_rows} more"
         return text

@@ -55,6 +55,9 @@ HEADERS = [
     "series",
     "x",
     "",
+    "編號",
+    "區縣",
+    "地点",
 ]
 CELLS = st.one_of(
     st.sampled_from(
@@ -98,6 +101,21 @@ CELLS = st.one_of(
             "'",
             '"',
             "\r\n",
+            # What office software exports (issue 14): totals, titles, batch and year in one cell,
+            # traditional characters, Excel date serials, early years.
+            "合计",
+            "Total",
+            "全国乡村治理典型案例名单",
+            "2022年第四批",
+            "第四批（2022年）",
+            "廣東省",
+            "新化縣",
+            "積分制",
+            "編號",
+            "44866",
+            "1691",
+            "0846-05",
+            "地点",
         ]
     ),
     st.text(max_size=12),

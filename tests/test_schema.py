@@ -49,7 +49,18 @@ def test_parse_batch(text, value):
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("2019", 2019), ("2019.0", 2019), ("2019年", 2019), ("19", None), ("1800", None), ("2019-05", None)],
+    [
+        ("2019", 2019),
+        ("2019.0", 2019),
+        ("2019年", 2019),
+        ("1691", 1691),  # state-policy data start in the 1690s
+        ("1800", 1800),
+        ("19", 19),  # any year from 1 to 9999
+        ("0", None),
+        ("19x9", None),
+        ("2019-05", None),
+        ("二〇一九", None),
+    ],
 )
 def test_parse_year(text, value):
     assert parse_year(text) == value
@@ -67,6 +78,9 @@ def test_parse_year(text, value):
         ("2019-02-30", None),
         ("2019-13", None),
         ("May", None),
+        ("1846-05-12", "1846-05-12"),
+        ("0846年5月", "0846-05"),
+        ("0000-05", None),
     ],
 )
 def test_parse_date(text, value):

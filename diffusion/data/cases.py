@@ -10,14 +10,20 @@ series, batch, year, date, title and practices, otherwise the id is reported as 
 
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
+from diffusion.checks import check_choice
+from diffusion.data.case_time import fill_time, parse_time
 from diffusion.data.geography import Geography
+from diffusion.data.header import fix_header
 from diffusion.data.io import Table
 from diffusion.data.place_cells import PlaceParser
 from diffusion.data.places import resolver_for
@@ -27,11 +33,10 @@ from diffusion.data.schema import (
     REQUIRED,
     TIME_COLUMNS,
     canonical_columns,
-    parse_batch,
-    parse_date,
-    parse_year,
 )
-from diffusion.data.vocabulary import Vocabulary, split_practices
+from diffusion.data.traditional import fold_traditional, has_traditional
+from diffusion.data.vocabulary import Vocabulary
+from diffusion.data.wide import Layout, to_long
 from diffusion.errors import ValidationError
 
 __all__ = ["CASE_LEVEL_FIELDS", "ParsedCases", "parse_cases"]
@@ -59,6 +64,9 @@ def parse_cases(
     batches: pd.DataFrame | None = None,
     extend_vocabulary: bool = False,
     allow_unresolved: bool = False,
+    header_row: int | None = None,
+    practice_separator: str | None = None,
+    layout: Layout = "auto",
 ) -> ParsedCases:
     """Validate a table of cases and derive one adoption event per (unit, practice, time).
 
@@ -77,6 +85,15 @@ def parse_cases(
     allow_unresolved : bool
         Keep a row whose place name is not in the geography, attached to the nearest parent
         that is, with a warning (instead of an error).
+    header_row : int, optional
+        The line of the column names; by default the line (or two lines) among the first that
+        names the most known columns (see :func:`diffusion.data.header.fix_header`).
+    practice_separator : str, optional
+        What separates practices in a cell, or ``"none"`` (one practice a cell); by default
+        ``; ； 、 ， , / | `` and line breaks, known names kept whole (:meth:`Vocabulary.split`).
+    layout : {"auto", "long", "wide"}
+        A row per case ("long"), or a row per unit and a column per practice holding years,
+        dates or batches ("wide"; see :func:`diffusion.data.wide.to_long`); "auto" tells them apart.
 
     Raises
     ------
@@ -84,18 +101,37 @@ def parse_cases(
         With every problem found.
     """
     problems = Problems(table.path, table.rows)
+    table = fix_header(table, geography.levels + geography.sub_levels, problems, header_row)
+    table = to_long(table, geography.levels, vocabulary, check_choice("layout", layout, get_args(Layout)), problems)
+    problems.rows = table.rows
     frame = _rename(table.frame, geography, problems)
     if problems.failures:
         raise ValidationError(pd.DataFrame(problems.failures), source=table.path)
-    frame = frame.copy()
+    frame = _drop_total_rows(frame, problems)
+    if frame.empty:
+        problems.at_line(
+            1, "row", "", "no case left: every row looks like a total row", "one case per row", "add the cases"
+        )
+        raise ValidationError(pd.DataFrame(problems.failures), source=table.path)
     default_series = series or _stem(table.path)
     if "series" not in frame.columns:
         frame["series"] = ""
     frame["series"] = frame["series"].where(frame["series"] != "", default_series)
 
     if extend_vocabulary:
-        names = [p for cell in frame["practices"].unique() for p in split_practices(cell)]
+        names = [p for cell in frame["practices"].unique() for p in vocabulary.split(cell, practice_separator)]
+        new = [n for n in dict.fromkeys(names) if vocabulary.lookup(n) is None]
         vocabulary = vocabulary.extended(names)
+        for name in new:  # never silent: each new tag is listed
+            problems.at_line(
+                1,
+                "practices",
+                name,
+                "new practice added to the vocabulary",
+                "a practice of the vocabulary",
+                "check that the name is whole (`practice_separator` sets how cells are split)",
+                warning=True,
+            )
     places = PlaceParser(geography, resolver_for(geography), allow_unresolved)
     place_columns = [c for c in frame.columns if c in places.columns]
     show = len(frame) > 20_000 and sys.stderr.isatty()  # a progress bar on large files, on terminals only
@@ -104,29 +140,30 @@ def parse_cases(
     # Each field is parsed once per distinct cell (or combination of cells) and the result, with
     # any problem, given to every row that has it: a national file repeats a few thousand places.
     fields = [
-        per_distinct(frame, TIME_COLUMNS, lambda row, pr: _parse_time(0, row, pr), problems),
+        per_distinct(frame, TIME_COLUMNS, lambda row, pr: parse_time(0, row, pr), problems),
         per_distinct(frame, place_columns, places.parse, problems, progress=show),
         per_distinct(
             frame,
             ["practices"],
-            lambda row, pr: {"practices": _parse_practices(0, row["practices"], vocabulary, pr)},
+            lambda row, pr: {"practices": _parse_practices(0, row["practices"], vocabulary, pr, practice_separator)},
             problems,
         ),
         per_distinct(
             frame, ["confidence"], lambda row, pr: {"confidence": _parse_confidence(0, row["confidence"], pr)}, problems
         ),
     ]
+    _report_folding(frame, table.frame.columns, places, vocabulary, problems, practice_separator)
     problems.sort_by_row()
     cases = pd.concat(
         [
-            pd.DataFrame({"row": table.rows, "case_id": frame["case_id"], "series": frame["series"]}),
+            pd.DataFrame({"row": problems.rows, "case_id": frame["case_id"], "series": frame["series"]}),
             *fields,
             frame[["title", "title_en", "sources", "notes"]],
         ],
         axis=1,
     )
     _check_ids(cases, problems)
-    cases = _fill_time(cases, batches, problems)
+    cases = fill_time(cases, batches, problems)
     if problems.failures:
         raise ValidationError(pd.DataFrame(problems.failures), source=table.path)
     calendar = set(cases["date"]) - {""}
@@ -136,6 +173,62 @@ def parse_cases(
     cases["period"] = cases["date"].map({d: k + 1 for k, d in enumerate(sorted(calendar))}).astype("Int64")
     warnings = pd.DataFrame(problems.warnings, columns=["file", "row", "column", "value", "problem", "expected", "fix"])
     return ParsedCases(cases, events, warnings, vocabulary)
+
+
+_TOTAL = re.compile(
+    r"(合计|总计|小计|共计|总数|合計|總計|小計|共計|total|subtotal|grand\s*total|sum)([:：\s\d].*)?", re.I
+)
+
+
+def _drop_total_rows(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    """The frame without the rows that a spreadsheet's totals take (合计, 小计, Total), each with a warning."""
+    cells = frame.to_numpy(dtype=object)
+    distinct = pd.unique(cells.ravel())
+    totals = {v for v in distinct if v and _TOTAL.fullmatch(unicodedata.normalize("NFKC", str(v)).strip())}
+    if not totals:
+        return frame.copy()
+    is_total = np.asarray(np.isin(cells, list(totals)).any(axis=1), dtype=bool)
+    for i in np.flatnonzero(is_total):
+        value = next(str(v) for v in cells[i] if v in totals)
+        problems.add(
+            int(i), "row", value, "looks like a total row: left out", "one case per row", "delete the row", warning=True
+        )
+    problems.rows = [r for r, t in zip(problems.rows, is_total) if not t]
+    return frame.loc[~is_total].reset_index(drop=True)
+
+
+def _report_folding(
+    frame: pd.DataFrame,
+    headers: pd.Index,
+    places: PlaceParser,
+    vocabulary: Vocabulary,
+    problems: Problems,
+    practice_separator: str | None,
+) -> None:
+    """One warning per column whose names matched only in simplified characters (廣東省 read as 广东省)."""
+    found = {"header": [h for h in headers if has_traditional(h) and h not in COLUMN_ALIASES and h in _mapped(headers)]}
+    for col in [c for c in frame.columns if c in places.columns]:
+        found[col] = [v for v in frame[col].unique() if v and places.resolver.needs_folding(v)]
+    names = dict.fromkeys(
+        name for cell in frame["practices"].unique() for name in vocabulary.split(cell, practice_separator)
+    )
+    found["practices"] = [name for name in names if vocabulary.needs_folding(name)]
+    for column, values in found.items():
+        if values:
+            shown = "; ".join(f"{v} → {fold_traditional(v)}" for v in values[:3])
+            problems.at_line(
+                1,
+                column,
+                shown + (f" (+{len(values) - 3} more)" if len(values) > 3 else ""),
+                "traditional characters read as simplified",
+                "names in simplified or traditional characters",
+                "nothing to do: the names were matched in simplified form (the file is not changed)",
+                warning=True,
+            )
+
+
+def _mapped(headers: pd.Index) -> set[str]:
+    return set(canonical_columns(list(headers))[0])
 
 
 def _stem(path: str) -> str:
@@ -164,7 +257,8 @@ def _rename(frame: pd.DataFrame, geo: Geography, problems: Problems) -> pd.DataF
                 "",
                 "missing required column",
                 f"a column named one of {COLUMN_ALIASES[col]}; {found}",
-                f"add a '{col}' column or rename the column that holds it",
+                f"add a '{col}' column or rename the column that holds it"
+                + ("; a wide table (a column per practice) is read with `layout` 'wide'" if col == "practices" else ""),
             )
     places = {"unit", "unit_code", *geo.levels, *(lvl + "_code" for lvl in geo.levels), *geo.sub_levels}
     if not places & present:
@@ -191,43 +285,10 @@ def _rename(frame: pd.DataFrame, geo: Geography, problems: Problems) -> pd.DataF
     return renamed
 
 
-_TIME_CELLS = [  # column, parser, what is expected, how to fix
-    ("batch", parse_batch, "a batch number such as 1, 第一批 or 第1批", "write the batch as a number"),
-    ("year", parse_year, "a four-digit year such as 2019", "write the year as four digits"),
-    ("date", parse_date, "a date such as 2019-05, 2019-05-12 or 2019年5月", "write the date as YYYY-MM or YYYY-MM-DD"),
-]
-
-
-def _parse_time(i: int, row: dict, problems: Problems) -> dict:
-    out: dict = {"batch": np.nan, "year": np.nan, "date": ""}
-    for column, parse, expected, fix in _TIME_CELLS:
-        if not row[column]:
-            continue
-        value = parse(row[column])
-        if value is None:
-            problems.add(
-                i, column, row[column], f"unreadable {column}", expected, fix + ", or leave it empty if unknown"
-            )
-        else:
-            out[column] = value
-    if out["date"]:
-        if not np.isnan(out["year"]) and int(out["date"][:4]) != out["year"]:
-            problems.add(
-                i,
-                "date",
-                row["date"],
-                f"date is not in the year given ({int(out['year'])})",
-                "the same year in both columns",
-                "correct the year or the date",
-            )
-            out["date"] = ""
-        else:
-            out["year"] = int(out["date"][:4])
-    return out
-
-
-def _parse_practices(i: int, cell: str, vocabulary: Vocabulary, problems: Problems) -> str:
-    names = split_practices(cell)
+def _parse_practices(
+    i: int, cell: str, vocabulary: Vocabulary, problems: Problems, practice_separator: str | None = None
+) -> str:
+    names = vocabulary.split(cell, practice_separator)
     if not names:
         problems.add(
             i,
@@ -241,13 +302,24 @@ def _parse_practices(i: int, cell: str, vocabulary: Vocabulary, problems: Proble
     tags = []
     for name in names:
         tag = vocabulary.lookup(name)
-        if tag is None:
+        joined = vocabulary.joined(name) if tag is None else []
+        if joined:
+            problems.add(
+                i,
+                "practices",
+                name,
+                f"practices joined by an unknown separator: {', '.join(joined)}",
+                "practices separated by ; 、 ， , / | or a line break",
+                f"separate them: {'; '.join(joined)}",
+            )
+        elif tag is None:
+            close = vocabulary.closest(name)
             problems.add(
                 i,
                 "practices",
                 name,
                 "unknown practice",
-                f"one of: {vocabulary.describe_known()}",
+                f"a practice of the vocabulary; closest: {'; '.join(close) if close else 'no close name'}",
                 "use a known tag or label, or extend the vocabulary (`extend_vocabulary`, or your own `vocabulary`)",
             )
         else:
@@ -291,65 +363,6 @@ def _check_ids(cases: pd.DataFrame, problems: Problems) -> None:
                     "a unique id per case; rows of one multi-unit case agree on series, batch, year, title, practices",
                     "give this case its own id",
                 )
-
-
-def _fill_time(cases: pd.DataFrame, batches: pd.DataFrame | None, problems: Problems) -> pd.DataFrame:
-    """Date rows that give only a batch: from the batches table, else from other rows of the batch."""
-    cases = cases.copy()
-    known: dict[tuple[str, int], str] = {}
-    if batches is not None:
-        known = {(s, int(b)): d for s, b, d in batches[["series", "batch", "date"]].itertuples(index=False)}
-    has_batch = cases["batch"].notna()
-    yearly = cases[has_batch & cases["year"].notna()]
-    for (s, b), g in yearly.groupby(["series", "batch"]):
-        years = sorted(int(y) for y in g["year"].unique())
-        if len(years) > 1:
-            for row, year in zip(g["row"], g["year"]):
-                problems.at_line(
-                    row,
-                    "year",
-                    int(year),
-                    f"batch {int(b)} of series '{s}' has several years {years}",
-                    "one year per batch",
-                    "correct the batch or the year",
-                )
-    dated = cases[has_batch & (cases["date"] != "")]
-    for (s, b), d in dated.groupby(["series", "batch"])["date"].min().items():
-        known.setdefault((s, int(b)), d)
-    for (s, b), y in yearly.groupby(["series", "batch"])["year"].first().items():
-        known.setdefault((s, int(b)), str(int(y)))
-    keys = ["series", "batch", "date", "year"]
-    distinct = cases[keys].drop_duplicates()  # a few batches and years behind many rows
-    dates, years = [], []
-    for series, batch, date, year in distinct.itertuples(index=False):
-        if not date and pd.notna(batch):
-            d = known.get((series, int(batch)), "")
-            # A batch date in another year than the row's own year gives way to the row's year.
-            date = d if d and (pd.isna(year) or int(d[:4]) == int(year)) else ""
-        if not date and pd.notna(year):
-            date = str(int(year))
-        dates.append(date)
-        years.append(int(date[:4]) if date else year)
-    filled = distinct.assign(new_date=dates, new_year=years)
-    merged = cases[keys].merge(filled, on=keys, how="left")
-    cases["date"], cases["year"] = merged["new_date"].to_numpy(), merged["new_year"].to_numpy()
-    undated = has_batch & (cases["date"] == "")
-    if (cases["date"] != "").any():
-        for row, series, batch in cases.loc[undated, ["row", "series", "batch"]].itertuples(index=False):
-            problems.at_line(
-                row,
-                "year",
-                "",
-                f"batch {int(batch)} of series '{series}' has no year, while other rows are dated",
-                "a year or date for every batch, so that series can be ordered in time",
-                "fill in the year of this batch",
-            )
-    else:
-        # No calendar at all: batches order time by themselves.
-        cases["date"] = cases["batch"].map(lambda b: "" if pd.isna(b) else f"batch {int(b):03d}")
-    cases["batch"] = cases["batch"].astype("Int64")
-    cases["year"] = pd.to_numeric(cases["year"]).astype("Int64")
-    return cases
 
 
 def _events(cases: pd.DataFrame, geo: Geography, calendar: list[str]) -> pd.DataFrame:

@@ -67,11 +67,12 @@ class Dataset:
     manifest: dict = field(default_factory=dict)
 
     def coverage(self) -> pd.DataFrame:
-        """Per series: cases found, cases placed in a batch, and the official totals."""
+        """Per series: cases found, cases placed in a batch, cases with a time, and the official totals."""
         rows = []
         for s in self.series.itertuples(index=False):
             c = self.cases[self.cases["series"] == s.id].drop_duplicates("case_id")
             placed = int(c["batch"].notna().sum())
+            undated = c["date"] == ""
             rows.append(
                 {
                     "series": s.id,
@@ -79,6 +80,8 @@ class Dataset:
                     "cases": len(c),
                     "placed_in_batch": placed,
                     "without_batch": len(c) - placed,
+                    "dated": int((~undated).sum()),
+                    "without_batch_undated": int((undated & c["batch"].isna()).sum()),
                     "official_total": s.official_total,
                     "share_placed": placed / s.official_total if s.official_total else float("nan"),
                     "units": int(self.cases.loc[self.cases["series"] == s.id, "unit_id"].nunique()),
@@ -112,16 +115,30 @@ class Dataset:
         return out
 
     def coverage_statements(self) -> list[str]:
-        """Plain-language coverage lines, e.g. "26 of 123 cases placed in a batch"."""
+        """Plain-language coverage lines, e.g. "26 of 123 cases placed in a batch".
+
+        A series without batches is described by its dates: "all 40 cases dated (by year or
+        date; no batches)".
+        """
         out = []
         for r in self.coverage().itertuples(index=False):
+            if not (r.official_total or r.placed_in_batch):
+                dated = f"all {r.cases}" if r.dated == r.cases else f"{r.dated} of {r.cases}"
+                line = f"{r.label}: {dated} cases dated (by year or date; no batches)"
+                undated = r.cases - r.dated
+                out.append(line + (f" ({undated} without a time: kept, left out of timing)." if undated else "."))
+                continue
             if r.official_total:
                 line = f"{r.label}: {r.placed_in_batch} of {r.official_total} cases placed in a batch"
             else:
                 line = f"{r.label}: {r.placed_in_batch} cases placed in a batch (official total not given)"
             extra = f"{r.cases} cases in the file"
-            if r.without_batch:
+            if r.without_batch and r.without_batch_undated == r.without_batch:
                 extra += f", {r.without_batch} without a known batch (kept, left out of timing)"
+            elif r.without_batch:
+                by_year = r.without_batch - r.without_batch_undated
+                extra += f", {r.without_batch} without a known batch ({by_year} of them dated by year or date"
+                extra += f"; {r.without_batch_undated} left out of timing)" if r.without_batch_undated else ")"
             out.append(f"{line} ({extra}).")
             out.extend(self._group_statements(r.series))
         n_unknown = int((~self.events["time_known"]).sum())
@@ -200,6 +217,9 @@ def read_cases(
     allow_unresolved: bool = False,
     delimiter: str | None = None,
     sheet: str | int | None = None,
+    header_row: int | None = None,
+    practice_separator: str | None = None,
+    layout: str = "auto",
 ) -> Dataset:
     """Read and validate a user's case file (CSV, TSV, XLSX or JSON).
 
@@ -218,6 +238,13 @@ def read_cases(
         Series for rows that name none (default: the file's stem).
     extend_vocabulary, allow_unresolved : bool
         See :func:`diffusion.data.cases.parse_cases`.
+    header_row : int, optional
+        The line of the column names (as a spreadsheet numbers it); by default found among the
+        first lines, with a warning when it is not line 1 (a title above it, a grouped header).
+    practice_separator : str, optional
+        What separates practices in a cell, or ``"none"``; see :func:`diffusion.data.cases.parse_cases`.
+    layout : {"auto", "long", "wide"}
+        A row per case, or a wide table (a row per unit, a column per practice); default: told apart.
     delimiter, sheet
         See :func:`diffusion.data.io.read_table`.
 
@@ -259,6 +286,9 @@ def read_cases(
         series=series,
         extend_vocabulary=extend_vocabulary,
         allow_unresolved=allow_unresolved,
+        header_row=header_row,
+        practice_separator=practice_separator,
+        layout=layout,
         input_path=str(path),
     )
 
@@ -303,6 +333,9 @@ def _build(
     series=None,
     extend_vocabulary=False,
     allow_unresolved=False,
+    header_row=None,
+    practice_separator=None,
+    layout="auto",
     promotion_events=None,
     sources=None,
     manifest=None,
@@ -315,6 +348,9 @@ def _build(
         batches=batches,
         extend_vocabulary=extend_vocabulary,
         allow_unresolved=allow_unresolved,
+        header_row=header_row,
+        practice_separator=practice_separator,
+        layout=layout,
     )
     ids = list(dict.fromkeys(parsed.cases["series"]))
     known = {m["id"]: m for m in series_meta}

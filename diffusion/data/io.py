@@ -8,6 +8,7 @@ order and reported in :class:`Table.encoding`; it is never guessed silently.
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -168,6 +169,8 @@ def _clean_column(values: pd.Series) -> np.ndarray:
 
 
 def _clean_cell(value: object) -> str:
+    if isinstance(value, datetime.date):  # a date cell of a workbook (datetime and Timestamp included)
+        return value.strftime("%Y-%m-%d") if isinstance(value, datetime.datetime) else value.isoformat()
     text = str(value)
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))  # spreadsheets store 2019 as 2019.0
@@ -176,7 +179,7 @@ def _clean_cell(value: object) -> str:
 
 
 def _header(path: Path, cells: Sequence[object]) -> list[str]:
-    names = [unicodedata.normalize("NFKC", str(c)).strip() if c is not None else "" for c in cells]
+    names = ["" if pd.isna(c) else unicodedata.normalize("NFKC", str(c)).strip() for c in cells]
     seen: dict[str, int] = {}
     dups = []
     for n in names:

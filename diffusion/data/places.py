@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from diffusion.data.geography import Geography
+from diffusion.data.traditional import fold_traditional, has_traditional
 
 __all__ = ["PlaceResolver", "Resolution", "normalise_name", "resolver_for"]
 
@@ -147,9 +148,16 @@ class PlaceResolver:
             cached = self._cache[(text, level, within)] = self._resolve(text, level, within)
         return cached
 
+    def needs_folding(self, text: str) -> bool:
+        """Whether ``text`` names a unit only once its traditional characters are folded (廣東省)."""
+        return has_traditional(text) and not self._candidates(normalise_name(text), depth=0)
+
     def _resolve(self, text: str, level: str | None, within: str | None) -> Resolution:
         key = normalise_name(text)
         found = self._candidates(key, depth=0)
+        if not found and has_traditional(text):  # exact names first: 乾县 is a simplified name too
+            key = normalise_name(fold_traditional(text))
+            found = self._candidates(key, depth=0)
         geo = self.geography
         if level is not None:
             found = [c for c in found if geo.level_of(c) == level]

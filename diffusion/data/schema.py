@@ -11,6 +11,8 @@ import datetime
 import re
 import unicodedata
 
+from diffusion.data.traditional import fold_traditional
+
 __all__ = ["COLUMN_ALIASES", "canonical_columns", "parse_batch", "parse_date", "parse_year"]
 
 #: Canonical column → accepted header names (documented in the README).
@@ -69,7 +71,7 @@ def canonical_columns(headers: list[str], levels: tuple[str, ...] = ()) -> tuple
     mapping: dict[str, str] = {}
     seen: dict[str, list[str]] = {}
     for header in headers:
-        known = lookup.get(_key(header))
+        known = lookup.get(_key(header)) or lookup.get(_key(fold_traditional(header)))  # 編號 is 编号
         if known:
             mapping[header] = known
             seen.setdefault(known, []).append(header)
@@ -120,33 +122,69 @@ def parse_batch(cell: str) -> int | None:
     return value if value is not None and value >= 1 else None
 
 
-def parse_year(cell: str) -> int | None:
-    """A year from "2019", "2019.0" or "2019年"; None if unreadable or outside 1900–2100."""
+_BATCH_YEAR = re.compile(r"[(（]?\s*(\d{4})\s*年?\s*[)）]?")
+
+
+def parse_batch_year(cell: str) -> tuple[int | None, int | None]:
+    """Batch and year from one cell: "2022年第四批", "第四批（2022年）", "第4批 2022" -> (4, 2022).
+
+    A cell with no year in it gives ``(batch, None)``, as :func:`parse_batch` reads it.
+
+    Examples
+    --------
+    >>> [parse_batch_year(s) for s in ["2022年第四批", "第四批（2022年）", "第3批", "batch 2 (2020)", "late"]]
+    [(4, 2022), (4, 2022), (3, None), (2, 2020), (None, None)]
+    """
     text = unicodedata.normalize("NFKC", cell).strip()
-    m = re.fullmatch(r"(\d{4})(\.0+)?\s*年?", text)
+    for m in _BATCH_YEAR.finditer(text):
+        batch = parse_batch((text[: m.start()] + " " + text[m.end() :]).strip(" ,，、"))
+        if batch is not None and 1 <= int(m.group(1)) <= 9999:
+            return batch, int(m.group(1))
+    return parse_batch(text), None
+
+
+def parse_year(cell: str) -> int | None:
+    """A year from "2019", "2019.0", "2019年" or "1691": any year from 1 to 9999; None if unreadable.
+
+    Examples
+    --------
+    >>> [parse_year(s) for s in ["2019", "1846.0", "2022年", "0", "19a"]]
+    [2019, 1846, 2022, None, None]
+    """
+    text = unicodedata.normalize("NFKC", cell).strip()
+    m = re.fullmatch(r"(\d{1,4})(\.0+)?\s*年?", text)
     if not m:
         return None
     year = int(m.group(1))
-    return year if 1900 <= year <= 2100 else None
+    return year if year >= 1 else None
+
+
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)  # right from 1900-03-01: Excel counts a 29 February 1900
 
 
 def parse_date(cell: str) -> str | None:
     """An ISO date with the precision given: "2019", "2019-05" or "2019-05-12".
 
-    Accepts "-", "/", "." separators and "2019年5月12日". Returns None if unreadable or if
-    the month or day is out of range.
+    Accepts "-", "/", "." separators and "2019年5月12日", any year from 1 to 9999 (written with
+    four digits in the result, so that dates sort as text), and an Excel date serial (a whole
+    number of five or six digits: days since 1899-12-30, as a date cell exported without its
+    format reads). Returns None if unreadable or if the month or day is out of range.
 
     Examples
     --------
-    >>> [parse_date(s) for s in ["2019年5月", "2019/5/12", "2019-13"]]
-    ['2019-05', '2019-05-12', None]
+    >>> [parse_date(s) for s in ["2019年5月", "2019/5/12", "2019-13", "1691-06", "44866"]]
+    ['2019-05', '2019-05-12', None, '1691-06', '2022-11-01']
     """
     text = unicodedata.normalize("NFKC", cell).strip()
+    serial = re.fullmatch(r"(\d{5,6})(\.0+)?", text)
+    if serial:
+        days = int(serial.group(1))
+        return (_EXCEL_EPOCH + datetime.timedelta(days=days)).isoformat()
     m = re.fullmatch(r"(\d{4})(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?|\s*月)?)?\s*年?", text)
     if not m:
         return None
     year, month, day = m.group(1), m.group(2), m.group(3)
-    if not 1900 <= int(year) <= 2100:
+    if int(year) < 1:
         return None
     if month is None:
         return year

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from diffusion.data.io import read_table
+from diffusion.data.traditional import fold_traditional
 from diffusion.errors import ValidationError
 
 __all__ = ["CHEN2023_CATEGORIES", "Vocabulary", "split_practices"]
@@ -28,19 +29,25 @@ CHEN2023_CATEGORIES = {
     "capacity_building": "Capacity building",
 }
 
-_SPLIT = re.compile(r"\s*[;；、，,]\s*")
+_SEPARATORS = ";；、，,/／|｜\n\r"
+_SPLIT = re.compile(r"\s*[;；、，,/／|｜\n\r]+\s*")
 VOCAB_COLUMNS = ["tag_id", "label_en", "label_zh", "aliases", "description", "chen2023_category", "chen2023_keyword"]
 
 
 def split_practices(cell: str) -> list[str]:
-    """Split a cell into practice names.
+    r"""Split a cell into practice names at ``; ； 、 ， , / ／ | ｜`` and line breaks (Alt+Enter).
+
+    A full stop at the end of a name is dropped. :meth:`Vocabulary.split` first keeps whole the
+    known names that contain a separator.
 
     Examples
     --------
     >>> split_practices("积分制、清单制; digital_governance")
     ['积分制', '清单制', 'digital_governance']
+    >>> split_practices("积分制\n清单制。")
+    ['积分制', '清单制']
     """
-    return [p for p in _SPLIT.split(str(cell).strip()) if p]
+    return [p.rstrip("。.").strip() for p in _SPLIT.split(str(cell).strip()) if p.rstrip("。.").strip()]
 
 
 def _key(text: str) -> str:
@@ -107,8 +114,79 @@ class Vocabulary:
         return list(self.table.index)
 
     def lookup(self, name: str) -> str | None:
-        """The tag a name refers to (tag, Chinese or English label), or None."""
-        return self._index.get(_key(name))
+        """The tag a name refers to (tag, Chinese or English label; traditional characters folded), or None."""
+        return self._index.get(_key(name)) or self._index.get(_key(fold_traditional(name)))
+
+    def split(self, cell: str, separator: str | None = None) -> list[str]:
+        """The practice names of a cell: the whole cell if it is a known name, else its parts.
+
+        ``separator`` replaces the usual separators: a string to split at, or ``"none"`` to
+        take every cell as one name.
+
+        Known names that contain a separator ("数字化/智慧治理", "Abortion, parental consent") are
+        kept whole wherever they appear; the rest is split by :func:`split_practices`.
+
+        Examples
+        --------
+        >>> v = Vocabulary(pd.DataFrame({"tag_id": ["a", "b"], "label_en": ["Act, model", "Other"], "label_zh": ""}))
+        >>> v.split("Act, model"), v.split("Act, model; Other"), v.split("Other, new")
+        (['Act, model'], ['Act, model', 'Other'], ['Other', 'new'])
+        """
+        text = str(cell).strip()
+        if separator is not None:
+            parts = [text] if separator == "none" else text.split(separator)
+            return [p.strip().rstrip("。.").strip() for p in parts if p.strip().rstrip("。.").strip()]
+        if not text or self.lookup(text.rstrip("。.")) is not None:
+            return [text.rstrip("。.")] if text else []
+        names: list[str] = []
+        rest = text
+        for name in self._compound:
+            while name in rest:
+                before, _, rest_after = rest.partition(name)
+                names += split_practices(before)
+                names.append(name)
+                rest = rest_after
+        return names + split_practices(rest) if names else split_practices(text)
+
+    def closest(self, name: str, n: int = 3) -> list[str]:
+        """The known names nearest to ``name`` (for messages), as "label (tag)".
+
+        Examples
+        --------
+        >>> v = Vocabulary(pd.DataFrame({"tag_id": ["points_system"], "label_en": ["Points"], "label_zh": ["积分制"]}))
+        >>> v.closest("积分")
+        ['积分制 (points_system)']
+        """
+        import difflib
+
+        keys = list(self._index)
+        close = difflib.get_close_matches(_key(fold_traditional(name)), keys, n=n, cutoff=0.4)
+        tags = dict.fromkeys(self._index[k] for k in close)
+        return [f"{self.label(t, 'zh') or self.label(t)} ({t})" for t in tags]
+
+    def joined(self, name: str) -> list[str]:
+        """Known names inside an unknown ``name``: two or more mean practices joined by another separator.
+
+        Examples
+        --------
+        >>> v = Vocabulary(pd.DataFrame({"tag_id": ["a", "b"], "label_en": "", "label_zh": ["积分制", "清单制"]}))
+        >>> v.joined("积分制+清单制")
+        ['积分制', '清单制']
+        """
+        key = _key(fold_traditional(name))
+        found = [k for k in self._index if len(k) >= 2 and k in key]
+        inner = [k for k in found if not any(k != o and k in o for o in found)]  # 积分制, not 积分 inside it
+        return sorted(inner, key=key.index) if len(inner) >= 2 else []
+
+    @property
+    def _compound(self) -> list[str]:
+        """Known names (original spelling) that contain a separator, longest first."""
+        names = [*self.table["label_en"], *self.table["label_zh"], *self.table["tag_id"]]
+        return sorted({n for n in names if n and any(s in n for s in _SEPARATORS)}, key=len, reverse=True)
+
+    def needs_folding(self, name: str) -> bool:
+        """Whether ``name`` is known only once its traditional characters are folded (積分制)."""
+        return self._index.get(_key(name)) is None and self.lookup(name) is not None
 
     def label(self, tag: str, lang: str = "en") -> str:
         if tag not in self.table.index:

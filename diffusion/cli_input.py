@@ -1,0 +1,132 @@
+"""The command line's input side: the options that say how a user's case file is read, reading it,
+and the summary, warnings and problems printed about it (with the flag behind each parameter named).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from diffusion.data.resources import bundled_datasets
+
+__all__ = ["dataset", "input_options", "print_read_summary", "read", "source_options", "with_flags", "write_problems"]
+
+
+def source_options(p: argparse.ArgumentParser, *, repeat: bool = False) -> None:
+    """--data FILE or --dataset NAME."""
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--data", metavar="FILE", help="your case file (CSV, TSV, XLSX or JSON)")
+    src.add_argument(
+        "--dataset",
+        metavar="NAME",
+        action="append" if repeat else "store",
+        choices=bundled_datasets(),
+        help="a bundled dataset (repeatable); default: all of them" if repeat else "default: leading-cases",
+    )
+
+
+def input_options(p: argparse.ArgumentParser) -> None:
+    """How to read the user's file: the parameters of :func:`diffusion.read_cases`."""
+    p.add_argument("--geography", metavar="DIR", help="folder with units.csv and adjacency.csv (default: China)")
+    p.add_argument(
+        "--practices", dest="vocabulary", metavar="FILE", help="practice vocabulary CSV (tag_id, label_en, label_zh)"
+    )
+    p.add_argument(
+        "--extend-vocabulary",
+        action="store_true",
+        help="accept practices not in the vocabulary, adding them as new tags",
+    )
+    p.add_argument(
+        "--batches", metavar="FILE", help="known batches: series, batch, date[, official_count] (dates and coverage)"
+    )
+    p.add_argument("--series", help="series name for rows that give none (default: the file name)")
+    p.add_argument(
+        "--allow-unresolved",
+        action="store_true",
+        help="keep rows whose place is not in the geography, attached to the nearest parent",
+    )
+    p.add_argument("--delimiter", help="field separator of a text file (default: comma, or tab for .tsv)")
+    p.add_argument("--sheet", help="worksheet of an XLSX file (default: the first)")
+    p.add_argument(
+        "--practice-separator", metavar="SEP", help="what separates practices in a cell, or none (default: ; 、 , / |)"
+    )
+    p.add_argument(
+        "--layout",
+        choices=["auto", "long", "wide"],
+        default="auto",
+        help="a row per case, or a wide table (default: auto)",
+    )
+    p.add_argument(
+        "--problems", metavar="PATH.csv", help="write every problem (or, on success, every warning) as CSV for Excel"
+    )
+    p.add_argument(
+        "--header-row", type=int, metavar="N", help="line of the column names (default: found among the first lines)"
+    )
+
+
+def with_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
+    """The message with the flag of each parameter it names in backticks: `level` -> `level` (--level).
+
+    Library messages name Python parameters; on the command line the user needs the flag.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> _ = p.add_argument("--permutations", dest="n_permutations")
+    >>> with_flags("The `n_permutations` parameter must be ...", p)
+    'The `n_permutations` (--permutations) parameter must be ...'
+    """
+    actions = parser._actions if parser is not None else []
+    flags = {a.dest: a.option_strings[0] for a in actions if a.option_strings and a.dest != "help"}
+    return re.sub(r"`(\w+)`", lambda m: f"`{m[1]}` ({flags[m[1]]})" if m[1] in flags else m[0], message)
+
+
+def read(args: argparse.Namespace, path: str):
+    from diffusion.data.dataset import read_cases
+
+    ds = read_cases(
+        path,
+        geography=args.geography,
+        vocabulary=args.vocabulary,
+        batches=args.batches,
+        series=args.series,
+        extend_vocabulary=args.extend_vocabulary,
+        allow_unresolved=args.allow_unresolved,
+        delimiter=args.delimiter,
+        sheet=args.sheet,
+        header_row=args.header_row,
+        practice_separator=args.practice_separator,
+        layout=args.layout,
+    )
+    print_read_summary(ds, args.subparser)
+    if args.problems:
+        write_problems(ds.warnings, args.problems)
+    return ds
+
+
+def write_problems(table, path: str) -> None:
+    from diffusion.output import write_csv
+
+    print(f"problems: {write_csv(table, path)}", file=sys.stderr)
+
+
+def dataset(args: argparse.Namespace):
+    """The user's file (--data) or a bundled dataset (--dataset, default leading-cases)."""
+    from diffusion.data.dataset import load_dataset
+
+    return read(args, args.data) if args.data else load_dataset(args.dataset or "leading-cases")
+
+
+def print_read_summary(ds, parser: argparse.ArgumentParser | None) -> None:
+    enc = f", encoding {ds.input['encoding']}" if ds.input["encoding"] else ""
+    print(
+        f"read {ds.input['path']} ({ds.input['format']}{enc}): {ds.input['rows']} rows, "
+        f"{ds.cases['case_id'].nunique()} cases, {len(ds.events)} adoption events",
+        file=sys.stderr,
+    )
+    for line in ds.coverage_statements():
+        print("  " + line, file=sys.stderr)
+    if len(ds.warnings):
+        print(f"{len(ds.warnings)} warning(s):", file=sys.stderr)
+        print(with_flags(ds.warnings.drop(columns="file").to_string(index=False), parser), file=sys.stderr)
