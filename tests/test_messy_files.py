@@ -119,3 +119,46 @@ def test_a_table_with_a_row_per_practice_and_a_column_per_unit(write):
     got = sorted(zip(ds.cases["unit_id"], ds.cases["practices"], ds.cases["batch"].astype(int)))
     assert got == [("33", "list_system", 3), ("33", "points_system", 2), ("43", "points_system", 1)]
     assert read_cases(write("wide.csv", "省份,积分制,清单制\n湖南省,2019,\n浙江省,2020,2021\n")).events.shape[0] == 3
+
+
+@pytest.mark.parametrize("suffix", [".dta", ".parquet", ".rds"])
+def test_files_of_statistics_software(tmp_path, suffix):
+    import datetime
+
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "case_id": ["A", "B"],
+            "date": [datetime.datetime(1846, 5, 1), datetime.datetime(2019, 5, 20)],
+            "province": ["湖南省", "浙江省"],
+            "practices": ["积分制", "清单制"],
+        }
+    )
+    path = tmp_path / f"cases{suffix}"
+    if suffix == ".dta":
+        frame.to_stata(path, write_index=False, version=118)  # 118: Unicode strings
+    elif suffix == ".parquet":
+        frame.to_parquet(path)
+    else:
+        import pyreadr
+
+        pyreadr.write_rds(path, frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d")))
+    ds = read_cases(path)
+    assert dict(zip(ds.cases["case_id"], ds.cases["date"])) == {"A": "1846-05-01", "B": "2019-05-20"}
+    assert ds.input["format"] == {".dta": "stata", ".parquet": "parquet", ".rds": "rds"}[suffix]
+
+
+def test_a_missing_reader_says_which_extra_to_install(tmp_path, monkeypatch):
+    import importlib
+
+    from diffusion import InputFileError
+
+    real = importlib.import_module
+    monkeypatch.setattr(
+        importlib, "import_module", lambda name: (_ for _ in ()).throw(ImportError) if name == "pyreadr" else real(name)
+    )
+    path = tmp_path / "cases.rds"
+    path.write_bytes(b"X\n\x00")
+    with pytest.raises(InputFileError, match=r'needs the package .pyreadr.: pip install "policy-diffusion\[r\]"'):
+        read_cases(path)

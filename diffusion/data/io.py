@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import importlib
 import io
 import json
 import unicodedata
@@ -34,6 +35,14 @@ _BOMS = [
     (b"\xfe\xff", "utf-16", "UTF-16 (big-endian, with BOM)"),
 ]
 _EXCEL = {".xlsx", ".xlsm"}
+#: Binary data formats of statistics software: suffix -> (format name, reader, the extra that installs it).
+_DATA_FORMATS = {
+    ".dta": ("stata", "pandas", ""),
+    ".parquet": ("parquet", "pyarrow", "parquet"),
+    ".rds": ("rds", "pyreadr", "r"),
+    ".rdata": ("rdata", "pyreadr", "r"),
+    ".rda": ("rdata", "pyreadr", "r"),
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ def file_sha256(path: str | Path) -> str:
 
 
 def read_table(path: str | Path, *, delimiter: str | None = None, sheet: str | int | None = None) -> Table:
-    """Read a CSV/TSV, XLSX or JSON file into a :class:`Table` of strings.
+    """Read a CSV/TSV, XLSX, JSON, Stata (.dta), Parquet or R (.rds, .RData) file into a :class:`Table` of strings.
 
     Parameters
     ----------
@@ -70,7 +79,7 @@ def read_table(path: str | Path, *, delimiter: str | None = None, sheet: str | i
         Field separator for text files. By default a comma, or a tab for ``.tsv`` files and
         for files whose header has tabs but no commas.
     sheet : str or int, optional
-        Worksheet of an XLSX file (default: the first).
+        Worksheet of an XLSX file (default: the first), or the object of an .RData file.
 
     Returns
     -------
@@ -104,6 +113,9 @@ def read_table(path: str | Path, *, delimiter: str | None = None, sheet: str | i
         fmt = "xlsx"
     elif suffix == ".xls":
         raise InputFileError(f"{path}: old Excel .xls files are not read. Open it and save as .xlsx or as CSV.")
+    elif suffix in _DATA_FORMATS:
+        fmt, enc, sep = _DATA_FORMATS[suffix][0], None, None
+        frame = _read_data_file(path, suffix, sheet)
     elif suffix == ".json":
         text, enc = _decode(path, raw)
         frame, sep, fmt = _read_json(path, text), None, "json"
@@ -274,6 +286,37 @@ def _read_excel(path: Path, raw: bytes, sheet: str | int | None) -> pd.DataFrame
     body = frame.iloc[1:]
     body.index = range(len(body))
     return _clean(body)
+
+
+def _read_data_file(path: Path, suffix: str, name: str | int | None) -> pd.DataFrame:
+    """A Stata, Parquet or R data file as a table of text cells (``name``: the object of an .RData file)."""
+    fmt, module, extra = _DATA_FORMATS[suffix]
+    try:
+        reader = importlib.import_module(module)
+    except ImportError:
+        raise InputFileError(
+            f"{path}: reading {fmt} files needs the package '{module}': "
+            f'pip install "policy-diffusion[{extra}]" (or save the file as CSV).'
+        ) from None
+    try:
+        if suffix == ".dta":
+            frame = pd.read_stata(path, convert_categoricals=True)
+        elif suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            objects = reader.read_r(str(path))
+            if len(objects) != 1 and name not in objects:
+                raise InputFileError(
+                    f"{path}: holds {len(objects)} R objects {sorted(map(str, objects))}; name one (`sheet`)."
+                )
+            frame = objects[name] if name in objects else next(iter(objects.values()))
+    except InputFileError:
+        raise
+    except Exception as exc:  # each library raises its own kinds on damaged files
+        raise InputFileError(f"{path}: the {fmt} file cannot be read ({type(exc).__name__}: {exc}).") from None
+    frame = frame.astype(object)
+    frame.columns = _header(path, list(frame.columns))
+    return _clean(frame.reset_index(drop=True))
 
 
 def _read_json(path: Path, text: str) -> pd.DataFrame:
