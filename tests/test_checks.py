@@ -40,6 +40,12 @@ def test_bad_values_are_refused_before_the_data_are_looked_at():
         gradient_test(ds, northeast="Southwest")
     with pytest.raises(ParameterError, match="intervals"):
         fit_bass([1, 2, 3, 4, 5], intervals="jackknife")
+    with pytest.raises(ParameterError, match=r"The value for `practice` must be one of \[.*'points_system'"):
+        neighbour_test(ds, practice="flying_cars")
+    with pytest.raises(
+        ParameterError, match=r"The value for `level` must be one of \['province', 'prefecture', 'county'\]"
+    ):
+        neighbour_test(ds, level="township")
 
 
 def test_seed_is_resolved_once_to_an_int_that_reproduces_the_run():

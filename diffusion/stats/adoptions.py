@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from diffusion.checks import check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.measures.innovativeness import first_adoptions
 
@@ -13,12 +14,11 @@ __all__ = ["adoptions_at", "binary_weights", "graph_arrays"]
 
 
 def adoptions_at(ds: Dataset, level: str | None, practice: str | None) -> tuple[str, pd.DataFrame]:
-    level = level or ds.geography.levels[0]
+    """The level (default: the top one) and each region's first adoption of each practice (or of ``practice``)."""
+    level = check_choice("level", level or ds.geography.levels[0], ds.geography.levels)
     first = first_adoptions(ds, level)
     if practice is not None:
-        if practice not in set(ds.vocabulary.tags):
-            raise ValueError(f"unknown practice {practice!r}; known: {', '.join(ds.vocabulary.tags)}")
-        first = first[first["practice"] == practice]
+        first = first[first["practice"] == check_choice("practice", practice, ds.vocabulary.tags)]
     return level, first.sort_values(["practice", "region"]).reset_index(drop=True)
 
 
