@@ -264,7 +264,7 @@ def _test(args: argparse.Namespace, argv: list[str]) -> None:
             f"  statistic {res.statistic:.6g}; p = {res.p_value:.4g} ({res.alternative}, "
             f"{res.n_permutations} permutations, seed {res.seed}); null model: {res.null_model}"
         )
-    print("  " + res.interpretation)
+    print("  " + with_flags(res.interpretation, args.subparser))  # "give the promotion `date` (--date)"
     for line in ds.coverage_statements():
         print("  coverage: " + line)
     if args.json:

@@ -200,6 +200,10 @@ def test_test_command_unsupported_and_bad_options(tmp_path, capsys):
     assert (
         "Not tested: needs adoptions of 'points_system' and of other practices on both sides" in capsys.readouterr().out
     )
+    assert main(["test", "promotion", "--practice", "dispute_mediation", "--dataset", "broadband-china"]) == 0
+    assert "no dated promotion event of 'dispute_mediation'; give the promotion `date` (--date)." in (
+        capsys.readouterr().out
+    )
     assert main(["test", "gradient", "--northeast", "Arctic"]) == 2
     assert (
         "The value for `northeast` (--northeast) must be one of ['exclude', 'East', 'Central', 'West']"
