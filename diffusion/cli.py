@@ -18,9 +18,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import diffusion
-from diffusion.cli_input import dataset, input_options, read, source_options, with_flags, write_problems
+from diffusion.cli_input import (
+    bundled,
+    dataset,
+    input_options,
+    network_options,
+    read,
+    source_options,
+    with_flags,
+    write_problems,
+)
 from diffusion.data.resources import bundled_datasets, dataset_title
 from diffusion.errors import DiffusionError, ValidationError
+from diffusion.i18n import t, translate
 
 __all__ = ["main"]
 
@@ -34,7 +44,6 @@ GRAPHS = ("multimode", "regions", "practices", "cases", "ties")
 def _report_options(p: argparse.ArgumentParser) -> None:
     source_options(p, repeat=True)
     p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of headings and figure labels")
     p.add_argument("--seed", type=int, default=0, help="seed of permutations, bootstrap and layouts (default: 0)")
     p.add_argument("--timestamp", action="store_true", help="print the time of making in the report")
     p.add_argument(
@@ -156,6 +165,7 @@ def _simulate_options(p: argparse.ArgumentParser) -> None:
             default=value,
             help=f"{SIMULATION_HELP[f.name]} (default: {value})",
         )
+    network_options(p)
     p.add_argument("--jobs", dest="n_jobs", type=int, help="worker threads (default: one per core)")
 
 
@@ -201,9 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             COMMANDS[args.command][2](args, argv)
         except DiffusionError as exc:
-            print(f"error: {with_flags(str(exc), sub)}", file=sys.stderr)
+            lang = getattr(args, "lang", "en")
+            text = exc.message(lang) if isinstance(exc, ValidationError) else str(exc)
+            print(f"{'错误' if lang == 'zh' else 'error'}: {with_flags(text, sub)}", file=sys.stderr)
             if isinstance(exc, ValidationError) and getattr(args, "problems", None):
-                write_problems(exc.failures, args.problems)
+                write_problems(exc.failures, args.problems, lang)
             return 2
         except BrokenPipeError:  # output piped into `head` and closed: not an error
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
@@ -217,17 +229,16 @@ def _datasets(args: argparse.Namespace, argv: list[str]) -> None:
 
 def _validate(args: argparse.Namespace, argv: list[str]) -> None:
     read(args, args.file)
-    print("valid: no problems found.")
+    print(translate(t("valid: no problems found."), args.lang))
 
 
 def _report(args: argparse.Namespace, argv: list[str]) -> None:
-    from diffusion.data.dataset import load_dataset
     from diffusion.report.render import write_report
     from diffusion.stats.hypotheses_file import read_hypotheses
 
     command = "diffusion " + " ".join(shlex.quote(a) for a in argv)
     hypotheses = read_hypotheses(args.hypotheses) if args.hypotheses else None
-    datasets = [read(args, args.data)] if args.data else [load_dataset(n) for n in args.dataset or bundled_datasets()]
+    datasets = [read(args, args.data)] if args.data else [bundled(args, n) for n in args.dataset or bundled_datasets()]
     for ds in datasets:  # everything is read and validated before anything is written
         path = write_report(
             ds,
@@ -266,7 +277,7 @@ def _test(args: argparse.Namespace, argv: list[str]) -> None:
         )
     print("  " + with_flags(res.interpretation, args.subparser))  # "give the promotion `date` (--date)"
     for line in ds.coverage_statements():
-        print("  coverage: " + line)
+        print("  coverage: " + translate(line, args.lang))
     if args.json:
         text = json.dumps(res.to_dict(), ensure_ascii=False, indent=1, sort_keys=True, default=str)
         print(atomic_write(args.json, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8")))
@@ -276,12 +287,15 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> None:
     from dataclasses import fields
 
     from diffusion.data.geography import load_geography
+    from diffusion.data.influence import read_network
     from diffusion.simulate import SimulationParameters, write_simulation
 
     values = {f.name: getattr(args, f.name) for f in fields(SimulationParameters)}
     values["promotion_period"] = values["promotion_period"] or None
     params = SimulationParameters(**values)
-    path = write_simulation(args.out, load_geography(args.geography), params, n_jobs=args.n_jobs)
+    geo = load_geography(args.geography)
+    network = read_network(args.network, geo, directed=args.directed) if args.network else None
+    path = write_simulation(args.out, geo, params, network=network, n_jobs=args.n_jobs)
     print(path)
     print(path.with_name("practices.csv"))
     print(path.with_name("truth.json"))
@@ -333,7 +347,7 @@ def _spread(args: argparse.Namespace, argv: list[str]) -> None:
     metrics = spread_metrics(ds, k=args.k, share=args.share, bass_intervals=args.bass_intervals, seed=args.seed)
     regions = region_profiles(ds, args.level) if args.regions else None
     for line in ds.coverage_statements():
-        print("coverage: " + line, file=sys.stderr)
+        print("coverage: " + translate(line, args.lang), file=sys.stderr)
     print(write_csv(metrics, args.out))
     if regions is not None:
         print(write_csv(regions, args.regions))

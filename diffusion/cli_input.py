@@ -10,7 +10,17 @@ import sys
 
 from diffusion.data.resources import bundled_datasets
 
-__all__ = ["dataset", "input_options", "print_read_summary", "read", "source_options", "with_flags", "write_problems"]
+__all__ = [
+    "bundled",
+    "dataset",
+    "input_options",
+    "network_options",
+    "print_read_summary",
+    "read",
+    "source_options",
+    "with_flags",
+    "write_problems",
+]
 
 
 def source_options(p: argparse.ArgumentParser, *, repeat: bool = False) -> None:
@@ -63,6 +73,28 @@ def input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--header-row", type=int, metavar="N", help="line of the column names (default: found among the first lines)"
     )
+    network_options(p)
+    p.add_argument(
+        "--covariates",
+        metavar="FILE",
+        help="attributes of units: long (unit, year, variable, value) or wide (unit[, year], var1, var2...)",
+    )
+    p.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default="en",
+        help="language of messages and problem tables (and of the report: headings, labels)",
+    )
+
+
+def network_options(p: argparse.ArgumentParser) -> None:
+    """--network FILE and --directed: the user's influence network."""
+    p.add_argument(
+        "--network",
+        metavar="FILE",
+        help="influence network: source, target[, weight][, start][, end] (used instead of adjacency at its level)",
+    )
+    p.add_argument("--directed", action="store_true", help="the network's ties run from source to target only")
 
 
 def with_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
@@ -98,35 +130,55 @@ def read(args: argparse.Namespace, path: str):
         header_row=args.header_row,
         practice_separator=args.practice_separator,
         layout=args.layout,
+        covariates=args.covariates,
+        network=args.network,
+        directed=args.directed,
     )
-    print_read_summary(ds, args.subparser)
+    print_read_summary(ds, args.subparser, args.lang)
     if args.problems:
-        write_problems(ds.warnings, args.problems)
+        write_problems(ds.warnings, args.problems, args.lang)
     return ds
 
 
-def write_problems(table, path: str) -> None:
+def write_problems(table, path: str, lang: str = "en") -> None:
+    """The whole failure or warning table as CSV (UTF-8 with BOM, for Excel), in ``lang``."""
+    from diffusion.i18n import translate_problems
     from diffusion.output import write_csv
 
-    print(f"problems: {write_csv(table, path)}", file=sys.stderr)
+    print(f"problems: {write_csv(translate_problems(table, lang), path)}", file=sys.stderr)
 
 
 def dataset(args: argparse.Namespace):
     """The user's file (--data) or a bundled dataset (--dataset, default leading-cases)."""
+    return read(args, args.data) if args.data else bundled(args, args.dataset or "leading-cases")
+
+
+def bundled(args: argparse.Namespace, name: str):
+    """A bundled dataset, with the user's covariates (--covariates) added."""
     from diffusion.data.dataset import load_dataset
 
-    return read(args, args.data) if args.data else load_dataset(args.dataset or "leading-cases")
+    ds = load_dataset(name)
+    if getattr(args, "covariates", None):
+        ds = ds.with_covariates(args.covariates)
+    return ds.with_network(args.network, directed=args.directed) if getattr(args, "network", None) else ds
 
 
-def print_read_summary(ds, parser: argparse.ArgumentParser | None) -> None:
-    enc = f", encoding {ds.input['encoding']}" if ds.input["encoding"] else ""
-    print(
-        f"read {ds.input['path']} ({ds.input['format']}{enc}): {ds.input['rows']} rows, "
-        f"{ds.cases['case_id'].nunique()} cases, {len(ds.events)} adoption events",
-        file=sys.stderr,
+def print_read_summary(ds, parser: argparse.ArgumentParser | None, lang: str = "en") -> None:
+    from diffusion.i18n import problems_text, t, translate
+
+    fmt = ds.input["format"] + (f", encoding {ds.input['encoding']}" if ds.input["encoding"] else "")
+    summary = t(
+        "read {path} ({format}): {rows} rows, {cases} cases, {events} adoption events",
+        path=ds.input["path"],
+        format=fmt,
+        rows=ds.input["rows"],
+        cases=ds.cases["case_id"].nunique(),
+        events=len(ds.events),
     )
+    print(translate(summary, lang), file=sys.stderr)
     for line in ds.coverage_statements():
-        print("  " + line, file=sys.stderr)
+        print("  " + translate(line, lang), file=sys.stderr)
     if len(ds.warnings):
-        print(f"{len(ds.warnings)} warning(s):", file=sys.stderr)
-        print(with_flags(ds.warnings.drop(columns="file").to_string(index=False), parser), file=sys.stderr)
+        n = len(ds.warnings)
+        print(f"{n} 条提示：" if lang == "zh" else f"{n} warning(s):", file=sys.stderr)
+        print(with_flags(problems_text(ds.warnings.drop(columns="file"), lang), parser), file=sys.stderr)

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FAILURE_COLUMNS", "DiffusionError", "InputFileError", "ParameterError", "ValidationError", "problem"]
+__all__ = [
+    "FAILURE_COLUMNS",
+    "DiffusionError",
+    "InputFileError",
+    "ParameterError",
+    "ValidationError",
+    "problem",
+    "problem_table",
+]
 
 FAILURE_COLUMNS = ["file", "row", "column", "value", "problem", "expected", "fix"]
 
@@ -28,6 +36,19 @@ def problem(file: str, row: object, column: str, value: object, what: str, expec
         "expected": expected,
         "fix": fix,
     }
+
+
+def problem_table(records: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Problems as a table with the columns of ``FAILURE_COLUMNS``.
+
+    The cells keep their Python objects (object dtype, not pandas' string dtype), so that messages
+    can still be translated when the table is shown (:func:`diffusion.i18n.translate_problems`).
+    """
+    import pandas as pd
+
+    if isinstance(records, pd.DataFrame):
+        return records.astype(object).reindex(columns=FAILURE_COLUMNS)
+    return pd.DataFrame(records, columns=FAILURE_COLUMNS, dtype=object)
 
 
 class DiffusionError(Exception):
@@ -54,25 +75,40 @@ class ValidationError(DiffusionError):
 
     Parameters
     ----------
-    failures : pandas.DataFrame
-        One row per problem with the columns of ``FAILURE_COLUMNS``. ``row`` is the line
-        number in the file as a spreadsheet shows it (the header is line 1).
+    failures : pandas.DataFrame or list of dict
+        One row per problem with the columns of ``FAILURE_COLUMNS`` (see :func:`problem`). ``row``
+        is the line number in the file as a spreadsheet shows it (the header is line 1).
+    source : str
+        The file or folder the problems are in.
     """
 
-    def __init__(self, failures: pd.DataFrame, source: str = "input") -> None:
+    def __init__(self, failures: pd.DataFrame | list[dict], source: str = "input") -> None:
         import pandas as pd  # only when there is a table: `diffusion --help` does not load pandas
 
+        failures = problem_table(failures)
         order = pd.to_numeric(failures["row"], errors="coerce").fillna(0) if "row" in failures else None
         if order is not None:
             failures = failures.iloc[order.argsort(kind="stable")]
         self.failures = failures.reindex(columns=FAILURE_COLUMNS).reset_index(drop=True)
-        n = len(self.failures)
-        super().__init__(f"{source}: {n} problem{'s' if n != 1 else ''} found; nothing was written.\n" + self.table())
+        self.source = source
+        super().__init__(self.message())
 
-    def table(self, max_rows: int = 50) -> str:
-        """The failures as a plain-text table (at most ``max_rows`` rows)."""
-        shown = self.failures.drop(columns="file").head(max_rows).fillna("")
-        text = shown.to_string(index=False)  # whole cells: a cut "fix" cannot be followed
+    def message(self, lang: str = "en") -> str:
+        """What went wrong and the table of failures, in ``lang`` ("en" or "zh")."""
+        n = len(self.failures)
+        if lang == "zh":
+            head = f"{self.source}：发现 {n} 个问题，未写出任何文件。"
+        else:
+            head = f"{self.source}: {n} problem{'s' if n != 1 else ''} found; nothing was written."
+        return head + "\n" + self.table(lang=lang)
+
+    def table(self, max_rows: int = 50, *, lang: str = "en") -> str:
+        """The failures as a plain-text table (at most ``max_rows`` rows), in ``lang``."""
+        from diffusion.i18n import problems_text
+
+        # whole cells: a cut "fix" cannot be followed
+        text = problems_text(self.failures.drop(columns="file").head(max_rows).fillna(""), lang)
         if len(self.failures) > max_rows:
-            text += f"\n... and {len(self.failures) - max_rows} more"
+            more = len(self.failures) - max_rows
+            text += f"\n……另有 {more} 个" if lang == "zh" else f"\n... and {more} more"
         return text

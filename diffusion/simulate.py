@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from diffusion.checks import Seed, as_generator, check_choice, check_int
 from diffusion.data.geography import Geography, load_geography
+from diffusion.data.influence import InfluenceNetwork
 from diffusion.output import atomic_write, write_csv
 from diffusion.stats.inference import joblib_workers
 
@@ -139,7 +140,20 @@ def planar_geography(n_units: int = 2846, n_top: int = 31, *, seed: Seed = 0) ->
     )
 
 
-def _neighbours(geo: Geography, level: str, units: pd.Index) -> tuple[sparse.csr_matrix, str]:
+def _neighbours(
+    geo: Geography, level: str, units: pd.Index, network: InfluenceNetwork | None, years: list[str]
+) -> tuple[list[sparse.csr_matrix], str]:
+    """The ties of each simulated period (looker x influencer), and what they are."""
+    n = len(units)
+    if network is not None and network.level == level:
+        looker, influencer = network.influence_arrays(units)
+        active = network.active(years)
+        adjs = [
+            sparse.csr_matrix((np.ones(int(on.sum())), (looker[on], influencer[on])), shape=(n, n)) for on in active.T
+        ]
+        for adj in adjs:
+            adj.data[:] = 1.0  # a tie listed twice counts once
+        return adjs, str(network.describe())
     if not geo.adjacency.empty and geo.neighbour_level == level:
         pairs = geo.neighbour_pairs(level)[1].tolist()  # its units are ``units``: the level's, in code order
         kind = f"adjacency at level {level}"
@@ -147,20 +161,19 @@ def _neighbours(geo: Geography, level: str, units: pd.Index) -> tuple[sparse.csr
         parent = pd.Series([geo.units.at[u, "parent"] for u in units], index=range(len(units)))
         pairs = [(i, j) for _, g in parent.groupby(parent) for i in g.index for j in g.index if i < j]
         kind = f"units under the same parent (the geography has no adjacency at level {level})"
-    n = len(units)
     if not pairs:
-        return sparse.csr_matrix((n, n)), kind
+        return [sparse.csr_matrix((n, n))] * len(years), kind
     a, b = np.array(pairs).T
     adj = sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
-    return adj, kind
+    return [adj] * len(years), kind
 
 
 @dataclass(frozen=True)
 class _World:
     """What every practice's simulation shares: neighbours, provinces and pilot weights."""
 
-    adj: sparse.csr_matrix
-    degree: np.ndarray
+    adjs: list[sparse.csr_matrix]  # ties of each period (1, 2, ...): a time-stamped network changes
+    degrees: list[np.ndarray]
     same_top: np.ndarray
     group_size: np.ndarray
     weights: np.ndarray
@@ -171,7 +184,7 @@ CHUNK = 16  # practices simulated together as the columns of one array (and one 
 
 def _practices(world: _World, params: SimulationParameters, rng: np.random.Generator, k: int) -> np.ndarray:
     """Adoption period of every unit (rows) for ``k`` practices (columns); inf: never adopted."""
-    n = len(world.degree)
+    n = len(world.same_top)
     members = sparse.csr_matrix((np.ones(n), (world.same_top, np.arange(n))))  # provinces x units
     others = (world.group_size[world.same_top] - 1)[:, None]
     when = np.full((n, k), np.inf)
@@ -179,9 +192,8 @@ def _practices(world: _World, params: SimulationParameters, rng: np.random.Gener
         when[rng.choice(n, size=min(params.pilots, n), replace=False, p=world.weights / world.weights.sum()), j] = 1
     for t in range(2, params.periods + 1):
         adopted = (when < t).astype(float)
-        share_nb = np.divide(
-            world.adj @ adopted, world.degree[:, None], out=np.zeros((n, k)), where=world.degree[:, None] > 0
-        )
+        adj, degree = world.adjs[t - 1], world.degrees[t - 1][:, None]
+        share_nb = np.divide(adj @ adopted, degree, out=np.zeros((n, k)), where=degree > 0)
         within = (members @ adopted)[world.same_top] - adopted
         share_top = np.divide(within, others, out=np.zeros((n, k)), where=others > 0)
         p_t = params.p * (params.promotion_boost if params.promotion_period and t >= params.promotion_period else 1)
@@ -194,10 +206,14 @@ def simulate(
     geography: Geography | None = None,
     params: SimulationParameters | None = None,
     *,
+    network: InfluenceNetwork | None = None,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Simulate adoption; returns (case table in the user format, truth dictionary).
+
+    Contagion runs along ``network`` where it is at the simulated level (its ties active in each
+    simulated year), else along the geography's adjacency, else among units of the same parent.
 
     Examples
     --------
@@ -216,11 +232,12 @@ def simulate(
     tops = np.array([geo.ancestor_at(u, top) or u for u in units])
     east = np.array([geo.macro_region(t) == "East" for t in tops])
     weights = np.where(east, params.east_bias, 1.0)
-    adj, neighbour_kind = _neighbours(geo, params.level, units)
-    degree = np.asarray(adj.sum(axis=1)).ravel()
+    years = [f"{params.start_year + t - 1:04d}" for t in range(1, params.periods + 1)]
+    adjs, neighbour_kind = _neighbours(geo, params.level, units, network, years)
+    degrees = [np.asarray(adj.sum(axis=1)).ravel() for adj in adjs]
     same_top = pd.factorize(tops)[0]
     group_size = np.bincount(same_top)
-    world = _World(adj, degree, same_top, group_size, weights)
+    world = _World(adjs, degrees, same_top, group_size, weights)
     # Each chunk of practices draws from its own child seed, so the output is the same for any
     # number of workers (threads: the steps are numpy and scipy calls on whole arrays).
     sizes = [min(CHUNK, params.practices - start) for start in range(0, params.practices, CHUNK)]
@@ -265,6 +282,7 @@ def write_simulation(
     geography: Geography | None = None,
     params: SimulationParameters | None = None,
     *,
+    network: InfluenceNetwork | None = None,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> Path:
@@ -272,7 +290,7 @@ def write_simulation(
 
     Returns the case file's path; read it with ``read_cases(path, vocabulary=out_dir / "practices.csv")``.
     """
-    cases, truth = simulate(geography, params, n_jobs=n_jobs, progress=progress)
+    cases, truth = simulate(geography, params, network=network, n_jobs=n_jobs, progress=progress)
     out_dir = Path(out_dir)
     tags = sorted(cases["practices"].unique(), key=lambda t: int(t.rsplit("_", 1)[1]))
     vocab = pd.DataFrame(

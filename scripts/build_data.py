@@ -93,8 +93,9 @@ def build_geography(src: Path, out_root: Path) -> None:
     provinces = _read(geo / "provinces.csv")
     prefectures = _read(geo / "prefectures.csv")
     counties = _read(geo / "counties.csv")
-    capital_of = dict(zip(provinces["capital_code"], provinces["code"]))
-    coords = provinces.set_index("code")[["capital_lat", "capital_lon"]]
+    # Prefectures and counties: their own administrative-centre points (DataV, converted to WGS-84);
+    # 5 counties have none and stay empty (the package falls back to the parent's point, and says so).
+    points = _read(geo / "coordinates.csv").set_index("code")
 
     rows = []
     for p in provinces.itertuples():
@@ -114,9 +115,7 @@ def build_geography(src: Path, out_root: Path) -> None:
             }
         )
     for f in prefectures.itertuples():
-        # A prefecture that is a provincial capital gets the capital's city-centre point.
-        prov = capital_of.get(f.code)
-        lat, lon = coords.loc[prov].tolist() if prov else ["", ""]
+        lat, lon, kind = _point(points, f.code)
         rows.append(
             {
                 "code": f.code,
@@ -127,11 +126,12 @@ def build_geography(src: Path, out_root: Path) -> None:
                 "macro_region": "",
                 "lat": lat,
                 "lon": lon,
-                "coord_kind": "capital city centre" if prov else "",
+                "coord_kind": kind,
                 "aliases": "",
             }
         )
     for c in counties.itertuples():
+        lat, lon, kind = _point(points, c.code)
         rows.append(
             {
                 "code": c.code,
@@ -140,9 +140,9 @@ def build_geography(src: Path, out_root: Path) -> None:
                 "level": "county",
                 "parent": c.parent_prefecture_code or c.province_code,
                 "macro_region": "",
-                "lat": "",
-                "lon": "",
-                "coord_kind": "",
+                "lat": lat,
+                "lon": lon,
+                "coord_kind": kind,
                 "aliases": "",
             }
         )
@@ -173,12 +173,56 @@ def build_geography(src: Path, out_root: Path) -> None:
         "regions": ["East", "Central", "West", "Northeast"],
         "neighbour_level": "province",
         "notes": "Adjacency is known at province level only (68 land pairs + 1 sea link). "
-        "Coordinates: provincial capitals (city centres, WGS-84), also set on the 27 "
-        "prefectures that are capitals; no coordinates for other units. "
-        "English names: provinces only.",
+        "Coordinates (WGS-84): provinces at their capital's city centre (GeoNames); prefectures and "
+        "counties at their own administrative centre (Aliyun DataV, converted from GCJ-02); 5 counties "
+        "without a point take their parent's. English names: provinces only. "
+        "Covariates (covariates.csv): provincial GDP 2014-2020 and 2020 census population of "
+        "provinces, prefectures and province-direct counties, with the urban/rural split.",
         "provenance": "SOURCES.md",
     }
     (out / "geography.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+    build_covariates(src, out, set(units["code"]))
+
+
+def _point(points: pd.DataFrame, code: str) -> tuple[str, str, str]:
+    """(lat, lon, kind) of a prefecture or county from coordinates.csv; empty where it has no point."""
+    if code not in points.index or not points.at[code, "lat"]:
+        return "", "", ""
+    return points.at[code, "lat"], points.at[code, "lon"], "administrative centre (DataV)"
+
+
+# Source variable names carry the census year, which has its own column in the bundled table.
+COVARIATE_NAMES = {
+    "gdp": "gdp",
+    "census_population_2020": "census_population",
+    "census_urban_population_2020": "census_urban_population",
+    "census_rural_population_2020": "census_rural_population",
+}
+
+
+def build_covariates(src: Path, out: Path, codes: set[str]) -> None:
+    """Official covariates of the China geography, long: unit_code, year, variable, value, measure, source.
+
+    Copied as published. A municipality's census row (110100 北京市) is the province's (the
+    source checks that the totals agree), so its urban/rural split is given to the province;
+    province-direct county-level units (仙桃市) are counties of the geography.
+    """
+    cov = src / "covariates"
+    provinces = _read(cov / "provinces.csv").rename(columns={"code": "unit_code", "unit": "measure"})
+    prefectures = _read(cov / "prefectures.csv").rename(columns={"code": "unit_code", "unit": "measure"})
+    city = prefectures["unit_level"] == "municipality"
+    prefectures.loc[city, "unit_code"] = prefectures.loc[city, "unit_code"].str[:2]
+    known = set(zip(provinces["unit_code"], provinces["variable"]))
+    dup = [(c, v) in known for c, v in zip(prefectures["unit_code"], prefectures["variable"])]
+    same = prefectures[dup].merge(provinces, on=["unit_code", "variable"], suffixes=("", "_province"))
+    assert (same["value"] == same["value_province"]).all(), "municipality totals must equal the province's"
+    table = pd.concat([provinces, prefectures[[not d for d in dup]]], ignore_index=True)
+    assert set(table["unit_code"]) <= codes, "every covariate unit is a unit of the geography"
+    table["variable"] = table["variable"].map(COVARIATE_NAMES)
+    assert table["variable"].notna().all(), "a new variable in the source: name it in COVARIATE_NAMES"
+    columns = ["unit_code", "year", "variable", "value", "measure", "source"]
+    _write(table[columns].sort_values(["variable", "unit_code", "year"]), out / "covariates.csv")
+    shutil.copy(cov / "SOURCES.md", out / "covariates-SOURCES.md")
 
 
 # Common short names users write for the tags; input conveniences added by this project, not

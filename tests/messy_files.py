@@ -9,7 +9,9 @@ readable; run ``python tests/messy_files.py DIR`` to look at them in a spreadshe
 from __future__ import annotations
 
 import datetime
+import re
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,14 +32,34 @@ class Messy:
     check: Callable | None = field(default=None, repr=False)  # accepted: check(dataset)
 
 
-def _xlsx(path: Path, rows: list[list], merges: tuple[str, ...] = ()) -> None:
+def _xlsx(path: Path, rows: list[list], merges: tuple[str, ...] = (), formats: dict[str, str] | None = None) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     for row in rows:
         ws.append(row)
     for span in merges:
         ws.merge_cells(span)
+    for cell, number_format in (formats or {}).items():
+        ws[cell].number_format = number_format
     wb.save(path)
+
+
+def _chinese_builtin_format(path: Path, number_format: str, builtin: int) -> None:
+    """Store a custom number format under the built-in id Chinese Excel and WPS use for it.
+
+    Those ids (27-36, 50-58) have no format code in the file: readers must know them.
+    """
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    styles = parts["xl/styles.xml"].decode()
+    code = number_format.replace('"', "&quot;")
+    custom = re.search(rf'<numFmt numFmtId="(\d+)" formatCode="{re.escape(code)}"\s*/>', styles)
+    assert custom is not None, styles
+    styles = styles.replace(custom[0], "").replace(f'numFmtId="{custom[1]}"', f'numFmtId="{builtin}"')
+    parts["xl/styles.xml"] = styles.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
 
 
 def _csv(path: Path, rows: list[list], encoding: str = "utf-8", sep: str = ",") -> None:
@@ -81,6 +103,26 @@ def write_messy_files(folder: Path) -> list[Messy]:
             True,
             "",
             check=lambda ds: _dates(ds) == {"1": "2022-11-01", "2": "2019-05-20"},
+        )
+    )
+
+    _xlsx(
+        folder / "excel_month_cells.xlsx",
+        [
+            ["编号", "日期", "省份", "做法"],
+            [1, datetime.date(2022, 11, 1), "湖南省", "积分制"],
+            [2, datetime.date(2019, 5, 1), "浙江省", "积分制"],
+            [3, datetime.date(2020, 1, 1), "广东省", "积分制"],
+        ],
+        formats={"B2": 'yyyy"年"m"月"', "B3": "mmm-yy", "B4": "yyyy"},
+    )
+    _chinese_builtin_format(folder / "excel_month_cells.xlsx", 'yyyy"年"m"月"', 57)  # as Chinese Excel saves it
+    out.append(
+        Messy(
+            "excel_month_cells.xlsx",
+            True,
+            "",
+            check=lambda ds: _dates(ds) == {"1": "2022-11", "2": "2019-05", "3": "2020"},
         )
     )
 

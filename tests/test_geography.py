@@ -48,10 +48,15 @@ def test_adjacency_is_symmetric_and_complete(china):
     assert g.degree("46") == 1 and nx.is_connected(g)
 
 
-def test_capital_coordinates(china):
-    assert china.units.loc["11", ["lat", "lon"]].tolist() == pytest.approx([39.9075, 116.39723])
-    assert china.units.loc["430100", ["lat", "lon"]].notna().all()  # Changsha, capital of Hunan
-    assert china.units.loc["431300", ["lat", "lon"]].isna().all()
+def test_every_unit_has_its_own_point_but_five_new_counties(china):
+    assert china.units.loc["11", ["lat", "lon"]].tolist() == pytest.approx([39.9075, 116.39723])  # capital
+    # Xinhua county sits at 27.74 N, 111.30 E, 70 km west of Loudi, its prefecture seat (27.73 N, 112.00 E).
+    assert china.units.loc["431322", ["lat", "lon"]].tolist() == pytest.approx([27.74, 111.30], abs=0.02)
+    assert china.units.loc["431300", ["lat", "lon"]].tolist() == pytest.approx([27.73, 112.00], abs=0.02)
+    below = china.units[china.units["level"] != "province"]
+    missing = sorted(below.index[below["lat"].isna()])
+    assert missing == ["460303", "653228", "653229", "659011", "659012"]
+    assert china.points(missing)["point_of"].tolist() == ["460300", "653200", "653200", "65", "65"]
 
 
 def test_user_geography_with_inferred_levels(five_regions):

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diffusion import DiffusionError, load_dataset, read_cases
+from diffusion import DiffusionError, ValidationError, load_dataset, read_cases
+from diffusion.i18n import translate
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import neutralise_formulas, write_csv
 from diffusion.report.render import render_report, write_report
@@ -179,8 +180,11 @@ def test_every_hostile_file_ends_in_an_analysis_or_our_error(tmp_path_factory, s
         ds = read_cases(path, extend_vocabulary=True)
     except DiffusionError as exc:
         assert str(exc)  # our error, with a message
+        if isinstance(exc, ValidationError):
+            assert exc.message("zh").count("\n") == str(exc).count("\n")  # every row shown in Chinese too
     else:
         _check_ds(ds)
+        assert all(translate(line, "zh") for line in ds.coverage_statements())
     assert path.read_bytes() == data  # the input is never modified
 
 

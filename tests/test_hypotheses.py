@@ -41,7 +41,10 @@ def test_neighbour_statistic_by_hand(ds):
 def test_neighbour_test_says_when_it_cannot_run(ds):
     r = neighbour_test(ds, level="state", **FAST)
     assert not r.supported and np.isnan(r.p_value)
-    assert r.reason == "the geography gives no neighbours at level 'state' (they are at level 'region')"
+    assert r.reason == (
+        "no ties between units at level 'state' (the geography gives neighbours at level 'region'; "
+        "give a network of this level, `network`)"
+    )
     assert r.interpretation.startswith("Not tested:")
 
 

@@ -162,3 +162,46 @@ def test_quoted_newlines_and_short_rows_read_alike_on_both_paths(write):
 def test_a_delimiter_of_other_than_one_character_is_refused(write, delimiter):
     with pytest.raises(InputFileError, match="the delimiter must be one character"):
         read_table(write("d.csv", "a||b\n1||2\n"), delimiter=delimiter)
+
+
+def test_a_worksheet_is_chosen_by_name_or_position_and_a_wrong_one_is_named(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["这份表的说明"])
+    second = wb.create_sheet("案例")
+    second.append(["编号", "省份", "做法"])
+    second.append(["A1", "湖南省", "积分制"])
+    path = tmp_path / "two_sheets.xlsx"
+    wb.save(path)
+    assert read_table(path, sheet="案例").frame.iloc[0].tolist() == ["A1", "湖南省", "积分制"]
+    assert read_table(path, sheet=1).frame.columns.tolist() == ["编号", "省份", "做法"]
+    with pytest.raises(InputFileError, match=r"no worksheet '案例二'; the workbook has \['说明', '案例'\]"):
+        read_table(path, sheet="案例二")
+
+
+@pytest.mark.parametrize(
+    ("number_format", "shown"),
+    [
+        ("yyyy-mm-dd", "2019-05-20"),
+        ('yyyy"年"m"月"', "2019-05"),
+        ("mmm-yy", "2019-05"),
+        ("yyyy", "2019"),
+        ('[$-804]yyyy"年"m"月"d"日"', "2019-05-20"),
+        ("m/d/yy h:mm", "2019-05-20"),
+        ("[Red]yyyy", "2019"),
+    ],
+)
+def test_date_cells_are_read_at_the_precision_the_spreadsheet_shows(tmp_path, number_format, shown):
+    import datetime
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["日期"])
+    wb.active.append([datetime.datetime(2019, 5, 20, 9, 30)])
+    wb.active["A2"].number_format = number_format
+    path = tmp_path / "dates.xlsx"
+    wb.save(path)
+    assert read_table(path).frame.iloc[0, 0] == shown

@@ -8,6 +8,7 @@ States: North = R1..R3, South = R4, R5. Neighbours: ring R1-R2-R3-R4-R5-R1.
 import json
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,10 +76,23 @@ def test_rules_that_do_not_fit_the_data_say_why(ds, five_regions):
         build_network(ds, "state", candidates="adjacent")
     with pytest.raises(DiffusionError, match="must be one of"):
         build_network(ds, "region", candidates="gossip")
-    from diffusion import load_dataset
+    from dataclasses import replace
 
+    pointless = replace(ds.geography, units=ds.geography.units.assign(lat=np.nan, lon=np.nan))
     with pytest.raises(DiffusionError, match=r"'nearest-k' needs coordinates .* lack them"):
-        build_network(load_dataset("leading-cases"), "county", candidates="nearest-k")
+        build_network(replace(ds, geography=pointless), "region", candidates="nearest-k")
+
+
+def test_nearest_ties_say_when_a_parents_point_stands_in(ds):
+    from dataclasses import replace
+
+    units = ds.geography.units.copy()
+    units.loc["R1", ["lat", "lon"]] = np.nan  # Ashford has no point: North's (10, 20) stands in
+    geo = replace(ds.geography, units=units)
+    points = geo.points(["R1", "R2"])
+    assert points.loc["R1"].tolist() == [10.0, 20.0, "N"] and points.loc["R2"].tolist() == [11.0, 21.0, "R2"]
+    with pytest.warns(UserWarning, match="1 of 4 adopting units have no point of their own and take their parent's"):
+        build_network(replace(ds, geography=geo), "region", candidates="nearest-k", k=1)
 
 
 def test_cumulative_snapshot_is_the_union_of_snapshots(ds):

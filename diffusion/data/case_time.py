@@ -12,14 +12,27 @@ import pandas as pd
 
 from diffusion.data.problems import Problems
 from diffusion.data.schema import parse_batch_year, parse_date, parse_year
+from diffusion.i18n import t
 
 __all__ = ["fill_time", "parse_time"]
 
 
-_TIME_CELLS = {  # column: (what is expected, how to fix)
-    "batch": ("a batch such as 1, 第一批, 第1批 or 2022年第四批", "write the batch as a number"),
-    "year": ("a year from 1 to 9999, such as 2019 or 1846", "write the year as a number"),
-    "date": ("a date such as 2019-05, 2019-05-12 or 2019年5月", "write the date as YYYY-MM or YYYY-MM-DD"),
+_TIME_CELLS = {  # column: (what is unreadable, what is expected, how to fix)
+    "batch": (
+        t("unreadable batch"),
+        t("a batch such as 1, 第一批, 第1批 or 2022年第四批"),
+        t("write the batch as a number, or leave it empty if unknown"),
+    ),
+    "year": (
+        t("unreadable year"),
+        t("a year from 1 to 9999, such as 2019 or 1846"),
+        t("write the year as a number, or leave it empty if unknown"),
+    ),
+    "date": (
+        t("unreadable date"),
+        t("a date such as 2019-05, 2019-05-12 or 2019年5月"),
+        t("write the date as YYYY-MM or YYYY-MM-DD, or leave it empty if unknown"),
+    ),
 }
 
 
@@ -27,11 +40,9 @@ def parse_time(i: int, row: dict, problems: Problems) -> dict:
     batch, batch_year = parse_batch_year(row["batch"]) if row["batch"] else (None, None)
     date = parse_date(row["date"]) if row["date"] else None
     values: dict[str, object] = {"batch": batch, "year": parse_year(row["year"]) if row["year"] else None, "date": date}
-    for column, (expected, fix) in _TIME_CELLS.items():
+    for column, (what, expected, fix) in _TIME_CELLS.items():
         if row[column] and values[column] is None:
-            problems.add(
-                i, column, row[column], f"unreadable {column}", expected, fix + ", or leave it empty if unknown"
-            )
+            problems.add(i, column, row[column], what, expected, fix)
     out: dict = {"batch": np.nan if batch is None else batch, "year": np.nan, "date": date or ""}
     if values["year"] is not None:
         out["year"] = values["year"]
@@ -43,9 +54,9 @@ def parse_time(i: int, row: dict, problems: Problems) -> dict:
                 i,
                 "year",
                 row["year"],
-                f"year differs from the one in the batch cell ({row['batch']})",
-                "the same year in both columns",
-                "correct the year or the batch",
+                t("year differs from the one in the batch cell ({batch})", batch=row["batch"]),
+                t("the same year in both columns"),
+                t("correct the year or the batch"),
             )
     if out["date"]:
         if not np.isnan(out["year"]) and int(out["date"][:4]) != out["year"]:
@@ -53,9 +64,9 @@ def parse_time(i: int, row: dict, problems: Problems) -> dict:
                 i,
                 "date",
                 row["date"],
-                f"date is not in the year given ({int(out['year'])})",
-                "the same year in both columns",
-                "correct the year or the date",
+                t("date is not in the year given ({year})", year=int(out["year"])),
+                t("the same year in both columns"),
+                t("correct the year or the date"),
             )
             out["date"] = ""
         else:
@@ -79,9 +90,14 @@ def fill_time(cases: pd.DataFrame, batches: pd.DataFrame | None, problems: Probl
                     row,
                     "year",
                     int(year),
-                    f"batch {int(b)} of series '{s}' has several years {years}",
-                    "one year per batch",
-                    "correct the batch or the year",
+                    t(
+                        "batch {batch} of series '{series}' has several years {years}",
+                        batch=int(b),
+                        series=s,
+                        years=years,
+                    ),
+                    t("one year per batch"),
+                    t("correct the batch or the year"),
                 )
     dated = cases[has_batch & (cases["date"] != "")]
     for (s, b), d in dated.groupby(["series", "batch"])["date"].min().items():
@@ -110,9 +126,13 @@ def fill_time(cases: pd.DataFrame, batches: pd.DataFrame | None, problems: Probl
                 row,
                 "year",
                 "",
-                f"batch {int(batch)} of series '{series}' has no year, while other rows are dated",
-                "a year or date for every batch, so that series can be ordered in time",
-                "fill in the year of this batch",
+                t(
+                    "batch {batch} of series '{series}' has no year, while other rows are dated",
+                    batch=int(batch),
+                    series=series,
+                ),
+                t("a year or date for every batch, so that series can be ordered in time"),
+                t("fill in the year of this batch"),
             )
     else:
         # No calendar at all: batches order time by themselves.

@@ -37,7 +37,8 @@ from diffusion.data.schema import (
 from diffusion.data.traditional import fold_traditional, has_traditional
 from diffusion.data.vocabulary import Vocabulary
 from diffusion.data.wide import Layout, to_long
-from diffusion.errors import ValidationError
+from diffusion.errors import ValidationError, problem_table
+from diffusion.i18n import t
 
 __all__ = ["CASE_LEVEL_FIELDS", "ParsedCases", "parse_cases"]
 
@@ -106,13 +107,18 @@ def parse_cases(
     problems.rows = table.rows
     frame = _rename(table.frame, geography, problems)
     if problems.failures:
-        raise ValidationError(pd.DataFrame(problems.failures), source=table.path)
+        raise ValidationError(problems.failures, source=table.path)
     frame = _drop_total_rows(frame, problems)
     if frame.empty:
         problems.at_line(
-            1, "row", "", "no case left: every row looks like a total row", "one case per row", "add the cases"
+            1,
+            "row",
+            "",
+            t("no case left: every row looks like a total row"),
+            t("one case per row"),
+            t("add the cases"),
         )
-        raise ValidationError(pd.DataFrame(problems.failures), source=table.path)
+        raise ValidationError(problems.failures, source=table.path)
     default_series = series or _stem(table.path)
     if "series" not in frame.columns:
         frame["series"] = ""
@@ -127,16 +133,18 @@ def parse_cases(
                 1,
                 "practices",
                 name,
-                "new practice added to the vocabulary",
-                "a practice of the vocabulary",
-                "check that the name is whole (`practice_separator` sets how cells are split)",
+                t("new practice added to the vocabulary"),
+                t("a practice of the vocabulary"),
+                t("check that the name is whole (`practice_separator` sets how cells are split)"),
                 warning=True,
             )
     places = PlaceParser(geography, resolver_for(geography), allow_unresolved)
     place_columns = [c for c in frame.columns if c in places.columns]
     show = len(frame) > 20_000 and sys.stderr.isatty()  # a progress bar on large files, on terminals only
     for i in np.flatnonzero((frame["case_id"] == "").to_numpy()):
-        problems.add(int(i), "case_id", "", "empty case id", "a unique id per case", "fill in an id such as B1-01")
+        problems.add(
+            int(i), "case_id", "", t("empty case id"), t("a unique id per case"), t("fill in an id such as B1-01")
+        )
     # Each field is parsed once per distinct cell (or combination of cells) and the result, with
     # any problem, given to every row that has it: a national file repeats a few thousand places.
     fields = [
@@ -165,13 +173,13 @@ def parse_cases(
     _check_ids(cases, problems)
     cases = fill_time(cases, batches, problems)
     if problems.failures:
-        raise ValidationError(pd.DataFrame(problems.failures), source=table.path)
+        raise ValidationError(problems.failures, source=table.path)
     calendar = set(cases["date"]) - {""}
     if batches is not None:
         calendar |= set(batches.loc[batches["series"].isin(cases["series"]), "date"]) - {""}
     events = _events(cases, geography, sorted(calendar))
     cases["period"] = cases["date"].map({d: k + 1 for k, d in enumerate(sorted(calendar))}).astype("Int64")
-    warnings = pd.DataFrame(problems.warnings, columns=["file", "row", "column", "value", "problem", "expected", "fix"])
+    warnings = problem_table(problems.warnings)
     return ParsedCases(cases, events, warnings, vocabulary)
 
 
@@ -191,9 +199,15 @@ def _drop_total_rows(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     for i in np.flatnonzero(is_total):
         value = next(str(v) for v in cells[i] if v in totals)
         problems.add(
-            int(i), "row", value, "looks like a total row: left out", "one case per row", "delete the row", warning=True
+            int(i),
+            "row",
+            value,
+            t("looks like a total row: left out"),
+            t("one case per row"),
+            t("delete the row"),
+            warning=True,
         )
-    problems.rows = [r for r, t in zip(problems.rows, is_total) if not t]
+    problems.rows = [r for r, total in zip(problems.rows, is_total) if not total]
     return frame.loc[~is_total].reset_index(drop=True)
 
 
@@ -219,10 +233,10 @@ def _report_folding(
             problems.at_line(
                 1,
                 column,
-                shown + (f" (+{len(values) - 3} more)" if len(values) > 3 else ""),
-                "traditional characters read as simplified",
-                "names in simplified or traditional characters",
-                "nothing to do: the names were matched in simplified form (the file is not changed)",
+                t("{shown} (+{more} more)", shown=shown, more=len(values) - 3) if len(values) > 3 else shown,
+                t("traditional characters read as simplified"),
+                t("names in simplified or traditional characters"),
+                t("nothing to do: the names were matched in simplified form (the file is not changed)"),
                 warning=True,
             )
 
@@ -242,23 +256,32 @@ def _rename(frame: pd.DataFrame, geo: Geography, problems: Problems) -> pd.DataF
             None,
             ", ".join(headers),
             "",
-            f"several columns mean '{canon}'",
-            "one column per field",
-            f"keep one of {headers} and rename or delete the others",
+            t("several columns mean '{field}'", field=canon),
+            t("one column per field"),
+            t("keep one of {headers} and rename or delete the others", headers=headers),
         )
     renamed = frame.rename(columns=mapping)
     present = set(mapping.values())
-    found = f"columns in the file: {list(frame.columns)}"
+    found = list(frame.columns)
     for col in REQUIRED:
         if col not in present:
             problems.add(
                 None,
                 col,
                 "",
-                "missing required column",
-                f"a column named one of {COLUMN_ALIASES[col]}; {found}",
-                f"add a '{col}' column or rename the column that holds it"
-                + ("; a wide table (a column per practice) is read with `layout` 'wide'" if col == "practices" else ""),
+                t("missing required column"),
+                t(
+                    "a column named one of {names}; columns in the file: {found}",
+                    names=COLUMN_ALIASES[col],
+                    found=found,
+                ),
+                t(
+                    "add a '{field}' column or rename the column that holds it; "
+                    "a wide table (a column per practice) is read with `layout` 'wide'",
+                    field=col,
+                )
+                if col == "practices"
+                else t("add a '{field}' column or rename the column that holds it", field=col),
             )
     places = {"unit", "unit_code", *geo.levels, *(lvl + "_code" for lvl in geo.levels), *geo.sub_levels}
     if not places & present:
@@ -266,18 +289,22 @@ def _rename(frame: pd.DataFrame, geo: Geography, problems: Problems) -> pd.DataF
             None,
             "place",
             "",
-            "missing place column",
-            f"at least one of unit, unit_code, {', '.join(geo.levels)} (or their codes); {found}",
-            "add the place of each case, e.g. a column 省份 and a column 区县",
+            t("missing place column"),
+            t(
+                "at least one of unit, unit_code, {levels} (or their codes); columns in the file: {found}",
+                levels=", ".join(geo.levels),
+                found=found,
+            ),
+            t("add the place of each case, e.g. a column 省份 and a column 区县"),
         )
     if not set(TIME_COLUMNS) & present:
         problems.add(
             None,
             "batch/year/date",
             "",
-            "missing time column",
-            f"at least one of batch (批次), year (年份), date (日期); {found}",
-            "add the batch or year of each case (cells may be empty where unknown)",
+            t("missing time column"),
+            t("at least one of batch (批次), year (年份), date (日期); columns in the file: {found}", found=found),
+            t("add the batch or year of each case (cells may be empty where unknown)"),
         )
     for col in (*REQUIRED, "title", "title_en", "sources", "notes", "confidence", *TIME_COLUMNS):
         if col not in renamed.columns:
@@ -294,9 +321,9 @@ def _parse_practices(
             i,
             "practices",
             "",
-            "no practice given",
-            "one or more practices separated by ; or 、",
-            "fill in the practices of the case",
+            t("no practice given"),
+            t("one or more practices separated by ; or 、"),
+            t("fill in the practices of the case"),
         )
         return ""
     tags = []
@@ -308,9 +335,9 @@ def _parse_practices(
                 i,
                 "practices",
                 name,
-                f"practices joined by an unknown separator: {', '.join(joined)}",
-                "practices separated by ; 、 ， , / | or a line break",
-                f"separate them: {'; '.join(joined)}",
+                t("practices joined by an unknown separator: {names}", names=", ".join(joined)),
+                t("practices separated by ; 、 ， , / | or a line break"),
+                t("separate them: {names}", names="; ".join(joined)),
             )
         elif tag is None:
             close = vocabulary.closest(name)
@@ -318,9 +345,9 @@ def _parse_practices(
                 i,
                 "practices",
                 name,
-                "unknown practice",
-                f"a practice of the vocabulary; closest: {'; '.join(close) if close else 'no close name'}",
-                "use a known tag or label, or extend the vocabulary (`extend_vocabulary`, or your own `vocabulary`)",
+                t("unknown practice"),
+                t("a practice of the vocabulary; closest: {names}", names="; ".join(close) or t("no close name")),
+                t("use a known tag or label, or extend the vocabulary (`extend_vocabulary`, or your own `vocabulary`)"),
             )
         else:
             tags.append(tag)
@@ -336,9 +363,9 @@ def _parse_confidence(i: int, cell: str, problems: Problems) -> str:
             i,
             "confidence",
             cell,
-            "unknown confidence level",
-            "high, medium or low (高/中/低)",
-            "write one of the three levels, or leave it empty",
+            t("unknown confidence level"),
+            t("high, medium or low (高/中/低)"),
+            t("write one of the three levels, or leave it empty"),
         )
         return ""
     return value
@@ -354,14 +381,17 @@ def _check_ids(cases: pd.DataFrame, problems: Problems) -> None:
         same_unit = group["unit_id"].duplicated(keep="first") & (group["unit_id"] != "")
         for _, dup in group.iloc[1:].iterrows():  # only rows whose id repeats
             if fields or same_unit.loc[dup.name]:
-                why = f"differs in {', '.join(fields)}" if fields else "same unit again"
+                why = t("differs in {fields}", fields=", ".join(fields)) if fields else t("same unit again")
                 problems.at_line(
                     dup["row"],
                     "case_id",
                     cid,
-                    f"duplicate case id (first on row {first['row']}; {why})",
-                    "a unique id per case; rows of one multi-unit case agree on series, batch, year, title, practices",
-                    "give this case its own id",
+                    t("duplicate case id (first on row {row}; {why})", row=first["row"], why=why),
+                    t(
+                        "a unique id per case; rows of one multi-unit case agree on "
+                        "series, batch, year, title, practices"
+                    ),
+                    t("give this case its own id"),
                 )
 
 

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from diffusion.data.cases import parse_cases
+from diffusion.data.covariate_file import read_covariates
+from diffusion.data.covariates import Covariates
+from diffusion.data.coverage import coverage_statements
 from diffusion.data.geography import Geography, load_geography
+from diffusion.data.influence import InfluenceNetwork, Ties, influence_ties, read_network
 from diffusion.data.io import read_table
 from diffusion.data.resources import bundled_datasets, data_dir
 from diffusion.data.schema import parse_batch, parse_date
 from diffusion.data.vocabulary import Vocabulary
 from diffusion.errors import InputFileError, ValidationError, problem
+from diffusion.i18n import t
 
 __all__ = ["Dataset", "bundled_datasets", "default_vocabulary", "load_dataset", "read_cases"]
 
@@ -44,6 +50,12 @@ class Dataset:
         Non-fatal problems found while reading (same columns as validation failures).
     input : dict
         How the input was read: path, format, encoding, delimiter, sha256.
+    covariates : Covariates or None
+        Attributes of units: those of the geography (China: GDP, census population) with the
+        user's added (:meth:`with_covariates`, ``read_cases(covariates=...)``).
+    network : InfluenceNetwork or None
+        The user's influence network (:meth:`with_network`), used instead of the geography's
+        adjacency at its level (:meth:`influence_ties`).
 
     Examples
     --------
@@ -65,6 +77,54 @@ class Dataset:
     promotion_events: pd.DataFrame | None = None
     sources: pd.DataFrame | None = None
     manifest: dict = field(default_factory=dict)
+    user_covariates: Covariates | None = None
+    network: InfluenceNetwork | None = None
+
+    @cached_property
+    def covariates(self) -> Covariates | None:
+        """The geography's covariates with the user's added (a variable in both: the user's)."""
+        bundled = self.geography.covariates
+        if self.user_covariates is None or bundled is None:
+            return self.user_covariates or bundled
+        return bundled.combined(self.user_covariates)
+
+    def with_covariates(
+        self, covariates: Covariates | str | Path, *, sheet: str | int | None = None, delimiter: str | None = None
+    ) -> Dataset:
+        """This dataset with the covariates of a file (or object) added to the geography's.
+
+        Examples
+        --------
+        >>> ds = load_dataset("leading-cases").with_covariates("my_covariates.csv")  # doctest: +SKIP
+        """
+        if not isinstance(covariates, Covariates):
+            covariates = read_covariates(covariates, self.geography, sheet=sheet, delimiter=delimiter)
+        return replace(self, user_covariates=covariates)
+
+    def with_network(
+        self,
+        network: InfluenceNetwork | str | Path,
+        *,
+        directed: bool = False,
+        sheet: str | int | None = None,
+        delimiter: str | None = None,
+    ) -> Dataset:
+        """This dataset with an influence network of the user's (an edge list; see :func:`read_network`).
+
+        Examples
+        --------
+        >>> ds = load_dataset("leading-cases").with_network("pairs.csv", directed=True)  # doctest: +SKIP
+        """
+        if not isinstance(network, InfluenceNetwork):
+            network = read_network(network, self.geography, directed=directed, sheet=sheet, delimiter=delimiter)
+        return replace(self, network=network)
+
+    def influence_ties(self, level: str) -> Ties | None:
+        """Who may learn from whom at ``level``: the user's network there, else the geography's adjacency.
+
+        None where neither gives ties at that level. ``Ties.graph`` names the graph used.
+        """
+        return influence_ties(self.geography, self.network, level)
 
     def coverage(self) -> pd.DataFrame:
         """Per series: cases found, cases placed in a batch, cases with a time, and the official totals."""
@@ -99,52 +159,13 @@ class Dataset:
         out["cases"] = out["cases"].fillna(0).astype(int)
         return out.sort_values(["series", "batch"]).reset_index(drop=True)
 
-    def _group_statements(self, series_id: str) -> list[str]:
-        """Coverage of batches whose official count is known only together (batches 2 + 3 = 72)."""
-        meta = self.series.set_index("id")
-        groups = meta.at[series_id, "batch_groups"] if "batch_groups" in meta.columns else None
-        if not isinstance(groups, list):
-            return []
-        cov = self.batch_coverage()
-        cov = cov[cov["series"] == series_id]
-        out = []
-        for g in groups:
-            n = int(cov.loc[cov["batch"].isin(g["batches"]), "cases"].sum())
-            names = " and ".join(str(b) for b in g["batches"])
-            out.append(f"Batches {names} together: {n} of {g['official_count']} cases found.")
-        return out
-
     def coverage_statements(self) -> list[str]:
         """Plain-language coverage lines, e.g. "26 of 123 cases placed in a batch".
 
         A series without batches is described by its dates: "all 40 cases dated (by year or
-        date; no batches)".
+        date; no batches)". See :func:`diffusion.data.coverage.coverage_statements`.
         """
-        out = []
-        for r in self.coverage().itertuples(index=False):
-            if not (r.official_total or r.placed_in_batch):
-                dated = f"all {r.cases}" if r.dated == r.cases else f"{r.dated} of {r.cases}"
-                line = f"{r.label}: {dated} cases dated (by year or date; no batches)"
-                undated = r.cases - r.dated
-                out.append(line + (f" ({undated} without a time: kept, left out of timing)." if undated else "."))
-                continue
-            if r.official_total:
-                line = f"{r.label}: {r.placed_in_batch} of {r.official_total} cases placed in a batch"
-            else:
-                line = f"{r.label}: {r.placed_in_batch} cases placed in a batch (official total not given)"
-            extra = f"{r.cases} cases in the file"
-            if r.without_batch and r.without_batch_undated == r.without_batch:
-                extra += f", {r.without_batch} without a known batch (kept, left out of timing)"
-            elif r.without_batch:
-                by_year = r.without_batch - r.without_batch_undated
-                extra += f", {r.without_batch} without a known batch ({by_year} of them dated by year or date"
-                extra += f"; {r.without_batch_undated} left out of timing)" if r.without_batch_undated else ")"
-            out.append(f"{line} ({extra}).")
-            out.extend(self._group_statements(r.series))
-        n_unknown = int((~self.events["time_known"]).sum())
-        if n_unknown:
-            out.append(f"{n_unknown} of {len(self.events)} adoption events have no known time.")
-        return out
+        return coverage_statements(self.coverage(), self.batch_coverage(), self.series, self.events)
 
 
 @functools.cache
@@ -220,6 +241,9 @@ def read_cases(
     header_row: int | None = None,
     practice_separator: str | None = None,
     layout: str = "auto",
+    covariates: Covariates | str | Path | None = None,
+    network: InfluenceNetwork | str | Path | None = None,
+    directed: bool = False,
 ) -> Dataset:
     """Read and validate a user's case file (CSV, TSV, XLSX or JSON).
 
@@ -247,6 +271,14 @@ def read_cases(
         A row per case, or a wide table (a row per unit, a column per practice); default: told apart.
     delimiter, sheet
         See :func:`diffusion.data.io.read_table`.
+    covariates : Covariates, str or Path, optional
+        A covariate file (long ``unit, year, variable, value`` or wide ``unit[, year], var1, ...``;
+        see :func:`diffusion.data.covariate_file.read_covariates`), added to the geography's.
+    network : InfluenceNetwork, str or Path, optional
+        An influence network (edge list ``source, target[, weight][, start][, end]``; see
+        :func:`diffusion.data.influence.read_network`), used instead of adjacency at its level.
+    directed : bool
+        Whether the network's ties run from ``source`` to ``target`` only.
 
     Returns
     -------
@@ -275,7 +307,11 @@ def read_cases(
     elif not isinstance(batches, pd.DataFrame):
         batches = _check_batches(read_table(batches))
     tbl = read_table(path, delimiter=delimiter, sheet=sheet)
-    return _build(
+    if covariates is not None and not isinstance(covariates, Covariates):
+        covariates = read_covariates(covariates, geo)  # its problems before the cases' (a smaller file)
+    if network is not None and not isinstance(network, InfluenceNetwork):
+        network = read_network(network, geo, directed=directed)
+    ds = _build(
         tbl,
         geo,
         vocab,
@@ -291,29 +327,33 @@ def read_cases(
         layout=layout,
         input_path=str(path),
     )
+    return replace(ds, user_covariates=covariates, network=network)
 
 
 def _check_batches(tbl) -> pd.DataFrame:
     """A user's batches table: series, batch, date required; official_count optional."""
     df = tbl.frame
-    found = f"columns series, batch, date[, official_count]; found {list(df.columns)}"
+    found = t("columns series, batch, date[, official_count]; found {found}", found=list(df.columns))
     missing = [c for c in ("series", "batch", "date") if c not in df.columns]
-    failures = [problem(tbl.path, 1, c, "", "missing required column", found, f"add a '{c}' column") for c in missing]
+    failures = [
+        problem(tbl.path, 1, c, "", t("missing required column"), found, t("add a '{field}' column", field=c))
+        for c in missing
+    ]
     if not missing:
         for row, r in zip(tbl.rows, df.itertuples(index=False)):
             count = getattr(r, "official_count", "")
             checks = [
-                ("batch", r.batch, parse_batch(r.batch) is None, "a batch number such as 1 or 第一批"),
-                ("date", r.date, parse_date(r.date) is None, "a date: YYYY, YYYY-MM or YYYY-MM-DD"),
-                ("official_count", count, bool(count) and not str(count).isdigit(), "a whole number, or empty"),
+                ("batch", r.batch, parse_batch(r.batch) is None, t("a batch number such as 1 or 第一批")),
+                ("date", r.date, parse_date(r.date) is None, t("a date: YYYY, YYYY-MM or YYYY-MM-DD")),
+                ("official_count", count, bool(count) and not str(count).isdigit(), t("a whole number, or empty")),
             ]
             failures += [
-                problem(tbl.path, row, col, value, f"unreadable {col}", expected, "correct the cell")
+                problem(tbl.path, row, col, value, t("unreadable {field}", field=col), expected, t("correct the cell"))
                 for col, value, bad, expected in checks
                 if bad
             ]
     if failures:
-        raise ValidationError(pd.DataFrame(failures), source=tbl.path)
+        raise ValidationError(failures, source=tbl.path)
     out = df.copy()
     out["batch"] = out["batch"].map(lambda b: str(parse_batch(b)))
     out["date"] = out["date"].map(parse_date)
@@ -380,7 +420,7 @@ def _build(
     total = batches.groupby("series")["official_count"].apply(
         lambda s: sum(int(v) for v in s) if all(str(v).isdigit() for v in s) and len(s) else None
     )
-    meta["official_total"] = [t if t else total.get(i) for i, t in zip(meta["id"], meta["official_total"])]
+    meta["official_total"] = [given or total.get(i) for i, given in zip(meta["id"], meta["official_total"])]
     return Dataset(
         name=name,
         title=title,

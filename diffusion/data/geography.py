@@ -19,10 +19,13 @@ import pandas as pd
 from diffusion.data.geography_tables import adjacency_from, infer_levels, tiles, units_from
 from diffusion.data.io import read_table
 from diffusion.data.resources import data_dir
-from diffusion.errors import InputFileError, ValidationError
+from diffusion.errors import InputFileError, ValidationError, problem
+from diffusion.i18n import t
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from diffusion.data.covariates import Covariates
 
 __all__ = ["Geography", "bundled_geographies", "load_geography"]
 
@@ -76,6 +79,40 @@ class Geography:
         """Units of one level, in code order."""
         self._check_level(level)
         return self.units[self.units["level"] == level].sort_index()
+
+    def points(self, codes: list[str] | pd.Index) -> pd.DataFrame:
+        """The point of each unit (``lat``, ``lon``) and whose point it is (``point_of``).
+
+        A unit without coordinates takes those of its nearest ancestor that has them (China: 5
+        counties created lately take their prefecture's); ``point_of`` then names that ancestor,
+        and is "" where no ancestor has a point either (``lat``/``lon`` NaN).
+
+        Examples
+        --------
+        >>> load_geography().points(["431322", "460303"])["point_of"].tolist()  # 三沙 南沙区: no point
+        ['431322', '460300']
+        """
+        known = self.units["lat"].notna() & self.units["lon"].notna()
+        owner = {}
+        for code in codes:
+            owner[code] = next((c for c in (code, *self.ancestors(code)) if known.get(c, False)), "")
+        at = pd.Series(owner, dtype=object)
+        coords = self.units.reindex(at.to_numpy())[["lat", "lon"]].to_numpy(dtype=float)
+        return pd.DataFrame({"lat": coords[:, 0], "lon": coords[:, 1], "point_of": at.to_numpy()}, index=at.index)
+
+    @cached_property
+    def covariates(self) -> Covariates | None:
+        """The covariates that come with the geography (``covariates.csv`` in its folder), or None.
+
+        Same format as a user's covariate file (:func:`diffusion.data.covariate_file.read_covariates`);
+        China's: provincial GDP 2014-2020 and the 2020 census population (see its SOURCES).
+        """
+        path = Path(self.source) / "covariates.csv" if self.source else None
+        if path is None or not path.is_file():
+            return None
+        from diffusion.data.covariate_file import read_covariates  # it resolves units against this geography
+
+        return read_covariates(path, self)
 
     @cached_property
     def _ancestors(self) -> dict[str, tuple[str, ...]]:
@@ -231,32 +268,30 @@ def _read_geography(folder: Path) -> Geography:
     table = read_table(units_path)
     units, failures = units_from(table)
     if failures:
-        raise ValidationError(pd.DataFrame(failures), source=str(folder))
+        raise ValidationError(failures, source=str(folder))
     adj_path = folder / "adjacency.csv"
     adjacency = pd.DataFrame(columns=["a", "b", "kind"])
     if adj_path.is_file():
         adjacency, adj_fail = adjacency_from(read_table(adj_path), units)
         failures += adj_fail
     if failures:
-        raise ValidationError(pd.DataFrame(failures), source=str(folder))
+        raise ValidationError(failures, source=str(folder))
     tile_table = tiles(folder / "tiles.csv", units)
     levels = tuple(meta.get("levels") or infer_levels(units))
     unknown = sorted(set(units["level"]) - set(levels))
     if unknown:
         raise ValidationError(
-            pd.DataFrame(
-                [
-                    {
-                        "file": str(meta_path),
-                        "row": "",
-                        "column": "levels",
-                        "value": ", ".join(unknown),
-                        "problem": "levels used in units.csv are missing from geography.json",
-                        "expected": f"levels {list(levels)}",
-                        "fix": 'add them to "levels" in geography.json',
-                    }
-                ]
-            ),
+            [
+                problem(
+                    str(meta_path),
+                    "",
+                    "levels",
+                    ", ".join(unknown),
+                    t("levels used in units.csv are missing from geography.json"),
+                    t("levels {levels}", levels=list(levels)),
+                    t('add them to "levels" in geography.json'),
+                )
+            ],
             source=str(folder),
         )
     return Geography(

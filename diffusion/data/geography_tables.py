@@ -13,6 +13,7 @@ import pandas as pd
 
 from diffusion.data.io import read_table
 from diffusion.errors import ValidationError, problem
+from diffusion.i18n import t
 
 __all__ = ["UNIT_COLUMNS", "adjacency_from", "infer_levels", "parent_cycle", "tiles", "units_from"]
 
@@ -33,16 +34,24 @@ def tiles(path: Path, units: pd.DataFrame) -> pd.DataFrame | None:
                 1,
                 "code, row, col",
                 "",
-                "missing required column",
-                f"columns code, row, col; found {list(df.columns)}",
-                "add the columns",
+                t("missing required column"),
+                t("columns code, row, col; found {found}", found=list(df.columns)),
+                t("add the columns"),
             )
         )
     else:
         for row, (code, r, c) in zip(table.rows, df[["code", "row", "col"]].itertuples(index=False)):
             if code not in units.index:
                 failures.append(
-                    problem(table.path, row, "code", code, "code not in units.csv", "a unit code", "correct the code")
+                    problem(
+                        table.path,
+                        row,
+                        "code",
+                        code,
+                        t("code not in units.csv"),
+                        t("a unit code"),
+                        t("correct the code"),
+                    )
                 )
             if not (str(r).isdigit() and str(c).isdigit()):
                 failures.append(
@@ -51,19 +60,25 @@ def tiles(path: Path, units: pd.DataFrame) -> pd.DataFrame | None:
                         row,
                         "row/col",
                         f"{r}/{c}",
-                        "not a grid position",
-                        "whole numbers from 0",
-                        "correct the position",
+                        t("not a grid position"),
+                        t("whole numbers from 0"),
+                        t("correct the position"),
                     )
                 )
         if df.duplicated(["row", "col"]).any():
             failures.append(
                 problem(
-                    table.path, "", "row, col", "", "two units on one tile", "one unit per tile", "move one of them"
+                    table.path,
+                    "",
+                    "row, col",
+                    "",
+                    t("two units on one tile"),
+                    t("one unit per tile"),
+                    t("move one of them"),
                 )
             )
     if failures:
-        raise ValidationError(pd.DataFrame(failures), source=table.path)
+        raise ValidationError(failures, source=table.path)
     out = df.assign(row=df["row"].astype(int), col=df["col"].astype(int))
     for col in ("label_en", "label_zh"):  # short tile labels; default: the start of the name
         if col not in out.columns:
@@ -87,9 +102,9 @@ def units_from(table) -> tuple[pd.DataFrame, list[dict]]:
                 1,
                 ", ".join(missing),
                 "",
-                "missing required column",
-                f"columns code, level, name; found {list(df.columns)}",
-                "add the column(s) to the header row",
+                t("missing required column"),
+                t("columns code, level, name; found {found}", found=list(df.columns)),
+                t("add the column(s) to the header row"),
             )
         )
         return pd.DataFrame(), failures
@@ -105,15 +120,23 @@ def units_from(table) -> tuple[pd.DataFrame, list[dict]]:
                 rows[i],
                 "code",
                 df.at[i, "code"],
-                "duplicate unit code",
-                "one row per code",
-                "remove or renumber the duplicate",
+                t("duplicate unit code"),
+                t("one row per code"),
+                t("remove or renumber the duplicate"),
             )
         )
     for col in ("code", "level"):
         for i in df.index[df[col] == ""]:
             failures.append(
-                problem(path, rows[i], col, "", f"empty {col}", f"a {col} for every unit", f"fill in the {col}")
+                problem(
+                    path,
+                    rows[i],
+                    col,
+                    "",
+                    t("empty {field}", field=col),
+                    t("a {field} for every unit", field=col),
+                    t("fill in the {field}", field=col),
+                )
             )
     for i in df.index[(df["name_zh"] == "") & (df["name_en"] == "")]:
         failures.append(
@@ -122,9 +145,9 @@ def units_from(table) -> tuple[pd.DataFrame, list[dict]]:
                 rows[i],
                 "name_zh/name_en",
                 "",
-                "unit without a name",
-                "a Chinese or English name",
-                "fill in name_en or name_zh",
+                t("unit without a name"),
+                t("a Chinese or English name"),
+                t("fill in name_en or name_zh"),
             )
         )
     codes = set(df["code"])
@@ -135,9 +158,9 @@ def units_from(table) -> tuple[pd.DataFrame, list[dict]]:
                 rows[i],
                 "parent",
                 df.at[i, "parent"],
-                "parent code not in units.csv",
-                "the code of another unit, or empty at the top level",
-                "correct the parent code or add the parent unit",
+                t("parent code not in units.csv"),
+                t("the code of another unit, or empty at the top level"),
+                t("correct the parent code or add the parent unit"),
             )
         )
     coords = {}
@@ -151,9 +174,9 @@ def units_from(table) -> tuple[pd.DataFrame, list[dict]]:
                     rows[i],
                     col,
                     df.at[i, col],
-                    f"invalid {col}",
-                    f"decimal degrees within ±{lim}",
-                    "correct or leave empty",
+                    t("invalid {field}", field=col),
+                    t("decimal degrees within ±{limit}", limit=lim),
+                    t("correct or leave empty"),
                 )
             )
         coords[col] = vals
@@ -170,9 +193,9 @@ def units_from(table) -> tuple[pd.DataFrame, list[dict]]:
                 "",
                 "parent",
                 " > ".join(cycle),
-                "the parent chain loops",
-                "a tree: every chain ends at a unit with no parent",
-                "correct the parent codes",
+                t("the parent chain loops"),
+                t("a tree: every chain ends at a unit with no parent"),
+                t("correct the parent codes"),
             )
         )
     return units, failures
@@ -204,9 +227,9 @@ def adjacency_from(table, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]
                 1,
                 "a, b",
                 "",
-                "missing required column",
-                f"columns a, b (unit codes); found {list(df.columns)}",
-                "name the two code columns a and b",
+                t("missing required column"),
+                t("columns a, b (unit codes); found {found}", found=list(df.columns)),
+                t("name the two code columns a and b"),
             )
         ]
     if "kind" not in df.columns:
@@ -223,15 +246,21 @@ def adjacency_from(table, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]
                     rows[i],
                     col,
                     df.at[i, col],
-                    "code not in units.csv",
-                    "a unit code",
-                    "correct the code or add the unit",
+                    t("code not in units.csv"),
+                    t("a unit code"),
+                    t("correct the code or add the unit"),
                 )
             )
     for i in df.index[df["a"] == df["b"]]:
         failures.append(
             problem(
-                path, rows[i], "b", df.at[i, "b"], "a unit paired with itself", "two different units", "remove the row"
+                path,
+                rows[i],
+                "b",
+                df.at[i, "b"],
+                t("a unit paired with itself"),
+                t("two different units"),
+                t("remove the row"),
             )
         )
     a, b = df["a"].where(df["a"] < df["b"], df["b"]), df["b"].where(df["a"] < df["b"], df["a"])
@@ -244,9 +273,9 @@ def adjacency_from(table, units: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]
                 rows[i],
                 "a, b",
                 f"{df.at[i, 'a']}-{df.at[i, 'b']}",
-                "pair listed twice",
-                "each undirected pair once",
-                "remove the repeat",
+                t("pair listed twice"),
+                t("each undirected pair once"),
+                t("remove the repeat"),
             )
         )
     keep = [c for c in df.columns if c not in ("a", "b", "kind")]
@@ -269,17 +298,15 @@ def infer_levels(units: pd.DataFrame) -> list[str]:
         return list(nx.lexicographical_topological_sort(g))
     except nx.NetworkXUnfeasible:
         raise ValidationError(
-            pd.DataFrame(
-                [
-                    problem(
-                        "units.csv",
-                        "",
-                        "level",
-                        "",
-                        "levels contain each other in a loop",
-                        "a parent's level above its child's level",
-                        'give a geography.json with "levels"',
-                    )
-                ]
-            )
+            [
+                problem(
+                    "units.csv",
+                    "",
+                    "level",
+                    "",
+                    t("levels contain each other in a loop"),
+                    t("a parent's level above its child's level"),
+                    t('give a geography.json with "levels"'),
+                )
+            ]
         ) from None

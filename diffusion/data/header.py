@@ -17,6 +17,7 @@ from diffusion.data.io import Table
 from diffusion.data.problems import Problems
 from diffusion.data.schema import canonical_columns
 from diffusion.errors import InputFileError
+from diffusion.i18n import t
 
 __all__ = ["fix_header", "header_score"]
 
@@ -61,15 +62,18 @@ def fix_header(table: Table, levels: tuple[str, ...], problems: Problems, header
         )
     if (start, span) != (0, 1):
         above = " | ".join(str(c) for c in lines[0] if c and not str(c).startswith("unnamed_"))[:80]
-        taken = f"lines {numbers[start]} and {numbers[start + 1]}" if span == 2 else f"line {numbers[start]}"
-        note = f"{taken} taken as the header" + (f"; the first line reads '{above}'" if start else "")
+        if span == 2:
+            taken = t("lines {first} and {second} taken as the header", first=numbers[start], second=numbers[start + 1])
+        else:
+            taken = t("line {line} taken as the header", line=numbers[start])
+        note = t("{taken}; the first line reads '{above}'", taken=taken, above=above) if start else taken
         problems.at_line(
             numbers[start],
             "header",
             " | ".join(n for n in names if not n.startswith("unnamed_")),
             note,
-            "the column names on the first line",
-            "delete the title lines above the header, or give the header line (`header_row`)",
+            t("the column names on the first line"),
+            t("delete the title lines above the header, or give the header line (`header_row`)"),
             warning=True,
         )
     body = pd.DataFrame(lines[start + span :], columns=names)
@@ -77,14 +81,18 @@ def fix_header(table: Table, levels: tuple[str, ...], problems: Problems, header
     keep = [not c.startswith("unnamed_") for c in body.columns]
     for col, filled in zip(body.columns, (body != "").any(axis=0)):
         if col.startswith("unnamed_"):
-            what = "has cells but no column name: its cells are ignored" if filled else "is empty: ignored"
+            number = col.removeprefix("unnamed_")
+            if filled:
+                what = t("column {number} has cells but no column name: its cells are ignored", number=number)
+            else:
+                what = t("column {number} is empty: ignored", number=number)
             problems.at_line(
                 numbers[start],
                 col,
                 "",
-                f"column {col.removeprefix('unnamed_')} {what}",
-                "a name on the header line for every column used",
-                "name the column, or delete it",
+                what,
+                t("a name on the header line for every column used"),
+                t("name the column, or delete it"),
                 warning=True,
             )
     body = body.loc[:, keep]

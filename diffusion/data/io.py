@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diffusion.data.excel import read_worksheet
 from diffusion.errors import InputFileError
 
 __all__ = ["Table", "file_sha256", "read_table"]
@@ -272,16 +273,11 @@ def _fast_table(text: str, sep: str) -> tuple[list[str], np.ndarray] | None:
 def _read_excel(path: Path, raw: bytes, sheet: str | int | None) -> pd.DataFrame:
     if not zipfile.is_zipfile(io.BytesIO(raw)):
         raise InputFileError(f"{path}: not a valid .xlsx workbook (it is not a zip archive).")
-    try:
-        frame = pd.read_excel(
-            path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object, engine="openpyxl"
-        )
-    except ValueError as exc:
-        raise InputFileError(f"{path}: {exc}. Name an existing worksheet (`sheet`).") from None
-    except Exception as exc:  # openpyxl raises many kinds on corrupt workbooks
-        raise InputFileError(f"{path}: the workbook cannot be read ({type(exc).__name__}: {exc}).") from None
-    if frame.empty:
+    rows = read_worksheet(path, raw, sheet)
+    if not any(v is not None and str(v).strip() for row in rows for v in row):
         raise InputFileError(f"{path}: the worksheet is empty.")
+    width = max(len(row) for row in rows)
+    frame = pd.DataFrame([row + [None] * (width - len(row)) for row in rows], dtype=object)
     frame.columns = _header(path, list(frame.iloc[0]))
     body = frame.iloc[1:]
     body.index = range(len(body))

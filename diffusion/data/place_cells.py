@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from diffusion.data.geography import Geography
 from diffusion.data.places import PlaceResolver
 from diffusion.data.problems import Problems
+from diffusion.i18n import level_name, t
 
 __all__ = ["PlaceParser", "place_record"]
 
@@ -58,9 +59,9 @@ class PlaceParser:
                     i,
                     "place",
                     "",
-                    "no place given",
-                    "a name or code in a place column",
-                    "fill in the province, county or other place of the case",
+                    t("no place given"),
+                    t("a name or code in a place column"),
+                    t("fill in the province, county or other place of the case"),
                 )
             return place_record(geo, None, named, row)
         rec = place_record(geo, current, named + subs, row, unresolved)
@@ -74,7 +75,12 @@ class PlaceParser:
         res = self.resolver.resolve(value, level=level)
         if res.status != "ok":
             self.problems.add(
-                i, column, value, "unknown code", f"a {level or 'unit'} code of {self.geo.title}", "correct the code"
+                i,
+                column,
+                value,
+                t("unknown code"),
+                t("a {level} code of {geography}", level=level_name(level or "unit"), geography=self.geo.title),
+                t("correct the code"),
             )
             return None
         assert res.code is not None  # status "ok" sets it
@@ -83,9 +89,13 @@ class PlaceParser:
                 i,
                 column,
                 value,
-                f"hierarchy contradiction: not in {self.resolver.describe(within)}",
-                f"a unit inside the one named before it; {value} is {self.resolver.describe(res.code)}",
-                "correct the code or its parent columns",
+                t("hierarchy contradiction: not in {parent}", parent=self.resolver.describe(within)),
+                t(
+                    "a unit inside the one named before it; {value} is {place}",
+                    value=value,
+                    place=self.resolver.describe(res.code),
+                ),
+                t("correct the code or its parent columns"),
             )
             return None
         return res.code
@@ -97,9 +107,9 @@ class PlaceParser:
                 i,
                 level,
                 name,
-                f"name does not match {level}_code {code_cell}",
-                f"the name of {self.resolver.describe(code)}",
-                "correct the name or the code",
+                t("name does not match {column} {code}", column=level + "_code", code=code_cell),
+                t("the name of {place}", place=self.resolver.describe(code)),
+                t("correct the name or the code"),
             )
 
     def _name(self, i: int, level: str, name: str, within: str | None) -> tuple[str | None, str]:
@@ -112,9 +122,13 @@ class PlaceParser:
                 i,
                 level,
                 name,
-                "ambiguous place name",
-                f"one unit; candidates: {self._describe(res.candidates)}",
-                f"add the parent ({self.geo.levels[0]} etc.) or give the code in {level}_code",
+                t("ambiguous place name"),
+                t("one unit; candidates: {places}", places=self._describe(res.candidates)),
+                t(
+                    "add the parent ({top} etc.) or give the code in {column}",
+                    top=level_name(self.geo.levels[0]),
+                    column=level + "_code",
+                ),
             )
             return None, "stop"
         elsewhere = self.resolver.resolve(name, level=level) if within else res
@@ -124,9 +138,14 @@ class PlaceParser:
                 i,
                 level,
                 name,
-                f"hierarchy contradiction: not in {self.resolver.describe(within)}",
-                f"a {level} inside the unit named before it; {name} is {where}",
-                "correct the name or its parent columns",
+                t("hierarchy contradiction: not in {parent}", parent=self.resolver.describe(within)),
+                t(
+                    "a {level} inside the unit named before it; {name} is {place}",
+                    level=level_name(level),
+                    name=name,
+                    place=where,
+                ),
+                t("correct the name or its parent columns"),
             )
             return None, "stop"
         if self.allow_unresolved and within is not None:
@@ -134,20 +153,23 @@ class PlaceParser:
                 i,
                 level,
                 name,
-                f"{level} not in the geography; kept, attached to {self.resolver.describe(within)}",
-                f"a {level} of {self.geo.title}",
-                "check the name (renamed or merged units do not resolve)",
+                t(
+                    "{level} not in the geography; kept, attached to {parent}",
+                    level=level_name(level),
+                    parent=self.resolver.describe(within),
+                ),
+                t("a {level} of {geography}", level=level_name(level), geography=self.geo.title),
+                t("check the name (renamed or merged units do not resolve)"),
                 warning=True,
             )
             return None, "unresolved"
-        close = "; ".join(res.suggestions) or "no close name"
         self.problems.add(
             i,
             level,
             name,
-            f"unknown {level}",
-            f"a {level} name of the geography; closest: {close}",
-            "correct the spelling, add the parent columns, or give the code",
+            t("unknown {level}", level=level_name(level)),
+            t("a {level} name of the geography; closest: {names}", level=level_name(level), names=_closest(res)),
+            t("correct the spelling, add the parent columns, or give the code"),
         )
         return None, "stop"
 
@@ -171,19 +193,18 @@ class PlaceParser:
                 i,
                 "unit",
                 unit,
-                "ambiguous place name",
-                f"one unit; candidates: {self._describe(res.candidates)}",
-                "write the place with its province (湖南省新化县) or give unit_code",
+                t("ambiguous place name"),
+                t("one unit; candidates: {places}", places=self._describe(res.candidates)),
+                t("write the place with its province (湖南省新化县) or give unit_code"),
             )
         else:
-            close = "; ".join(res.suggestions) or "no close name"
             self.problems.add(
                 i,
                 "unit",
                 unit,
-                "unknown place",
-                f"a place of the geography; closest: {close}",
-                "correct the spelling or write the place with its province",
+                t("unknown place"),
+                t("a place of the geography; closest: {names}", names=_closest(res)),
+                t("correct the spelling or write the place with its province"),
             )
         return None
 
@@ -197,19 +218,23 @@ class PlaceParser:
                 i,
                 "unit_level",
                 given,
-                "unknown unit level",
-                f"one of {allowed}",
-                "write one of the levels, or leave it empty to take the deepest place named",
+                t("unknown unit level"),
+                t("one of {levels}", levels=allowed),
+                t("write one of the levels, or leave it empty to take the deepest place named"),
             )
         elif level != deepest:
             self.problems.add(
                 i,
                 "unit_level",
                 given,
-                "unit level inconsistent with the names given",
-                f"'{deepest}' (the deepest place named on the row)",
-                f"fill in the {level} name, or correct unit_level",
+                t("unit level inconsistent with the names given"),
+                t("'{level}' (the deepest place named on the row)", level=deepest),
+                t("fill in the {level} name, or correct unit_level", level=level_name(level)),
             )
+
+
+def _closest(res) -> str:
+    return "; ".join(res.suggestions) or t("no close name")
 
 
 def place_record(geo: Geography, code: str | None, named: list[str], row: dict, unresolved: str = "") -> dict:

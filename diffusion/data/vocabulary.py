@@ -16,7 +16,8 @@ import pandas as pd
 
 from diffusion.data.io import read_table
 from diffusion.data.traditional import fold_traditional
-from diffusion.errors import ValidationError
+from diffusion.errors import ValidationError, problem
+from diffusion.i18n import t
 
 __all__ = ["CHEN2023_CATEGORIES", "Vocabulary", "split_practices"]
 
@@ -70,14 +71,14 @@ class Vocabulary:
     _index: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        t = self.table.copy()
+        table = self.table.copy()
         for col in VOCAB_COLUMNS:
-            if col not in t.columns:
-                t[col] = ""
-        t = t[VOCAB_COLUMNS].fillna("").set_index("tag_id", drop=False)
-        object.__setattr__(self, "table", t)
+            if col not in table.columns:
+                table[col] = ""
+        table = table[VOCAB_COLUMNS].fillna("").set_index("tag_id", drop=False)
+        object.__setattr__(self, "table", table)
         index: dict[str, str] = {}
-        for tag, row in t.iterrows():
+        for tag, row in table.iterrows():
             # Compound Chinese labels ("数字化/智慧治理") also match by each part.
             parts = [p for p in re.split(r"[/／]", row["label_zh"]) if len(p) >= 2]
             aliases = [a for a in row["aliases"].split(";") if a.strip()]
@@ -92,19 +93,17 @@ class Vocabulary:
         table = read_table(path)
         if "tag_id" not in table.frame.columns:
             raise ValidationError(
-                pd.DataFrame(
-                    [
-                        {
-                            "file": table.path,
-                            "row": 1,
-                            "column": "tag_id",
-                            "value": "",
-                            "problem": "missing required column",
-                            "expected": f"columns tag_id, label_en, label_zh; found {list(table.frame.columns)}",
-                            "fix": "name the tag column tag_id",
-                        }
-                    ]
-                ),
+                [
+                    problem(
+                        table.path,
+                        1,
+                        "tag_id",
+                        "",
+                        t("missing required column"),
+                        t("columns tag_id, label_en, label_zh; found {found}", found=list(table.frame.columns)),
+                        t("name the tag column tag_id"),
+                    )
+                ],
                 source=table.path,
             )
         return cls(table.frame)
@@ -162,7 +161,7 @@ class Vocabulary:
         keys = list(self._index)
         close = difflib.get_close_matches(_key(fold_traditional(name)), keys, n=n, cutoff=0.4)
         tags = dict.fromkeys(self._index[k] for k in close)
-        return [f"{self.label(t, 'zh') or self.label(t)} ({t})" for t in tags]
+        return [f"{self.label(tag, 'zh') or self.label(tag)} ({tag})" for tag in tags]
 
     def joined(self, name: str) -> list[str]:
         """Known names inside an unknown ``name``: two or more mean practices joined by another separator.
@@ -210,10 +209,10 @@ class Vocabulary:
 
     def describe_known(self) -> str:
         return ", ".join(
-            f"{t} ({self.table.at[t, 'label_zh']})" if self.table.at[t, "label_zh"] else t for t in self.tags
+            f"{tag} ({self.table.at[tag, 'label_zh']})" if self.table.at[tag, "label_zh"] else tag for tag in self.tags
         )
 
     def chen2023(self) -> pd.DataFrame:
         """Tags mapped to the five case types of Chen (2023), with the Table 1 keywords."""
-        t = self.table[self.table["chen2023_category"] != ""]
-        return t[["tag_id", "label_en", "label_zh", "chen2023_category", "chen2023_keyword"]].reset_index(drop=True)
+        typed = self.table[self.table["chen2023_category"] != ""]
+        return typed[["tag_id", "label_en", "label_zh", "chen2023_category", "chen2023_keyword"]].reset_index(drop=True)

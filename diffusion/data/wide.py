@@ -18,6 +18,7 @@ from diffusion.data.io import Table
 from diffusion.data.problems import Problems
 from diffusion.data.schema import canonical_columns, parse_batch, parse_date, parse_year
 from diffusion.data.vocabulary import Vocabulary
+from diffusion.i18n import t
 
 __all__ = ["Layout", "to_long"]
 
@@ -63,14 +64,18 @@ def to_long(table: Table, levels: tuple[str, ...], vocabulary: Vocabulary, layou
         out = pd.DataFrame({"practices": long[keys[0]], "unit": long["_column"]})
     out.insert(0, "case_id", long["_line"].astype(str) + ":" + long["_column"])
     times = [_time_cell(c) for c in long["_cell"]]
-    out = out.assign(**{f: [t[f] for t in times] for f in ("year", "date", "batch")})
+    out = out.assign(**{f: [cell[f] for cell in times] for f in ("year", "date", "batch")})
     problems.at_line(
         1,
         "layout",
-        f"{len(table.frame)} rows x {len(values)} {'practice' if places else 'unit'} columns",
-        f"wide table read as {len(out)} adoptions (one per filled cell; empty cells: not adopted)",
-        "a row per case, or a wide table of years, dates or batches",
-        "nothing to do; give `layout` 'long' if the columns are not " + ("practices" if places else "units"),
+        t("{rows} rows x {columns} practice columns", rows=len(table.frame), columns=len(values))
+        if places
+        else t("{rows} rows x {columns} unit columns", rows=len(table.frame), columns=len(values)),
+        t("wide table read as {n} adoptions (one per filled cell; empty cells: not adopted)", n=len(out)),
+        t("a row per case, or a wide table of years, dates or batches"),
+        t("nothing to do; give `layout` 'long' if the columns are not practices")
+        if places
+        else t("nothing to do; give `layout` 'long' if the columns are not units"),
         warning=True,
     )
     return replace(table, frame=out.reset_index(drop=True), rows=long["_line"].tolist())

@@ -25,6 +25,7 @@ from diffusion.data.io import read_table
 from diffusion.data.periods import period_labels
 from diffusion.data.places import resolver_for
 from diffusion.errors import DiffusionError, ValidationError, problem
+from diffusion.i18n import t
 from diffusion.measures.innovativeness import order_scores
 from diffusion.stats.inference import p_value, permutation_test, result
 from diffusion.stats.nulls import permute_within
@@ -80,19 +81,17 @@ def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
     failures = []
     if not {"unit", "group"} <= set(df.columns):
         raise ValidationError(
-            pd.DataFrame(
-                [
-                    problem(
-                        table.path,
-                        1,
-                        "unit, group",
-                        "",
-                        "missing required column",
-                        f"columns unit, group; found {list(df.columns)}",
-                        "name the columns unit and group",
-                    )
-                ]
-            ),
+            [
+                problem(
+                    table.path,
+                    1,
+                    "unit, group",
+                    "",
+                    t("missing required column"),
+                    t("columns unit, group; found {found}", found=list(df.columns)),
+                    t("name the columns unit and group"),
+                )
+            ],
             source=table.path,
         )
     resolver = resolver_for(geo)
@@ -108,13 +107,13 @@ def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
                     row,
                     "unit",
                     unit,
-                    f"{res.status} place",
-                    f"one unit; {hint}",
-                    "write the unit with its province, or its code",
+                    t("ambiguous place name") if res.status == "ambiguous" else t("unknown place"),
+                    t("one unit; candidates: {places}", places=hint),
+                    t("write the unit with its province, or its code"),
                 )
             )
         elif not group:
-            failures.append(problem(table.path, row, "group", "", "empty group", "a group name", "fill it in"))
+            failures.append(problem(table.path, row, "group", "", t("empty group"), t("a group name"), t("fill it in")))
         elif mapped.get(code, group) != group:
             failures.append(
                 problem(
@@ -122,15 +121,15 @@ def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
                     row,
                     "group",
                     group,
-                    f"unit already in group '{mapped[code]}'",
-                    "one group per unit",
-                    "remove one of the rows",
+                    t("unit already in group '{group}'", group=mapped[code]),
+                    t("one group per unit"),
+                    t("remove one of the rows"),
                 )
             )
         else:
             mapped[code] = group
     if failures:
-        raise ValidationError(pd.DataFrame(failures), source=table.path)
+        raise ValidationError(failures, source=table.path)
     groups = [next((mapped[c] for c in (u, *geo.ancestors(u)) if c in mapped), np.nan) for u in units]
     return pd.Series(groups, index=units, name="group")
 

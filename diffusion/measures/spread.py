@@ -77,18 +77,14 @@ def adopters_by_level(ds: Dataset) -> pd.DataFrame:
     return ev
 
 
-def _coordinates(ds: Dataset) -> dict[str, tuple[float, float]]:
-    """Each unit's coordinates, or those of its nearest ancestor that has them."""
-    geo = ds.geography
-    known = geo.units.dropna(subset=["lat", "lon"])
-    points = {c: (float(r.lat), float(r.lon)) for c, r in known.iterrows()}
-    out = {}
-    for code in set(ds.events["geo_code"].unique()) - {""}:
-        for c in (code, *geo.ancestors(code)):
-            if c in points:
-                out[code] = points[c]
-                break
-    return out
+def _coordinates(ds: Dataset) -> dict[str, tuple[float, float, bool]]:
+    """Each unit's point, or its nearest ancestor's (then the flag is True: counted in the notes)."""
+    codes = sorted(set(ds.events["geo_code"].unique()) - {""})
+    points = ds.geography.points(codes)
+    points = points[points["point_of"] != ""]
+    return {
+        c: (float(r.lat), float(r.lon), r.point_of != c) for c, r in zip(points.index, points.itertuples(index=False))
+    }
 
 
 def _row(series, practice, batch, level, metric, value, lower=np.nan, upper=np.nan, note=""):
@@ -166,7 +162,7 @@ class _Setting:
 
     ds: Dataset
     periods: np.ndarray
-    coords: dict[str, tuple[float, float]]
+    coords: dict[str, tuple[float, float, bool]]
     k: int
     share: float
     calendar: pd.Series
@@ -253,7 +249,8 @@ def _dispersion_rows(series, practice, u: _Adopters, origin, periods, coords):
     when = u.period[located]
     if not (when == origin).any():
         return []
-    lat, lon = np.array([coords[c] for c in u.geo_code[located]], dtype=float).reshape(-1, 2).T
+    lat, lon, borrowed = np.array([coords[c] for c in u.geo_code[located]], dtype=float).reshape(-1, 3).T
+    note = f"{int(borrowed.sum())} units at a parent's point (no point of their own)" if borrowed.any() else ""
     # Each unit's distance to the nearest pilot (origin-period adopter), once for all periods.
     pilots = when == origin
     dist = haversine_km(lat[:, None], lon[:, None], lat[None, pilots], lon[None, pilots]).min(axis=1)
@@ -264,9 +261,9 @@ def _dispersion_rows(series, practice, u: _Adopters, origin, periods, coords):
             continue
         d = dist[upto]
         rows += [
-            _row(series, practice, p, "", "mean_distance_from_origin_km", d.mean()),
-            _row(series, practice, p, "", "max_distance_from_origin_km", d.max()),
-            _row(series, practice, p, "", "standard_distance_km", _standard_distance(lat[upto], lon[upto])),
+            _row(series, practice, p, "", "mean_distance_from_origin_km", d.mean(), note=note),
+            _row(series, practice, p, "", "max_distance_from_origin_km", d.max(), note=note),
+            _row(series, practice, p, "", "standard_distance_km", _standard_distance(lat[upto], lon[upto]), note=note),
         ]
     return rows
 

@@ -287,12 +287,14 @@ def build_network(
 
     first_region = _first_periods(geo, ev, level)
     nodes = _nodes(ds, level, cases, ev, first_region)
-    edges = _edges(geo, level, cases, case_practice, first_region)
+    edges = _edges(geo, level, cases, case_practice, first_region, ds.network)
     adoptions = ev.groupby(["region", "practice"], sort=True)["period"].min().reset_index()
     adoptions["region"] = "region:" + adoptions["region"]
     adoptions["practice"] = "practice:" + adoptions["practice"]
-    ties = diffusion_ties(geo, level, adoptions, policy)
     periods = period_labels(ds)
+    ties = diffusion_ties(
+        geo, level, adoptions, policy, ties=ds.influence_ties(level), dates=periods["date"].astype(str).tolist()
+    )
     return TemporalNetwork(
         dataset=ds,
         level=level,
@@ -370,7 +372,7 @@ def _nodes(ds: Dataset, level: str, cases: pd.DataFrame, ev: pd.DataFrame, first
     return nodes.sort_values("node", kind="stable").reset_index(drop=True)
 
 
-def _edges(geo, level: str, cases: pd.DataFrame, case_practice: pd.DataFrame, first: dict) -> pd.DataFrame:
+def _edges(geo, level: str, cases: pd.DataFrame, case_practice: pd.DataFrame, first: dict, network) -> pd.DataFrame:
     parts = [
         pd.DataFrame(
             {
@@ -397,6 +399,14 @@ def _edges(geo, level: str, cases: pd.DataFrame, case_practice: pd.DataFrame, fi
         if a in first and b in first
     ]
     parts.append(pd.DataFrame(adjacency, columns=["source", "target", "period"]).assign(edge_type="region-region"))
+    if network is not None:  # the user's ties, as given (source to target), once both ends have appeared
+        links = network.edges[["source", "target"]].drop_duplicates()
+        linked = [
+            (f"region:{a}", f"region:{b}", max(first[a], first[b]))
+            for a, b in links.itertuples(index=False)
+            if a in first and b in first
+        ]
+        parts.append(pd.DataFrame(linked, columns=["source", "target", "period"]).assign(edge_type="region-network"))
     edges = pd.concat(parts, ignore_index=True)
     edges["period"] = edges["period"].astype(int)
     return edges.sort_values(["period", "edge_type", "source", "target"]).reset_index(drop=True)

@@ -8,6 +8,8 @@ pairs come from sparse adjacency, or from a chord-distance preselection for near
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +17,7 @@ import pandas as pd
 from scipy import sparse
 
 from diffusion.data.distance import haversine_km
+from diffusion.data.influence import Ties
 from diffusion.errors import DiffusionError
 
 __all__ = ["CANDIDATE_RULES", "SAME_BATCH_POLICIES", "TiePolicy", "diffusion_ties"]
@@ -76,12 +79,25 @@ class TiePolicy:
         )
 
 
-def diffusion_ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy) -> pd.DataFrame:
-    """Directed ties from earlier to later adopters of each practice, per the policy."""
+def diffusion_ties(
+    geo,
+    level: str,
+    adoptions: pd.DataFrame,
+    policy: TiePolicy,
+    *,
+    ties: Ties | None = None,
+    dates: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Directed ties from earlier to later adopters of each practice, per the policy.
+
+    ``ties`` is the graph of the "adjacent" rule (the user's network or the geography's
+    adjacency; see :meth:`Dataset.influence_ties`), and ``dates`` the date of each period (1, 2,
+    ...), at which a time-stamped network's ties must be active.
+    """
     codes = sorted({r.removeprefix("region:") for r in adoptions["region"]})
     if policy.candidates == "nearest-k":
         return _nearest_ties(geo, level, adoptions, policy, codes)
-    pair_ok = _pair_rule(geo, level, codes, policy)
+    pair_ok = _pair_rule(geo, level, codes, policy, ties, list(dates))
     index = {c: i for i, c in enumerate(codes)}
     parts = []
     for practice, group in adoptions.groupby("practice", sort=True):
@@ -89,7 +105,7 @@ def diffusion_ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy) 
         idx = np.array([index[r] for r in regions])
         t = group["period"].to_numpy()
         # Candidate pairs (target i, source j): the rule's pairs, then the timing policy.
-        ti, sj = pair_ok(idx)
+        ti, sj = pair_ok(idx, t)
         keep = (t[sj] < t[ti]) if policy.same_batch == "none" else (t[sj] <= t[ti]) & (ti != sj)
         ti, sj = ti[keep], sj[keep]
         if not len(ti):
@@ -107,37 +123,55 @@ def diffusion_ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy) 
             )
         )
     columns = ["source", "target", "practice", "period", "weight"]
-    ties = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    return ties[columns].sort_values(["period", "practice", "source", "target"]).reset_index(drop=True)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return out[columns].sort_values(["period", "practice", "source", "target"]).reset_index(drop=True)
 
 
-def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy):
-    """A function giving, for adopters at positions ``idx`` of ``codes``, the (target, source) pairs the rule allows."""
+def _pair_rule(geo, level: str, codes: list[str], policy: TiePolicy, ties: Ties | None, dates: list[str]):
+    """A function giving, for adopters at positions ``idx`` of ``codes`` adopting in periods ``t``,
+    the (target, source) pairs the rule allows."""
     if policy.candidates == "all":
 
-        def pairs(idx):
+        def pairs(idx, t):
             ti, sj = np.nonzero(~np.eye(len(idx), dtype=bool))
             return ti, sj
 
         return pairs
     if policy.candidates == "adjacent":
-        _check_rule(geo, level, codes, policy)
-        units, edges = geo.neighbour_pairs(level)
-        a, b = pd.Index(codes).get_indexer(units)[edges].T  # adopters' positions (-1: not an adopter)
-        keep = (a >= 0) & (b >= 0)
-        a, b = a[keep], b[keep]
-        adj = sparse.csr_matrix((np.ones(2 * len(a)), (np.r_[a, b], np.r_[b, a])), shape=(len(codes), len(codes)))
+        _check_rule(geo, level, codes, policy, ties)
+        assert ties is not None  # _check_rule refuses the rule without ties
+        position = pd.Index(codes).get_indexer(ties.units)  # adopters' positions (-1: not an adopter)
+        a, b = position[ties.looker], position[ties.influencer]
+        keep = np.flatnonzero((a >= 0) & (b >= 0))
+        shape = (len(codes), len(codes))
+        if not ties.timed:
+            adj = sparse.csr_matrix((np.ones(len(keep)), (a[keep], b[keep])), shape=shape)
 
-        def adjacent_pairs(idx):
-            sub = adj[idx][:, idx].tocoo()  # sparse: no adopters x adopters matrix
-            return sub.row, sub.col
+            def adjacent_pairs(idx, t):
+                sub = adj[idx][:, idx].tocoo()  # sparse: no adopters x adopters matrix
+                return sub.row, sub.col
 
-        return adjacent_pairs
+            return adjacent_pairs
+        active = ties.active(dates)[keep]  # a tie counts if active when its target adopts
+        by_period = [
+            sparse.csr_matrix((np.ones(int(on.sum())), (a[keep][on], b[keep][on])), shape=shape) for on in active.T
+        ]
+
+        def active_pairs(idx, t):
+            rows, cols = [], []
+            for p in np.unique(t):
+                mine = np.flatnonzero(t == p)  # targets adopting in period p, any source
+                sub = by_period[int(p) - 1][idx[mine]][:, idx].tocoo()
+                rows.append(mine[sub.row])
+                cols.append(sub.col)
+            return np.concatenate(rows), np.concatenate(cols)
+
+        return active_pairs
     _check_rule(geo, level, codes, policy)
     top = geo.levels[0]
     group = np.array([geo.ancestor_at(c, top) or c for c in codes])
 
-    def same_top_pairs(idx):
+    def same_top_pairs(idx, t):
         ti, sj = [], []
         for members in pd.Series(np.arange(len(idx))).groupby(group[idx]).groups.values():
             m = np.asarray(members)
@@ -158,7 +192,7 @@ def _nearest_ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy, c
     earlier adopter is ranked instead.
     """
     _check_rule(geo, level, codes, policy)
-    coords = geo.units.loc[codes, ["lat", "lon"]].to_numpy(dtype=float)
+    coords = geo.points(codes)[["lat", "lon"]].to_numpy(dtype=float)
     lat, lon = np.radians(coords).T
     xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
     index = {c: i for i, c in enumerate(codes)}
@@ -195,12 +229,13 @@ def _nearest(target, pool, at, coords, xyz, regions, k: int) -> np.ndarray:
     return looked[np.lexsort((regions[looked], d))[:k]]
 
 
-def _check_rule(geo, level: str, codes: list[str], policy: TiePolicy) -> None:
+def _check_rule(geo, level: str, codes: list[str], policy: TiePolicy, ties: Ties | None = None) -> None:
     """Raise, with what to do instead, where the candidate rule cannot apply at this level."""
-    if policy.candidates == "adjacent" and (geo.adjacency.empty or geo.neighbour_level != level):
+    if policy.candidates == "adjacent" and ties is None:
         raise DiffusionError(
             f"candidate rule 'adjacent' needs neighbours at level '{level}', but this geography gives them at "
-            f"level '{geo.neighbour_level}'. Use `level` '{geo.neighbour_level}' or another rule (`candidates`)."
+            f"level '{geo.neighbour_level}'. Use `level` '{geo.neighbour_level}', give a network of this level "
+            "(`network`), or another rule (`candidates`)."
         )
     top = geo.levels[0]
     if policy.candidates == "same-province" and level == top:
@@ -209,8 +244,15 @@ def _check_rule(geo, level: str, codes: list[str], policy: TiePolicy) -> None:
             "themselves. Use a lower `level` or another rule (`candidates`)."
         )
     if policy.candidates == "nearest-k":
-        coords = geo.units.loc[codes, ["lat", "lon"]]
-        missing = coords.index[coords.isna().any(axis=1)].tolist()
+        points = geo.points(codes)
+        missing = points.index[points["point_of"] == ""].tolist()
+        borrowed = int(((points["point_of"] != "") & (points["point_of"] != points.index)).sum())
+        if borrowed:
+            warnings.warn(
+                f"candidate rule 'nearest-k': {borrowed} of {len(codes)} adopting units have no point of their own and "
+                "take their parent's.",
+                stacklevel=4,
+            )
         if missing:
             raise DiffusionError(
                 f"candidate rule 'nearest-k' needs coordinates for every adopting unit; {len(missing)} lack them "

@@ -21,6 +21,8 @@ from tqdm.auto import tqdm
 
 from diffusion.checks import Seed, check_choice, resolve_seed
 from diffusion.data.dataset import Dataset
+from diffusion.data.resources import data_dir
+from diffusion.i18n import level_name, t, translate, translate_problems
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import atomic_write
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
@@ -190,13 +192,18 @@ def report_context(
         columns={"cases": "cases found"}
     )
     warning_rows = ds.warnings.drop(columns="file").assign(file=ds.input["path"]) if len(ds.warnings) else None
+    if warning_rows is not None:
+        warning_rows = translate_problems(warning_rows, lang)
     vocab = ds.vocabulary.table[ds.vocabulary.table["tag_id"].isin(ev["practice"])]
     context = {
         "title": ds.title,
         "name": ds.name,
         "lang": lang,
         "summary": summary,
-        "coverage": ds.coverage_statements(),
+        "coverage": [translate(line, lang) for line in ds.coverage_statements()],
+        "covariates": [translate(line, lang) for line in ds.covariates.statements()] if ds.covariates else [],
+        "covariates_origin": _covariates_origin(ds, lang),
+        "graphs": [translate(line, lang) for line in graph_statements(ds)],
         "series": table(series),
         "batch_coverage": table(batch_cov),
         "warnings": table(warning_rows) if warning_rows is not None else None,
@@ -239,6 +246,32 @@ def report_context(
             context[name] = make()
     context["findings"] = key_findings(context)
     return context
+
+
+def _covariates_origin(ds: Dataset, lang: str) -> str:
+    """Where the covariates come from (bundled files named from the data folder)."""
+    if ds.covariates is None:
+        return ""
+    origin = ds.covariates.origin.replace(str(data_dir()), "data")
+    return translate(t("Available to the analyses; from {origin}.", origin=origin), lang)
+
+
+def graph_statements(ds: Dataset) -> list[str]:
+    """Which ties the neighbour tests, exposure and "adjacent" ties use: the user's network, adjacency."""
+    geo = ds.geography
+    out: list[str] = []
+    if ds.network is not None:
+        out.append(t("{network}: used at that level.", network=ds.network.describe()))
+    if not geo.adjacency.empty and (ds.network is None or ds.network.level != geo.neighbour_level):
+        pairs = len(geo.neighbour_pairs()[1])
+        out.append(
+            t(
+                "geographic adjacency: {n} pairs of neighbouring units at level {level}.",
+                n=pairs,
+                level=level_name(geo.neighbour_level),
+            )
+        )
+    return out or [t("no ties between units: the tests that need neighbours are not run.")]
 
 
 def key_findings(context: dict) -> list[str]:

@@ -10,7 +10,7 @@ from diffusion.checks import check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.measures.innovativeness import first_adoptions
 
-__all__ = ["adoptions_at", "binary_weights", "graph_arrays"]
+__all__ = ["adoptions_at", "binary_weights", "no_ties_reason"]
 
 
 def adoptions_at(ds: Dataset, level: str | None, practice: str | None) -> tuple[str, pd.DataFrame]:
@@ -22,20 +22,31 @@ def adoptions_at(ds: Dataset, level: str | None, practice: str | None) -> tuple[
     return level, first.sort_values(["practice", "region"]).reset_index(drop=True)
 
 
-def graph_arrays(ds: Dataset, level: str) -> tuple[list[str], np.ndarray, np.ndarray] | None:
-    """Population units of the level and directed edge arrays (both directions), or None without neighbours."""
+def binary_weights(ds: Dataset, level: str) -> tuple[list[str], sparse.csr_matrix, str] | None:
+    """Units of the level, the symmetric 0/1 matrix of their ties, and the graph's name; None without ties.
+
+    A directed or time-stamped network is taken both ways and over its whole span (join counts
+    and Moran's I need a symmetric, static graph).
+    """
+    ties = ds.influence_ties(level)
+    if ties is None:
+        return None
+    n = len(ties.units)
+    w = sparse.csr_matrix(
+        (np.ones(2 * len(ties.looker)), (np.r_[ties.looker, ties.influencer], np.r_[ties.influencer, ties.looker])),
+        shape=(n, n),
+    )
+    w.data[:] = 1.0  # a tie listed twice (or both ways) counts once
+    return ties.units, w, ties.graph
+
+
+def no_ties_reason(ds: Dataset, level: str) -> str:
+    """Why a test that needs ties cannot run at ``level``."""
     geo = ds.geography
-    if geo.adjacency.empty or geo.neighbour_level != level:
-        return None
-    units, pairs = geo.neighbour_pairs(level)
-    src = np.concatenate([pairs[:, 0], pairs[:, 1]])
-    dst = np.concatenate([pairs[:, 1], pairs[:, 0]])
-    return units, src, dst
-
-
-def binary_weights(ds: Dataset, level: str) -> tuple[list[str], sparse.csr_matrix] | None:
-    arrays = graph_arrays(ds, level)
-    if arrays is None:
-        return None
-    units, src, dst = arrays
-    return units, sparse.csr_matrix((np.ones(len(src)), (src, dst)), shape=(len(units), len(units)))
+    where = (
+        f"the geography gives neighbours at level '{geo.neighbour_level}'"
+        if not geo.adjacency.empty
+        else "the geography gives no neighbours"
+    )
+    net = f"; the network is at level '{ds.network.level}'" if ds.network is not None else ""
+    return f"no ties between units at level '{level}' ({where}{net}; give a network of this level, `network`)"

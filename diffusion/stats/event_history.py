@@ -56,11 +56,15 @@ def person_period(ds: Dataset, level: str | None = None, practice: str | None = 
     last = int(calendar["period"].max())
     regions = geo.level_units(level).index
     n = len(regions)
+    ties = ds.influence_ties(level)
     src = dst = np.empty(0, dtype=int)
-    if not geo.adjacency.empty and geo.neighbour_level == level:
-        _, pairs = geo.neighbour_pairs(level)
-        src, dst = np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]
-    degree = np.bincount(src, minlength=n)
+    active = np.ones((0, last), dtype=bool)
+    if ties is not None:
+        src, dst = ties.looker, ties.influencer
+        active = ties.active(calendar.sort_values("period")["date"].astype(str).tolist())
+    # Ties active in each period (columns 1..last), and so each unit's degree in each period.
+    degree = np.zeros((n, last + 1))
+    np.add.at(degree, (src[:, None], np.arange(1, last + 1)[None, :]), active)
     top = geo.levels[0]
     # Categories keep tens of millions of region-periods (every county x practice x period) small.
     cluster_of = [geo.ancestor_at(r, top) or r for r in regions]
@@ -73,12 +77,12 @@ def person_period(ds: Dataset, level: str | None = None, practice: str | None = 
         when = np.full(n, np.inf)
         when[regions.get_indexer(g["region"])] = g["period"].to_numpy()
         at_risk = np.arange(int(g["period"].min()), last + 1)
-        # Neighbours that adopted strictly before each period: counts per period, summed up to t - 1.
-        new = np.zeros((n, last + 1))
-        adopted = np.isfinite(when[dst])
-        np.add.at(new, (src[adopted], when[dst][adopted].astype(int)), 1)
-        earlier = np.cumsum(new, axis=1)[:, at_risk - 1]
-        share = np.divide(earlier, degree[:, None], out=np.zeros_like(earlier), where=degree[:, None] > 0)
+        # Neighbours that adopted strictly before each period, over the ties active in that period.
+        before = (when[dst][:, None] < at_risk[None, :]) & active[:, at_risk - 1]
+        earlier = np.zeros((n, len(at_risk)))
+        np.add.at(earlier, src, before)
+        deg = degree[:, at_risk]
+        share = np.divide(earlier, deg, out=np.zeros_like(earlier), where=deg > 0)
         end = np.where(np.isfinite(when), when, last)
         row, col = np.nonzero(at_risk[None, :] <= end[:, None])  # region by region, periods in order
         t = at_risk[col]

@@ -23,6 +23,7 @@ import yaml
 
 from diffusion.data.dataset import Dataset
 from diffusion.errors import DiffusionError, ValidationError, problem
+from diffusion.i18n import t
 from diffusion.stats.inference import TestResult
 from diffusion.stats.registry import ALIASES, TEST_NAMES, TESTS, run_test
 
@@ -48,13 +49,19 @@ def read_hypotheses(path: str | Path) -> list[dict]:
             shown = str(item.get("test") if isinstance(item, dict) else item)
             failures.append(
                 problem(
-                    str(path), k, "test", shown, "unknown or missing test", f"one of {list(TEST_NAMES)}", "name a test"
+                    str(path),
+                    k,
+                    "test",
+                    shown,
+                    t("unknown or missing test"),
+                    t("one of {names}", names=list(TEST_NAMES)),
+                    t("name a test"),
                 )
             )
             continue
         failures += _item_problems(str(path), k, item)
     if failures:
-        raise ValidationError(pd.DataFrame(failures), source=str(path))
+        raise ValidationError(failures, source=str(path))
     return items
 
 
@@ -68,7 +75,15 @@ def _item_problems(path: str, k: int, item: dict) -> list[dict]:
         name = ALIASES.get(key, "practice" if key == "practices" else key)
         if name not in options:
             out.append(
-                problem(path, k, str(key), str(item[key]), "unknown option", f"one of {allowed}", "remove or rename it")
+                problem(
+                    path,
+                    k,
+                    str(key),
+                    str(item[key]),
+                    t("unknown option"),
+                    t("one of {names}", names=allowed),
+                    t("remove or rename it"),
+                )
             )
         elif key != "practices" and (choices := options[name].choices) and item[key] not in choices:
             out.append(
@@ -77,9 +92,9 @@ def _item_problems(path: str, k: int, item: dict) -> list[dict]:
                     k,
                     str(key),
                     str(item[key]),
-                    "value not allowed",
-                    f"one of {list(choices)}",
-                    "choose one of them",
+                    t("value not allowed"),
+                    t("one of {names}", names=list(choices)),
+                    t("choose one of them"),
                 )
             )
     return out

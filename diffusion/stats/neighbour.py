@@ -10,7 +10,8 @@ from scipy import sparse
 
 from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
-from diffusion.stats.adoptions import adoptions_at, graph_arrays
+from diffusion.data.periods import period_labels
+from diffusion.stats.adoptions import adoptions_at, no_ties_reason
 from diffusion.stats.inference import (
     Alternative,
     TestResult,
@@ -21,7 +22,14 @@ from diffusion.stats.inference import (
 )
 from diffusion.stats.nulls import draw_adopters, permute_within
 
-__all__ = ["NEIGHBOUR_Q", "EarlierNeighbourShare", "adjacent_adoptions", "neighbour_test"]
+__all__ = [
+    "NEIGHBOUR_Q",
+    "EarlierNeighbourShare",
+    "TimedNeighbourShare",
+    "adjacent_adoptions",
+    "neighbour_test",
+    "tie_adoptions",
+]
 
 NEIGHBOUR_Q = "Did practices spread to neighbours of earlier adopters more than chance would have it?"
 
@@ -67,16 +75,13 @@ def neighbour_test(
             "adopters": "random regions adopt, same number per period",
         }[check_choice("null", null, ("times", "strata", "adopters"))],
     )
-    arrays = graph_arrays(ds, level)
-    if arrays is None:
-        return unsupported(
-            name,
-            NEIGHBOUR_Q,
-            f"the geography gives no neighbours at level '{level}' "
-            f"(they are at level '{ds.geography.neighbour_level}')",
-            null_model=model,
-        )
-    units, src, dst = arrays
+    ties = ds.influence_ties(level)
+    if ties is None:
+        return unsupported(name, NEIGHBOUR_Q, no_ties_reason(ds, level), null_model=model)
+    units, src, dst = ties.units, ties.looker, ties.influencer
+    active = _active_by_period(ds, ties)
+    if isinstance(active, str):
+        return unsupported(name, NEIGHBOUR_Q, active, null_model=model)
     index = {u: i for i, u in enumerate(units)}
     first = first[first["region"].isin(index)]
     if len(first) < 3 or first["period"].nunique() < 2:
@@ -90,7 +95,11 @@ def neighbour_test(
     u = first["region"].map(index).to_numpy()
     t = first["period"].to_numpy(dtype=float)
     pr = pd.factorize(first["practice"])[0]
-    share = EarlierNeighbourShare(*adjacent_adoptions(u, pr, src, dst, len(units)), len(t))
+    share: EarlierNeighbourShare | TimedNeighbourShare
+    if active is None:
+        share = EarlierNeighbourShare(*adjacent_adoptions(u, pr, src, dst, len(units)), len(t))
+    else:
+        share = TimedNeighbourShare(*tie_adoptions(u, pr, src, dst, len(units)), active, len(t))
     small = t.astype(np.min_scalar_type(int(t.max())))  # periods as uint8/uint16: less memory to move
 
     def stat(times: np.ndarray) -> np.ndarray:
@@ -104,7 +113,11 @@ def neighbour_test(
             hits = np.zeros(k)
             for _, periods in counts:
                 full = draw_adopters(len(units), periods, rng, k)
-                earlier = (full[:, dst] < full[:, src]).astype(float)  # dst adopted before src
+                earlier = full[:, dst] < full[:, src]  # dst adopted before src
+                if active is not None:  # and the tie was active when src adopted
+                    at = np.where(np.isfinite(full[:, src]), full[:, src] - 1, 0).astype(int)
+                    earlier &= active[np.arange(len(src))[None, :], at]
+                earlier = earlier.astype(float)
                 has = sparse.csr_matrix((np.ones(len(src)), (np.arange(len(src)), src)), shape=(len(src), len(units)))
                 hits += ((np.asarray(earlier @ has) > 0) & np.isfinite(full)).sum(axis=1)
             return hits / len(t)
@@ -138,10 +151,38 @@ def neighbour_test(
         dist,
         p,
         interpretation=text,
-        details={"adoptions": len(t), "level": level, "null": null},
+        details={"adoptions": len(t), "level": level, "null": null, "graph": ties.graph},
         **opts,
         null_model=model,
     )
+
+
+def tie_adoptions(
+    units: np.ndarray, practices: np.ndarray, looker: np.ndarray, influencer: np.ndarray, n_units: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Triples (i, j, e): adoptions i and j of one practice where tie e lets i's unit learn from j's.
+
+    Sorted by i. ``units`` and ``practices`` give each adoption's unit index and practice code;
+    tie e runs from ``influencer[e]`` to ``looker[e]`` (a tie listed twice gives two triples).
+    Vectorised: each adoption's ties are looked up among the sorted (practice, unit) keys.
+
+    Examples
+    --------
+    >>> tie_adoptions(np.array([0, 1, 2, 1]), np.array([0, 0, 0, 1]), np.array([0, 1]), np.array([1, 2]), 3)
+    (array([0, 1]), array([1, 2]), array([0, 1]))
+    """
+    by_looker = np.argsort(looker, kind="stable")
+    starts = np.r_[0, np.cumsum(np.bincount(looker, minlength=n_units))]
+    counts = np.diff(starts)[units]
+    owner = np.repeat(np.arange(len(units)), counts)
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    edge = by_looker[np.repeat(starts[units], counts) + offset]
+    keys = practices.astype(np.int64) * n_units + units
+    order = np.argsort(keys, kind="stable")
+    wanted = practices[owner].astype(np.int64) * n_units + influencer[edge]
+    pos = np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)
+    found = keys[order][pos] == wanted
+    return owner[found], order[pos[found]], edge[found]
 
 
 def adjacent_adoptions(
@@ -149,26 +190,15 @@ def adjacent_adoptions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i, j) of adoptions of one practice at adjacent units (j could have taught i), sorted by i.
 
-    ``units`` and ``practices`` give each adoption's unit index and practice code; ``src, dst``
-    are the directed adjacency edges. Vectorised: each adoption's neighbours are looked up among
-    the sorted (practice, unit) keys of all adoptions.
+    ``src, dst`` are the directed adjacency edges (each listed once). See :func:`tie_adoptions`.
 
     Examples
     --------
     >>> adjacent_adoptions(np.array([0, 1, 2, 1]), np.array([0, 0, 0, 1]), np.array([0, 1]), np.array([1, 2]), 3)
     (array([0, 1]), array([1, 2]))
     """
-    adj = sparse.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n_units, n_units))
-    counts = np.diff(adj.indptr)[units]
-    owner = np.repeat(np.arange(len(units)), counts)
-    offset = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
-    neighbour = adj.indices[np.repeat(adj.indptr[units], counts) + offset]
-    keys = practices.astype(np.int64) * n_units + units
-    order = np.argsort(keys, kind="stable")
-    wanted = practices[owner].astype(np.int64) * n_units + neighbour
-    pos = np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)
-    found = keys[order][pos] == wanted
-    return owner[found], order[pos[found]]
+    ii, jj, _ = tie_adoptions(units, practices, src, dst, n_units)
+    return ii, jj
 
 
 class EarlierNeighbourShare:
@@ -200,6 +230,43 @@ class EarlierNeighbourShare:
         for nb in self.columns[1:]:
             np.minimum(earliest[: len(nb)], np.take(times, nb, axis=0), out=earliest[: len(nb)])
         return (earliest < np.take(times, self.owners, axis=0)).sum(axis=0) / self.n
+
+
+class TimedNeighbourShare:
+    """Share of adoptions with a tie, active when they adopted, to an earlier adopter of the practice.
+
+    ``active`` is ties x periods (column p - 1 for period p). Called on an (adoptions x draws)
+    array of periods, it returns one share per draw.
+
+    Examples
+    --------
+    >>> active = np.array([[True, False], [True, True]])  # tie 0 ends after period 1
+    >>> share = TimedNeighbourShare(np.array([0, 1]), np.array([1, 0]), np.array([0, 1]), active, 2)
+    >>> share(np.array([[2, 1], [1, 2]])).tolist()  # adoption 0 learns in draw 1 (tie 1), not via tie 0
+    [0.0, 0.5]
+    """
+
+    def __init__(self, ii: np.ndarray, jj: np.ndarray, ee: np.ndarray, active: np.ndarray, n: int):
+        self.ii, self.jj, self.ee, self.active, self.n = ii, jj, ee, active, n
+        self.starts = np.flatnonzero(np.r_[True, ii[1:] != ii[:-1]]) if len(ii) else np.empty(0, dtype=int)
+
+    def __call__(self, times: np.ndarray) -> np.ndarray:
+        if not len(self.ii):
+            return np.zeros(times.shape[1])
+        mine = np.take(times, self.ii, axis=0)
+        learned = (np.take(times, self.jj, axis=0) < mine) & self.active[self.ee[:, None], mine.astype(int) - 1]
+        return np.logical_or.reduceat(learned, self.starts, axis=0).sum(axis=0) / self.n
+
+
+def _active_by_period(ds: Dataset, ties) -> np.ndarray | str | None:
+    """Ties x periods activity of a time-stamped network; None for a static graph; why not, as text."""
+    if not ties.timed:
+        return None
+    calendar = period_labels(ds)
+    dates = calendar.sort_values("period")["date"].astype(str).tolist()
+    if not dates or not all(d[:4].isdigit() for d in dates):
+        return "the network's ties are dated, but the periods are batches without dates (give years or dates)"
+    return ties.active(dates)
 
 
 def _strata_groups(ds: Dataset, first: pd.DataFrame, pr: np.ndarray, strata: str) -> np.ndarray:

@@ -151,7 +151,8 @@ TESTS: dict[str, TestSpec] = {
             "neighbour",
             "diffusion.stats.neighbour:neighbour_test",
             MethodCard(
-                "Share of adoptions whose region had a neighbour adopting the same practice earlier.",
+                "Share of adoptions whose region had a neighbour (adjacency, or a tie of the user's network "
+                "active at the adoption) adopting the same practice earlier.",
                 "Adoption times permuted among each practice's adopters (or within strata, or random adopters).",
                 "Neighbours are known at one level only (China: provinces); a partial list of cases weakens "
                 "every test of timing.",

@@ -7,7 +7,7 @@ from scipy import sparse
 
 from diffusion.checks import Seed
 from diffusion.data.dataset import Dataset
-from diffusion.stats.adoptions import adoptions_at, binary_weights
+from diffusion.stats.adoptions import adoptions_at, binary_weights, no_ties_reason
 from diffusion.stats.inference import (
     Alternative,
     TestResult,
@@ -41,8 +41,8 @@ def join_count_test(
     level, first = adoptions_at(ds, level, practice)
     w = binary_weights(ds, level)
     if w is None:
-        return unsupported(name, JOIN_Q, f"the geography gives no neighbours at level '{level}'", null_model=model)
-    units, adj = w
+        return unsupported(name, JOIN_Q, no_ties_reason(ds, level), null_model=model)
+    units, adj, graph = w
     y = np.isin(units, first["region"]).astype(float)
     if y.sum() < 2 or y.sum() > len(y) - 2:
         return unsupported(
@@ -66,7 +66,7 @@ def join_count_test(
         dist,
         p,
         interpretation=text,
-        details={"bb": bb, "bw": bw, "ww": ww, "adopters": int(y.sum()), "regions": len(y)},
+        details={"bb": bb, "bw": bw, "ww": ww, "adopters": int(y.sum()), "regions": len(y), "graph": graph},
         **opts,
         null_model=model,
     )
@@ -112,8 +112,8 @@ def moran_test(
     level, first = adoptions_at(ds, level, practice)
     w = binary_weights(ds, level)
     if w is None:
-        return unsupported(name, MORAN_Q, f"the geography gives no neighbours at level '{level}'", null_model=model)
-    units, adj = w
+        return unsupported(name, MORAN_Q, no_ties_reason(ds, level), null_model=model)
+    units, adj, graph = w
     when = first.groupby("region")["period"].min()
     keep = np.flatnonzero(np.isin(units, when.index))
     sub = adj[keep][:, keep]
@@ -152,7 +152,7 @@ def moran_test(
         dist,
         p,
         interpretation=text,
-        details={"regions": len(y), "expected_I": -1 / (len(y) - 1)},
+        details={"regions": len(y), "expected_I": -1 / (len(y) - 1), "graph": graph},
         **opts,
         null_model=model,
     )
