@@ -133,7 +133,11 @@ def _test_options(p: argparse.ArgumentParser) -> None:
 
 def _compare_options(p: argparse.ArgumentParser) -> None:
     source_options(p)
-    p.add_argument("--by", default="macro-region", help="macro-region, province, or a CSV with columns unit, group")
+    p.add_argument(
+        "--by",
+        default="macro-region",
+        help="macro-region, province, covariate:NAME[:YEAR] (terciles), or a CSV with columns unit, group",
+    )
     p.add_argument("--out", metavar="PATH.csv", required=True, help="per group and measure, with intervals")
     p.add_argument("--tests", metavar="PATH.csv", help="permutation tests of the differences between groups")
     p.add_argument("--matrix", metavar="PATH.csv", help="group x practice x period adoption with denominators")

@@ -10,6 +10,9 @@ import sys
 
 from diffusion.data.resources import bundled_datasets
 
+# Repeated from diffusion.data.calendar (which imports pandas); tests/test_layout.py checks that they agree.
+TIME_UNITS = ("batch", "year", "month")
+
 __all__ = [
     "bundled",
     "dataset",
@@ -18,6 +21,7 @@ __all__ = [
     "print_read_summary",
     "read",
     "source_options",
+    "time_option",
     "with_flags",
     "write_problems",
 ]
@@ -73,6 +77,7 @@ def input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--header-row", type=int, metavar="N", help="line of the column names (default: found among the first lines)"
     )
+    time_option(p)
     network_options(p)
     p.add_argument(
         "--covariates",
@@ -84,6 +89,16 @@ def input_options(p: argparse.ArgumentParser) -> None:
         choices=["en", "zh"],
         default="en",
         help="language of messages and problem tables (and of the report: headings, labels)",
+    )
+
+
+def time_option(p: argparse.ArgumentParser) -> None:
+    """--time: the time unit of the periods."""
+    p.add_argument(
+        "--time",
+        choices=TIME_UNITS,
+        default="batch",
+        help="periods: one per distinct date (batch), per calendar year, or per month (default: batch)",
     )
 
 
@@ -133,6 +148,7 @@ def read(args: argparse.Namespace, path: str):
         covariates=args.covariates,
         network=args.network,
         directed=args.directed,
+        time=args.time,
     )
     print_read_summary(ds, args.subparser, args.lang)
     if args.problems:
@@ -157,13 +173,14 @@ def bundled(args: argparse.Namespace, name: str):
     """A bundled dataset, with the user's covariates (--covariates) added."""
     from diffusion.data.dataset import load_dataset
 
-    ds = load_dataset(name)
+    ds = load_dataset(name, time=getattr(args, "time", "batch"))
     if getattr(args, "covariates", None):
         ds = ds.with_covariates(args.covariates)
     return ds.with_network(args.network, directed=args.directed) if getattr(args, "network", None) else ds
 
 
 def print_read_summary(ds, parser: argparse.ArgumentParser | None, lang: str = "en") -> None:
+    from diffusion.data.calendar import describe_calendar
     from diffusion.i18n import problems_text, t, translate
 
     fmt = ds.input["format"] + (f", encoding {ds.input['encoding']}" if ds.input["encoding"] else "")
@@ -178,6 +195,8 @@ def print_read_summary(ds, parser: argparse.ArgumentParser | None, lang: str = "
     print(translate(summary, lang), file=sys.stderr)
     for line in ds.coverage_statements():
         print("  " + translate(line, lang), file=sys.stderr)
+    if ds.calendar is not None:
+        print("  " + translate(describe_calendar(ds.calendar), lang), file=sys.stderr)
     if len(ds.warnings):
         n = len(ds.warnings)
         print(f"{n} 条提示：" if lang == "zh" else f"{n} warning(s):", file=sys.stderr)

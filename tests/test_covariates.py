@@ -151,3 +151,26 @@ def test_covariates_missing_in_a_column_are_counted_not_dropped(tmp_path, china)
     cov = read_covariates(path, china)
     assert cov.table["value"].isna().sum() == 2 and len(cov.table) == 3
     assert cov.warnings["problem"].tolist() == ["2 of 3 cells empty: kept as missing values"]
+
+
+def test_regions_are_compared_by_terciles_of_a_covariate(tmp_path, five_regions, fiveland_cases, fiveland_practices):
+    from diffusion.measures.compare import assign_groups
+
+    path = _write(tmp_path, "income.csv", "region,income\nR1,10\nR2,20\nR3,30\nR4,40\nR5,50\n")
+    ds = read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices, covariates=path)
+    groups = assign_groups(ds, "covariate:income", "region")
+    # Terciles of 10..50: 23.3 and 36.7.
+    assert groups.to_dict() == {
+        "R1": "income low (≤ 23.3)",
+        "R2": "income low (≤ 23.3)",
+        "R3": "income middle (≤ 36.7)",
+        "R4": "income high (> 36.7)",
+        "R5": "income high (> 36.7)",
+    }
+    # A state's value for its regions, said so; two distinct values cannot make terciles.
+    states = _write(tmp_path, "states.csv", "state,income\nNorth,1\nSouth,2\n")
+    with (
+        pytest.warns(UserWarning, match="5 of 5 units take income from a unit above them"),
+        pytest.raises(ValueError, match="fewer than 3 distinct values of income"),
+    ):
+        assign_groups(ds.with_covariates(states), "covariate:income", "region")

@@ -80,13 +80,15 @@ def test_light_commands_do_not_import_the_heavy_libraries(argv, tmp_path):
 
 
 def test_cli_choices_agree_with_the_modules_that_own_them():
-    from diffusion import cli
+    from diffusion import cli, cli_input
+    from diffusion.data import calendar
     from diffusion.network import build, ties
 
-    assert (cli.CANDIDATE_RULES, cli.SAME_BATCH_POLICIES, cli.GRAPHS) == (
+    assert (cli.CANDIDATE_RULES, cli.SAME_BATCH_POLICIES, cli.GRAPHS, cli_input.TIME_UNITS) == (
         ties.CANDIDATE_RULES,
         ties.SAME_BATCH_POLICIES,
         build.GRAPHS,
+        calendar.TIME_UNITS,
     )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from diffusion.checks import check_choice
+from diffusion.data.calendar import TimeUnit, build_calendar
 from diffusion.data.case_time import fill_time, parse_time
 from diffusion.data.geography import Geography
 from diffusion.data.header import fix_header
@@ -54,6 +55,7 @@ class ParsedCases:
     events: pd.DataFrame
     warnings: pd.DataFrame
     vocabulary: Vocabulary
+    calendar: pd.DataFrame
 
 
 def parse_cases(
@@ -68,6 +70,7 @@ def parse_cases(
     header_row: int | None = None,
     practice_separator: str | None = None,
     layout: Layout = "auto",
+    time: TimeUnit = "batch",
 ) -> ParsedCases:
     """Validate a table of cases and derive one adoption event per (unit, practice, time).
 
@@ -95,6 +98,8 @@ def parse_cases(
     layout : {"auto", "long", "wide"}
         A row per case ("long"), or a row per unit and a column per practice holding years,
         dates or batches ("wide"; see :func:`diffusion.data.wide.to_long`); "auto" tells them apart.
+    time : {"batch", "year", "month"}
+        The time unit of the periods (see :func:`diffusion.data.calendar.build_calendar`).
 
     Raises
     ------
@@ -174,13 +179,14 @@ def parse_cases(
     cases = fill_time(cases, batches, problems)
     if problems.failures:
         raise ValidationError(problems.failures, source=table.path)
-    calendar = set(cases["date"]) - {""}
+    dates = set(cases["date"]) - {""}
     if batches is not None:
-        calendar |= set(batches.loc[batches["series"].isin(cases["series"]), "date"]) - {""}
-    events = _events(cases, geography, sorted(calendar))
-    cases["period"] = cases["date"].map({d: k + 1 for k, d in enumerate(sorted(calendar))}).astype("Int64")
+        dates |= set(batches.loc[batches["series"].isin(cases["series"]), "date"]) - {""}
+    calendar, period_of = build_calendar(sorted(dates), time)
+    events = _events(cases, geography, period_of)
+    cases["period"] = cases["date"].map(period_of).astype("Int64")
     warnings = problem_table(problems.warnings)
-    return ParsedCases(cases, events, warnings, vocabulary)
+    return ParsedCases(cases, events, warnings, vocabulary, calendar)
 
 
 _TOTAL = re.compile(
@@ -395,7 +401,7 @@ def _check_ids(cases: pd.DataFrame, problems: Problems) -> None:
                 )
 
 
-def _events(cases: pd.DataFrame, geo: Geography, calendar: list[str]) -> pd.DataFrame:
+def _events(cases: pd.DataFrame, geo: Geography, period_of: dict[str, int]) -> pd.DataFrame:
     """One row per (unit, practice, time); several cases for the same event are listed together."""
     rows = cases[cases["unit_id"] != ""].assign(practice=lambda d: d["practices"].str.split(";")).explode("practice")
     rows = rows[rows["practice"].notna() & (rows["practice"] != "")]
@@ -423,7 +429,7 @@ def _events(cases: pd.DataFrame, geo: Geography, calendar: list[str]) -> pd.Data
         events["case_ids"] = events["case_ids"].where(pd.isna(listed), listed)
     top = events[geo.levels[0] + "_code"]
     events["macro_region"] = top.map({c: geo.macro_region(c) if c else "" for c in top.unique()})
-    events["period"] = events["date"].map({d: k + 1 for k, d in enumerate(calendar)}).astype("Int64")
+    events["period"] = events["date"].map(period_of).astype("Int64")
     events["time_known"] = events["date"] != ""
     cols = [
         "unit_id",

@@ -22,7 +22,7 @@ from diffusion.data.io import read_table
 from diffusion.data.place_cells import PlaceParser
 from diffusion.data.places import resolver_for
 from diffusion.data.problems import Problems, per_distinct
-from diffusion.data.schema import canonical_columns, parse_year
+from diffusion.data.schema import canonical_columns, header_key, parse_year
 from diffusion.errors import ValidationError, problem_table
 from diffusion.i18n import t
 
@@ -112,8 +112,8 @@ def _columns(frame: pd.DataFrame, geo: Geography, problems: Problems) -> tuple[p
     mapping, _ = canonical_columns(list(frame.columns), levels)
     place_names = {"unit", "unit_code", *levels, *(lvl + "_code" for lvl in geo.levels)}
     rename = {h: c for h, c in mapping.items() if c in place_names or c == "year"}
-    keys = {_key(a): canon for canon, names in _LONG.items() for a in names}
-    rename.update({h: keys[_key(h)] for h in frame.columns if _key(h) in keys and h not in rename})
+    keys = {header_key(a): canon for canon, names in _LONG.items() for a in names}
+    rename.update({h: keys[header_key(h)] for h in frame.columns if header_key(h) in keys and h not in rename})
     frame = frame.rename(columns=rename)
     if "year" not in frame.columns:
         frame = frame.assign(year="")
@@ -140,10 +140,6 @@ def _columns(frame: pd.DataFrame, geo: Geography, problems: Problems) -> tuple[p
             t("add the covariates as columns, or as variable and value columns"),
         )
     return frame, variables
-
-
-def _key(header: str) -> str:
-    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", str(header))).lower()
 
 
 def _year(cell: str, problems: Problems) -> object:

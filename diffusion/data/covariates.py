@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from diffusion.errors import ParameterError
 from diffusion.i18n import level_name, t
 
 __all__ = ["COVARIATE_COLUMNS", "DERIVED", "Covariates", "Derived"]
@@ -167,6 +168,35 @@ class Covariates:
         years = sorted(int(y) for y in rows["year"].dropna().unique())
         frames = [self.wide(year=y, level=level).assign(year=y) for y in years] or [self.wide(level=level)]
         return pd.concat(frames).reset_index().set_index(["unit", "year"] if years else ["unit"]).sort_index()
+
+    def for_units(self, variable: str, units, geography, *, year: int | None = None) -> tuple[pd.Series, int]:
+        """One variable for given units: each unit's own value, else its nearest ancestor's.
+
+        ``year`` defaults to the latest year the variable is observed (or time-invariant values).
+        Returns the values (NaN where neither the unit nor an ancestor has one) and how many were
+        taken from an ancestor (a province's GDP per capita for its counties), to be reported.
+
+        Examples
+        --------
+        >>> from diffusion.data.geography import load_geography
+        >>> geo = load_geography()
+        >>> values, inherited = geo.covariates.for_units("gdp", ["431322", "43"], geo)
+        >>> values.tolist(), inherited  # Xinhua county takes Hunan's GDP (2020)
+        ([41781.5, 41781.5], 1)
+        """
+        rows = self.table[self.table["variable"] == variable]
+        if rows.empty:
+            raise ParameterError("variable", f"no covariate {variable!r}; the covariates are {self.variables}.")
+        if year is None and rows["year"].notna().any():
+            year = int(rows["year"].max())
+        chosen = rows[rows["year"].isna() | (rows["year"] == year)].dropna(subset=["value"])
+        known = dict(zip(chosen["unit"], chosen["value"]))
+        values, inherited = {}, 0
+        for unit in units:
+            owner = next((c for c in (unit, *geography.ancestors(unit)) if c in known), None)
+            values[unit] = known[owner] if owner is not None else np.nan
+            inherited += owner is not None and owner != unit
+        return pd.Series(values, name=variable, dtype=float), inherited
 
     def combined(self, other: Covariates) -> Covariates:
         """These covariates with ``other``'s added; a variable in both is taken from ``other``."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from diffusion.data.calendar import TimeUnit
 from diffusion.data.cases import parse_cases
 from diffusion.data.covariate_file import read_covariates
 from diffusion.data.covariates import Covariates
@@ -53,6 +54,9 @@ class Dataset:
     covariates : Covariates or None
         Attributes of units: those of the geography (China: GDP, census population) with the
         user's added (:meth:`with_covariates`, ``read_cases(covariates=...)``).
+    calendar : DataFrame
+        One row per period: ``period``, ``date``, ``start``, ``end``, ``length`` (years) and the time
+        unit in column ``time`` (see :func:`diffusion.data.calendar.build_calendar`).
     network : InfluenceNetwork or None
         The user's influence network (:meth:`with_network`), used instead of the geography's
         adjacency at its level (:meth:`influence_ties`).
@@ -77,6 +81,7 @@ class Dataset:
     promotion_events: pd.DataFrame | None = None
     sources: pd.DataFrame | None = None
     manifest: dict = field(default_factory=dict)
+    calendar: pd.DataFrame | None = None
     user_covariates: Covariates | None = None
     network: InfluenceNetwork | None = None
 
@@ -191,8 +196,8 @@ def _bundled_series() -> tuple[list[dict], pd.DataFrame]:
     return metas, pd.concat(batches, ignore_index=True)
 
 
-def load_dataset(name: str) -> Dataset:
-    """Load a bundled dataset by name (see :func:`bundled_datasets`).
+def load_dataset(name: str, *, time: TimeUnit = "batch") -> Dataset:
+    """Load a bundled dataset by name (see :func:`bundled_datasets`), with periods in ``time`` units.
 
     Examples
     --------
@@ -224,6 +229,7 @@ def load_dataset(name: str) -> Dataset:
         manifest=manifest,
         allow_unresolved=manifest.get("allow_unresolved", False),
         input_path=f"bundled:{name}",
+        time=time,
     )
 
 
@@ -244,6 +250,7 @@ def read_cases(
     covariates: Covariates | str | Path | None = None,
     network: InfluenceNetwork | str | Path | None = None,
     directed: bool = False,
+    time: TimeUnit = "batch",
 ) -> Dataset:
     """Read and validate a user's case file (CSV, TSV, XLSX or JSON).
 
@@ -279,6 +286,9 @@ def read_cases(
         :func:`diffusion.data.influence.read_network`), used instead of adjacency at its level.
     directed : bool
         Whether the network's ties run from ``source`` to ``target`` only.
+    time : {"batch", "year", "month"}
+        The time unit of the periods: one per distinct date (the lists' own rhythm), per calendar
+        year, or per month (see :func:`diffusion.data.calendar.build_calendar`).
 
     Returns
     -------
@@ -326,6 +336,7 @@ def read_cases(
         practice_separator=practice_separator,
         layout=layout,
         input_path=str(path),
+        time=time,
     )
     return replace(ds, user_covariates=covariates, network=network)
 
@@ -376,6 +387,7 @@ def _build(
     header_row=None,
     practice_separator=None,
     layout="auto",
+    time="batch",
     promotion_events=None,
     sources=None,
     manifest=None,
@@ -391,6 +403,7 @@ def _build(
         header_row=header_row,
         practice_separator=practice_separator,
         layout=layout,
+        time=time,
     )
     ids = list(dict.fromkeys(parsed.cases["series"]))
     known = {m["id"]: m for m in series_meta}
@@ -442,4 +455,5 @@ def _build(
         promotion_events=promotion_events,
         sources=sources,
         manifest=manifest or {},
+        calendar=parsed.calendar.assign(time=time),
     )

@@ -10,7 +10,6 @@ simulation — a network given with the dataset is used instead, and results nam
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from diffusion.data.geography import Geography
 from diffusion.data.io import read_table
 from diffusion.data.places import resolver_for
 from diffusion.data.problems import Problems
-from diffusion.data.schema import parse_date
+from diffusion.data.schema import header_key, parse_date
 from diffusion.errors import ValidationError
 from diffusion.i18n import level_name, t
 
@@ -197,21 +196,8 @@ def read_network(
     codes = {}
     for col in ("source", "target"):
         codes[col] = [_unit(i, col, v, resolver, problems) for i, v in enumerate(frame[col])]
-    found = pd.Series([geography.level_of(c) for col in codes for c in codes[col] if c], dtype=object)
-    counts = found.value_counts()
-    # The level of most units (ties: the higher level); the others are reported.
-    level = min(counts.index[counts == counts.max()], key=list(geography.levels).index) if len(found) else ""
+    level = _level(codes, frame, geography, problems)
     for i, (s, g) in enumerate(zip(codes["source"], codes["target"])):
-        for col, c in (("source", s), ("target", g)):
-            if c and geography.level_of(c) != level:
-                problems.add(
-                    i,
-                    col,
-                    frame[col].iloc[i],
-                    t("a unit of another level ({level})", level=level_name(geography.level_of(c))),
-                    t("units of one level: most are at level {level}", level=level_name(level)),
-                    t("give a unit of that level, or split the network by level"),
-                )
         if s and s == g:
             problems.add(
                 i,
@@ -246,13 +232,30 @@ def read_network(
     return InfluenceNetwork(edges, level, directed, table.path)
 
 
+def _level(codes: dict[str, list[str]], frame: pd.DataFrame, geography: Geography, problems: Problems) -> str:
+    """The network's level: that of most of its units (ties: the higher); units of other levels are reported."""
+    found = pd.Series([geography.level_of(c) for col in codes for c in codes[col] if c], dtype=object)
+    if found.empty:
+        return ""
+    counts = found.value_counts()
+    level = min(counts.index[counts == counts.max()], key=list(geography.levels).index)
+    for col in ("source", "target"):
+        for i, c in enumerate(codes[col]):
+            if c and geography.level_of(c) != level:
+                problems.add(
+                    i,
+                    col,
+                    frame[col].iloc[i],
+                    t("a unit of another level ({level})", level=level_name(geography.level_of(c))),
+                    t("units of one level: most are at level {level}", level=level_name(level)),
+                    t("give a unit of that level, or split the network by level"),
+                )
+    return level
+
+
 def _canonical(headers: list[str]) -> dict[str, str]:
-    keys = {_key(a): canon for canon, names in _COLUMNS.items() for a in names}
-    return {h: keys[_key(h)] for h in headers if _key(h) in keys}
-
-
-def _key(header: str) -> str:
-    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", str(header))).lower()
+    keys = {header_key(a): canon for canon, names in _COLUMNS.items() for a in names}
+    return {h: keys[header_key(h)] for h in headers if header_key(h) in keys}
 
 
 def _unit(i: int, column: str, value: str, resolver, problems: Problems) -> str:

@@ -1,16 +1,17 @@
-"""The periods of a dataset: every date of its events and batches, in order, with readable labels."""
+"""The periods of a dataset in its time unit, with readable labels, start dates and lengths."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from diffusion.data.calendar import build_calendar, period_of
 from diffusion.data.dataset import Dataset
 
 __all__ = ["period_labels"]
 
 
 def period_labels(ds: Dataset) -> pd.DataFrame:
-    """One row per period: its date and the series batches published then.
+    """One row per period: its date, the series batches published in it, its start and length (years).
 
     Examples
     --------
@@ -21,13 +22,18 @@ def period_labels(ds: Dataset) -> pd.DataFrame:
     b = ds.batches.copy()
     b["batch"] = b["batch"].astype(int)
     short = {s: _short(s) for s in ds.series["id"]}
-    dates = sorted(set(ds.events.loc[ds.events["time_known"], "date"]) | set(b["date"]) - {""})
+    calendar = ds.calendar
+    if calendar is None:  # a Dataset made by hand: periods are its distinct dates
+        dates = set(ds.events.loc[ds.events["time_known"], "date"]) | set(b["date"])
+        calendar = build_calendar(sorted(dates - {""}))[0].assign(time="batch")
+    b["period"] = [period_of(calendar, d) if d else None for d in b["date"]]
     rows = []
-    for k, d in enumerate(dates, start=1):
-        here = b[b["date"] == d].sort_values(["series", "batch"])
+    for r in calendar.itertuples(index=False):
+        here = b[b["period"] == r.period].sort_values(["series", "batch"])
         tags = ", ".join(f"{short.get(s, s)} b{n}" for s, n in zip(here["series"], here["batch"]))
-        rows.append({"period": k, "date": d, "label": f"{d} ({tags})" if tags else d})
-    return pd.DataFrame(rows, columns=["period", "date", "label"])
+        rows.append({"period": r.period, "date": r.date, "label": f"{r.date} ({tags})" if tags else r.date})
+    out = pd.DataFrame(rows, columns=["period", "date", "label"])
+    return out.assign(start=calendar["start"].to_numpy(), length=calendar["length"].to_numpy())
 
 
 def _short(series_id: str) -> str:

@@ -13,7 +13,7 @@ import unicodedata
 
 from diffusion.data.traditional import fold_traditional
 
-__all__ = ["COLUMN_ALIASES", "canonical_columns", "parse_batch", "parse_date", "parse_year"]
+__all__ = ["COLUMN_ALIASES", "canonical_columns", "header_key", "parse_batch", "parse_date", "parse_year"]
 
 #: Canonical column → accepted header names (documented in the README).
 COLUMN_ALIASES: dict[str, list[str]] = {
@@ -45,7 +45,14 @@ REQUIRED = ["case_id", "practices"]
 TIME_COLUMNS = ["batch", "year", "date"]
 
 
-def _key(header: str) -> str:
+def header_key(header: str) -> str:
+    """A header as it is matched: NFKC-normalised, lower case, without spaces, "_" or "-".
+
+    Examples
+    --------
+    >>> header_key("Case ID"), header_key("case_id")
+    ('caseid', 'caseid')
+    """
     return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", header)).lower()
 
 
@@ -63,15 +70,15 @@ def canonical_columns(headers: list[str], levels: tuple[str, ...] = ()) -> tuple
     """
     lookup: dict[str, str] = {}
     for level in levels:
-        lookup[_key(level)] = level
-        lookup[_key(level + "_code")] = level + "_code"
+        lookup[header_key(level)] = level
+        lookup[header_key(level + "_code")] = level + "_code"
     for canon, names in COLUMN_ALIASES.items():
         for name in names:
-            lookup.setdefault(_key(name), canon)
+            lookup.setdefault(header_key(name), canon)
     mapping: dict[str, str] = {}
     seen: dict[str, list[str]] = {}
     for header in headers:
-        known = lookup.get(_key(header)) or lookup.get(_key(fold_traditional(header)))  # 編號 is 编号
+        known = lookup.get(header_key(header)) or lookup.get(header_key(fold_traditional(header)))  # 編號 is 编号
         if known:
             mapping[header] = known
             seen.setdefault(known, []).append(header)

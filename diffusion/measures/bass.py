@@ -1,9 +1,10 @@
 """The Bass diffusion model: external influence p (innovation, promotion), internal q (imitation), m.
 
 F(t) = (1 - exp(-(p+q) t)) / (1 + (q/p) exp(-(p+q) t)) is the share of eventual adopters m who
-have adopted by period t; new adopters in period t are m (F(t) - F(t-1)). The model is fitted by
-non-linear least squares on new adopters per period (t = 1, 2, ...), with 95 % intervals from the
-fit's covariance (or a seeded parametric bootstrap).
+have adopted by time t; new adopters in a period are m (F(t_k) - F(t_{k-1})). The model is fitted by
+non-linear least squares on new adopters per period, with 95 % intervals from the fit's covariance
+(or a seeded parametric bootstrap). Periods are equal steps (t = 1, 2, ...) unless their times are
+given: then t_k is real time (years) and p and q are rates per year, whatever the spacing.
 
 A curve that never turns (new adopters highest in its first or last period) or is shorter than
 four periods cannot separate p from q: :func:`fit_bass` then says "not identifiable" and why,
@@ -18,6 +19,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from diffusion.checks import Seed, as_generator, check_choice
+from diffusion.errors import ParameterError
 
 __all__ = ["BassFit", "bass_cumulative", "bass_new", "fit_bass"]
 
@@ -60,6 +62,7 @@ class BassFit:
     n_periods: int = 0
     rmse: float = float("nan")
     interval_method: str = ""
+    per: str = "period"  # p and q are rates per period (equal steps) or per year (real time)
 
     def summary(self) -> str:
         """One plain-language sentence."""
@@ -68,7 +71,7 @@ class BassFit:
         kind = "imitation (q) dominates" if self.q > self.p else "external influence (p) dominates"
         return (
             f"Bass model over {self.n_periods} periods: p = {self.p:.3f} ({self.p_ci[0]:.3f}–{self.p_ci[1]:.3f}), "
-            f"q = {self.q:.3f} ({self.q_ci[0]:.3f}–{self.q_ci[1]:.3f}), m = {self.m:.0f}; {kind}."
+            f"q = {self.q:.3f} ({self.q_ci[0]:.3f}–{self.q_ci[1]:.3f}) per {self.per}, m = {self.m:.0f}; {kind}."
         )
 
 
@@ -100,13 +103,19 @@ def _at_bound(theta: np.ndarray, new: np.ndarray, m_max: float | None) -> str:
     return ""
 
 
-def _fit(new: np.ndarray, m_max: float | None) -> tuple[np.ndarray, np.ndarray, float]:
+def _expected(theta, times: np.ndarray) -> np.ndarray:
+    """New adopters in each period ending at ``times`` (the first period starting at time 0)."""
+    p, q, m = theta
+    return m * np.diff(bass_cumulative(np.r_[0.0, times], p, q))
+
+
+def _fit(new: np.ndarray, m_max: float | None, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Least squares from a fixed grid of starts (deterministic); returns (theta, jacobian, rmse)."""
     total = float(new.sum())
     lower, upper = _bounds(new, m_max)
 
     def residuals(theta):
-        return bass_new(len(new), *theta) - new
+        return _expected(theta, times) - new
 
     best = None
     for p0 in (0.01, 0.05):
@@ -138,6 +147,7 @@ def fit_bass(
     intervals: str = "covariance",
     n_boot: int = 200,
     seed: Seed = 0,
+    times=None,
 ) -> BassFit:
     """Fit the Bass model to new adopters per period.
 
@@ -152,6 +162,9 @@ def fit_bass(
         (Poisson draws around the fitted curve, refitted ``n_boot`` times).
     seed : int, Generator or None
         For the bootstrap only (see :func:`diffusion.checks.resolve_seed`).
+    times : sequence of float, optional
+        When each period ends, in years from the start of the first (increasing); p and q are then
+        rates per year. Default: equal steps 1, 2, ..., T (rates per period).
 
     Returns
     -------
@@ -167,18 +180,21 @@ def fit_bass(
     """
     check_choice("intervals", intervals, ("covariance", "bootstrap"))
     new = np.asarray(new_adopters, dtype=float)
+    steps = np.arange(1.0, len(new) + 1) if times is None else np.asarray(times, dtype=float)
+    if len(steps) != len(new) or not (np.diff(np.r_[0.0, steps]) > 0).all():
+        raise ParameterError("times", "`times` must give one increasing end time (> 0) per period of `new_adopters`.")
     reason = _identifiability(new)
     if reason:
         return BassFit(False, reason, n_periods=len(new))
-    theta, jac, rmse = _fit(new, m_max)
+    theta, jac, rmse = _fit(new, m_max, steps)
     at_bound = _at_bound(theta, new, m_max)
     if at_bound:
         return BassFit(False, f"{at_bound} runs to its bound, so the curve does not pin it down", n_periods=len(new))
     if intervals == "bootstrap":
-        cis = _bootstrap(new, theta, m_max, n_boot, seed)
+        cis = _bootstrap(new, theta, m_max, n_boot, seed, steps)
     else:
         dof = max(len(new) - 3, 1)
-        s2 = ((bass_new(len(new), *theta) - new) ** 2).sum() / dof
+        s2 = ((_expected(theta, steps) - new) ** 2).sum() / dof
         cov = np.linalg.pinv(jac.T @ jac) * s2
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         cis = [(theta[i] - 1.96 * se[i], theta[i] + 1.96 * se[i]) for i in range(3)]
@@ -195,17 +211,18 @@ def fit_bass(
         n_periods=len(new),
         rmse=rmse,
         interval_method=intervals,
+        per="period" if times is None else "year",
     )
 
 
-def _bootstrap(new, theta, m_max, n_boot, seed):
+def _bootstrap(new, theta, m_max, n_boot, seed, times):
     rng = as_generator(seed)
-    expected = np.clip(bass_new(len(new), *theta), 0, None)
+    expected = np.clip(_expected(theta, times), 0, None)
     draws = []
     for _ in range(n_boot):
         sample = rng.poisson(expected).astype(float)
         if sample.sum() == 0:
             continue
-        draws.append(_fit(sample, m_max)[0])
+        draws.append(_fit(sample, m_max, times)[0])
     draws = np.array(draws)
     return [tuple(np.percentile(draws[:, i], [2.5, 97.5])) for i in range(3)]

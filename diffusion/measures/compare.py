@@ -12,6 +12,7 @@ depends on time (earliness, curves, leaders and followers).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from diffusion.data.dataset import Dataset
 from diffusion.data.io import read_table
 from diffusion.data.periods import period_labels
 from diffusion.data.places import resolver_for
-from diffusion.errors import DiffusionError, ValidationError, problem
+from diffusion.errors import DiffusionError, ParameterError, ValidationError, problem
 from diffusion.i18n import t
 from diffusion.measures.innovativeness import order_scores
 from diffusion.stats.inference import p_value, permutation_test, result
@@ -60,6 +61,32 @@ def default_level(ds: Dataset) -> str:
     return max(in_geo)[2]
 
 
+def covariate_groups(ds: Dataset, by: str, units: pd.Index) -> pd.Series:
+    """Terciles of a covariate (``covariate:NAME`` or ``covariate:NAME:YEAR``): low, middle, high.
+
+    Each unit takes its own value or its nearest ancestor's (counted in a warning); units without
+    either get no group. Cut points are the terciles over the units of the level.
+    """
+    _, name, *rest = by.split(":")
+    if ds.covariates is None:
+        raise ParameterError("by", f"`by` {by!r} needs covariates; give a covariate file (`covariates`).")
+    year = int(rest[0]) if rest and rest[0].isdigit() else None
+    values, inherited = ds.covariates.for_units(name, units, ds.geography, year=year)
+    if inherited:
+        warnings.warn(f"{inherited} of {len(units)} units take {name} from a unit above them.", stacklevel=3)
+    known = values.dropna()
+    if known.nunique() < 3:
+        raise ParameterError("by", f"`by` {by!r}: fewer than 3 distinct values of {name} among the units.")
+    low, high = np.quantile(known, [1 / 3, 2 / 3])
+    cut = [f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}" for x in (low, high)]
+    labels = np.select(
+        [values <= low, values <= high, values > high],
+        [f"{name} low (≤ {cut[0]})", f"{name} middle (≤ {cut[1]})", f"{name} high (> {cut[1]})"],
+        default="",
+    )
+    return pd.Series(labels, index=units, name="group").replace("", np.nan)
+
+
 def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
     """Group of every unit of ``level``: "macro-region", "province" (the top level) or a mapping CSV.
 
@@ -76,6 +103,8 @@ def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
         )
     if by in ("province", top):
         return pd.Series([geo.label(geo.ancestor_at(u, top) or u, "zh") for u in units], index=units, name="group")
+    if str(by).startswith("covariate:"):
+        return covariate_groups(ds, str(by), units)
     table = read_table(by)
     df = table.frame
     failures = []

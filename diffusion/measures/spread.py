@@ -37,6 +37,7 @@ Distances use each adopter's own coordinates, or those of its nearest ancestor t
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,9 +142,11 @@ def spread_metrics(
     check_choice("bass_intervals", bass_intervals, ("covariance", "bootstrap"))
     ev = adopters_by_level(ds)
     # Every period of the calendar, including batches with no case yet (their counts are zero).
-    periods = np.array(period_labels(ds)["period"].astype(int).tolist(), dtype=int)
+    labels = period_labels(ds)
+    periods = np.array(labels["period"].astype(int).tolist(), dtype=int)
     calendar = pd.Series(ds.events.dropna(subset=["period"]).drop_duplicates("period").set_index("period")["date"])
-    setting = _Setting(ds, periods, _coordinates(ds), k, share, calendar, bass_intervals, seed)
+    timing = labels.set_index("period")[["start", "length"]]
+    setting = _Setting(ds, periods, _coordinates(ds), k, share, calendar, timing, bass_intervals, seed)
     scopes = [(ALL_SERIES, ev)]
     if by_series and ev["series"].nunique() > 1:
         scopes += [(s, g) for s, g in ev.groupby("series", sort=True)]
@@ -166,6 +169,7 @@ class _Setting:
     k: int
     share: float
     calendar: pd.Series
+    timing: pd.DataFrame  # start date and length (years) of each period
     bass_intervals: str
     seed: int
 
@@ -207,11 +211,14 @@ def _practice_rows(setting: _Setting, series: str, practice: str, u: _Adopters) 
         name = plural(level)
         for p, n_new, n_cum in zip(periods, new, cum):
             at_risk = pop - (n_cum - n_new)
+            hazard = n_new / at_risk if at_risk else np.nan
             rows += [
                 _row(series, practice, p, level, f"new_{name}", n_new),
                 _row(series, practice, p, level, f"{name}_reached", n_cum),
                 _row(series, practice, p, level, f"share_{name}_reached", n_cum / pop),
-                _row(series, practice, p, level, f"hazard_{name}", n_new / at_risk if at_risk else np.nan),
+                _row(series, practice, p, level, f"hazard_{name}", hazard),
+                # Per year of the period's length: comparable across unequal periods (NaN without dates).
+                _row(series, practice, p, level, f"hazard_{name}_per_year", hazard / setting.timing.at[p, "length"]),
             ]
     new_any = _per_period(u.period, periods)
     rows += [_row(series, practice, p, "", "new_adopters", v) for p, v in zip(periods, new_any)]
@@ -221,11 +228,33 @@ def _practice_rows(setting: _Setting, series: str, practice: str, u: _Adopters) 
     rows += _hierarchy_rows(setting.ds, series, practice, u, periods)
     rows += _milestone_rows(setting, series, practice, u, origin)
     rows += _promotion_rows(setting.ds, series, practice, u, setting.calendar)
-    fit = fit_bass(new_any[periods >= origin], intervals=setting.bass_intervals, seed=setting.seed)
+    fitted = periods >= origin
+    times = bass_times(setting.timing, periods[fitted])
+    fit = fit_bass(new_any[fitted], intervals=setting.bass_intervals, seed=setting.seed, times=times)
     for metric, value, ci in (("bass_p", fit.p, fit.p_ci), ("bass_q", fit.q, fit.q_ci), ("bass_m", fit.m, fit.m_ci)):
         note = "" if fit.identifiable else f"not identifiable: {fit.reason}"
         rows.append(_row(series, practice, np.nan, "", metric, value, *ci, note=note))
     return rows
+
+
+def bass_times(timing: pd.DataFrame, periods: np.ndarray) -> np.ndarray | None:
+    """When each period's adopters are counted, in years, for a Bass fit in real time; None without dates.
+
+    Adopters of a period are counted at its start; the first period's adopters are taken to have
+    accrued over that period's length (for yearly periods: t = 1, 2, 3, ...).
+
+    Examples
+    --------
+    >>> timing = pd.DataFrame({"start": ["2019-05-01", "2020-07-01", "2020-12-01"], "length": [1.169, 0.419, 0.085]},
+    ...                       index=[1, 2, 3])
+    >>> bass_times(timing, np.array([1, 2, 3])).round(3).tolist()
+    [1.169, 2.338, 2.757]
+    """
+    rows = timing.loc[periods]
+    if (rows["start"] == "").any() or rows["length"].isna().any():
+        return None
+    days = np.array([datetime.date.fromisoformat(d).toordinal() for d in rows["start"]])  # any year, 1 to 9999
+    return np.round((days - days[0]) / 365.25 + float(rows["length"].iloc[0]), 6)
 
 
 NEVER = np.iinfo(np.int64).max  # first period of a unit no adopter lies in

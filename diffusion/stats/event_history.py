@@ -4,8 +4,19 @@ Each region of the level is at risk of adopting a practice from the practice's f
 until it adopts (the row of that period has ``adopted = 1`` and the region leaves the risk set)
 or the data end (censored: all its rows have ``adopted = 0``). Regions that never adopt stay in
 the table. The model is a logit or complementary log-log of adoption on the share of neighbours
-that adopted earlier, a promotion indicator, macro-region and period terms, with standard errors
-clustered by top-level unit (statsmodels GLM).
+that adopted earlier, a promotion indicator and macro-region terms, over a baseline hazard of each
+practice in each period (``baseline="practice-period"``, the default) or of each period
+(``"period"``), with standard errors clustered by top-level unit (statsmodels GLM; small-sample
+correction and a t reference with G - 1 degrees of freedom).
+
+Why a practice-by-period baseline: practices differ in how fast and when they spread (a practice
+promoted nationwide in one year, another taken up slowly). With one baseline for all practices,
+the neighbour share picks up those differences — regions of a fast practice have more adopting
+neighbours *and* adopt sooner — and "contagion" is found where there is none. Within a practice
+and period, only who adopts is compared. Region-periods of a practice and period in which every
+region, or none, adopted tell nothing beyond the baseline and are left out of the fit (as in a
+conditional logit); terms constant within each practice and period (a dated promotion of the
+practice) are absorbed by the baseline and dropped, and so said.
 """
 
 from __future__ import annotations
@@ -17,9 +28,11 @@ import numpy as np
 import pandas as pd
 
 from diffusion.checks import check_choice
+from diffusion.data.calendar import period_of
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
 from diffusion.measures.innovativeness import first_adoptions
+from diffusion.stats.fe_glm import fit_fe_binomial
 from diffusion.stats.inference import TestResult, unsupported
 
 __all__ = ["event_history_test", "person_period"]
@@ -28,6 +41,27 @@ QUESTION = (
     "Do regions adopt sooner when more of their neighbours already adopted (endogenous learning), "
     "and after central promotion (top-down)?"
 )
+
+
+def published_periods(ds: Dataset, calendar: pd.DataFrame) -> dict[str, set[int]]:
+    """Each practice's periods in which a series that carries it published (a batch, or an adoption).
+
+    A period in which no list of the practice came out is not a period at risk for it: nobody
+    could be seen adopting then (with yearly periods, the years between batches).
+    """
+    if ds.calendar is not None:
+        calendar = ds.calendar  # it knows the time unit, which places a batch date in its period
+    ev = ds.events[ds.events["time_known"]]
+    by_series = ev.groupby("series")["period"].agg(lambda s: set(s.astype(int)))
+    periods = {s: set(v) for s, v in by_series.items()}
+    for s, d in ds.batches[["series", "date"]].itertuples(index=False):
+        period = period_of(calendar, d) if d else None
+        if period is not None:
+            periods.setdefault(s, set()).add(period)
+    out: dict[str, set[int]] = {}
+    for practice, series in ev.groupby("practice")["series"]:
+        out[practice] = set().union(*(periods.get(s, set()) for s in series.unique()))
+    return out
 
 
 def person_period(ds: Dataset, level: str | None = None, practice: str | None = None) -> pd.DataFrame:
@@ -73,17 +107,19 @@ def person_period(ds: Dataset, level: str | None = None, practice: str | None = 
     promo = ds.promotion_events
     parts = []
     practices = sorted(first["practice"].unique())
+    published = published_periods(ds, calendar)
     for k, (p, g) in enumerate(first.groupby("practice", sort=True)):
         when = np.full(n, np.inf)
         when[regions.get_indexer(g["region"])] = g["period"].to_numpy()
-        at_risk = np.arange(int(g["period"].min()), last + 1)
+        # At risk from the first adoption on, in the periods in which a series carrying it published.
+        at_risk = np.array([u for u in range(int(g["period"].min()), last + 1) if u in published[p]], dtype=int)
         # Neighbours that adopted strictly before each period, over the ties active in that period.
         before = (when[dst][:, None] < at_risk[None, :]) & active[:, at_risk - 1]
         earlier = np.zeros((n, len(at_risk)))
         np.add.at(earlier, src, before)
         deg = degree[:, at_risk]
         share = np.divide(earlier, deg, out=np.zeros_like(earlier), where=deg > 0)
-        end = np.where(np.isfinite(when), when, last)
+        end = np.where(np.isfinite(when), when, at_risk[-1])
         row, col = np.nonzero(at_risk[None, :] <= end[:, None])  # region by region, periods in order
         t = at_risk[col]
         promo_dates = (
@@ -103,7 +139,7 @@ def person_period(ds: Dataset, level: str | None = None, practice: str | None = 
                     "promoted": promoted[col],
                     "macro_region": pd.Categorical.from_codes(macro[row], categories=macros),
                     "cluster": pd.Categorical.from_codes(cluster[row], categories=clusters),
-                    "censored": (~np.isfinite(when[row]) & (t == last)).astype(int),
+                    "censored": (~np.isfinite(when[row]) & (t == at_risk[-1])).astype(int),
                 }
             )
         )
@@ -119,16 +155,27 @@ def event_history_test(
     level: str | None = None,
     practice: str | None = None,
     link: Literal["logit", "cloglog"] = "logit",
+    baseline: Literal["practice-period", "period"] = "practice-period",
 ) -> TestResult:
     """Fit the discrete-time model; the reported statistic and p-value are the neighbour-share term's.
 
-    Terms whose column does not vary (e.g. promotion when no event falls inside the data) are
-    dropped, and so said in ``details``. The coefficient table is ``details["coefficients"]``.
+    Terms whose column does not vary, or (with the practice-by-period baseline) does not vary
+    within a practice and period, are dropped and so said in ``details``. The coefficient table
+    is ``details["coefficients"]`` (``t`` statistics on G - 1 degrees of freedom, G clusters).
     """
     name = "event-history"
-    model_name = f"discrete-time {link} with standard errors clustered by top-level unit"
     check_choice("link", link, ("logit", "cloglog"))
+    check_choice("baseline", baseline, ("practice-period", "period"))
+    model_name = (
+        f"discrete-time {link} over a {baseline.replace('-', ' x ')} baseline, standard errors clustered "
+        "by top-level unit (t on G - 1 df)"
+    )
     pp = person_period(ds, level, practice)
+    total = len(pp)
+    if baseline == "practice-period" and len(pp):
+        pp, absorbed = _within_strata(pp)
+    else:
+        absorbed = []
     if pp.empty or pp["adopted"].sum() < 5 or pp["period"].nunique() < 2:
         return unsupported(
             name,
@@ -140,13 +187,14 @@ def event_history_test(
         )
     terms: list[str] = []
     dropped: list[str] = []
+    base = ("C(stratum)", "stratum") if baseline == "practice-period" else ("C(period)", "period")
     for term, column in (
         ("neighbour_share", "neighbour_share"),
         ("promoted", "promoted"),
         ("C(macro_region)", "macro_region"),
-        ("C(period)", "period"),
+        base,
     ):
-        (terms if pp[column].nunique() > 1 else dropped).append(term)
+        (terms if pp[column].nunique() > 1 and column not in absorbed else dropped).append(term)
     if "neighbour_share" not in terms:
         return unsupported(
             name,
@@ -161,7 +209,10 @@ def event_history_test(
     family = sm.families.Binomial(link=sm.families.links.Logit() if link == "logit" else sm.families.links.CLogLog())
     formula = "adopted ~ " + " + ".join(terms)
     try:
-        coefs = _fit(pp, formula, family)
+        if baseline == "practice-period":
+            coefs, clusters = _fit_within(pp, [t for t in terms if t != "C(stratum)"], link)
+        else:
+            coefs, clusters = _fit(pp, formula, family, base[1])
     except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
         return unsupported(
             name, QUESTION, f"the model cannot be estimated on these data ({exc})", null_model=model_name
@@ -170,11 +221,16 @@ def event_history_test(
     b = float(est.at["neighbour_share", "estimate"])
     p = float(est.at["neighbour_share", "p_value"])
     scale = "odds" if link == "logit" else "hazard"
+    low, high = float(est.at["neighbour_share", "lower"]), float(est.at["neighbour_share", "upper"])
     text = (
         f"Going from no neighbour to all neighbours having adopted multiplies the {scale} of adoption by "
-        f"{np.exp(b):.2f} (coefficient {b:+.2f}; p = {p:.3g}, standard errors clustered by "
-        f"{ds.geography.levels[0]}) over {len(pp)} region-periods and {int(pp['adopted'].sum())} adoptions."
+        f"{_ratio(b)} (95 % interval {_ratio(low)} to {_ratio(high)}; p = {p:.3g}, standard errors clustered by "
+        f"{ds.geography.levels[0]}, {clusters} clusters) over {len(pp)} region-periods and "
+        f"{int(pp['adopted'].sum())} adoptions, compared within each "
+        + ("practice and period." if baseline == "practice-period" else "period.")
     )
+    if clusters < 20:
+        text += f" With only {clusters} clusters, read the interval with care."
     if "promoted" in terms:
         text += (
             f" Promotion: coefficient {est.at['promoted', 'estimate']:+.2f} (p = {est.at['promoted', 'p_value']:.3g})."
@@ -186,24 +242,49 @@ def event_history_test(
         p_value=p,
         null_distribution=np.empty(0),
         effect_size=b,
-        effect_ci=(float(est.at["neighbour_share", "lower"]), float(est.at["neighbour_share", "upper"])),
+        effect_ci=(low, high),
         n_permutations=0,
         alternative="two-sided",
         seed=None,
         null_model=model_name,
         interpretation=text,
         details={
-            "coefficients": coefs.to_dict("records"),
+            # The baseline's own terms (one per practice and period) are counted, not listed.
+            "coefficients": coefs[~coefs["term"].str.startswith("C(stratum)")].to_dict("records"),
+            "baseline_terms": int(pp[base[1]].nunique()),  # a baseline hazard per stratum (or period)
             "dropped_terms": dropped,
+            "absorbed_by_baseline": absorbed,
             "formula": formula,
+            "baseline": baseline,
+            "clusters": clusters,
             "region_periods": len(pp),
+            "uninformative_region_periods": total - len(pp),
             "adoptions": int(pp["adopted"].sum()),
             "censored_regions": int(pp["censored"].sum()),
         },
     )
 
 
-def _fit(pp: pd.DataFrame, formula: str, family) -> pd.DataFrame:
+def _ratio(b: float) -> str:
+    """An odds or hazard ratio that never reads "0.00": small ones as 1/x."""
+    ratio = float(np.exp(b))
+    if ratio >= 0.01:
+        return f"{ratio:.2f}"
+    return f"1/{1 / ratio:,.0f}" if np.isfinite(1 / ratio) else "nearly 0"
+
+
+def _within_strata(pp: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Region-periods of practice-periods with both outcomes, a ``stratum`` per practice-period,
+    and the columns constant within every stratum (absorbed by its baseline)."""
+    stratum = pp["practice"].cat.codes.astype(np.int64) * (int(pp["period"].max()) + 1) + pp["period"].to_numpy()
+    pp = pp.assign(stratum=stratum)
+    rate = pp.groupby("stratum")["adopted"].transform("mean")
+    pp = pp[(rate > 0) & (rate < 1)]
+    absorbed = [c for c in ("promoted",) if len(pp) and (pp.groupby("stratum")[c].nunique() <= 1).all()]
+    return pp, absorbed
+
+
+def _fit(pp: pd.DataFrame, formula: str, family, base: str) -> tuple[pd.DataFrame, int]:
     """Coefficients of the GLM with standard errors clustered by top-level unit.
 
     Region-periods that share every covariate, the outcome and the cluster are fitted once with
@@ -214,10 +295,9 @@ def _fit(pp: pd.DataFrame, formula: str, family) -> pd.DataFrame:
     """
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
-    from scipy import stats
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-    keys = ["adopted", "neighbour_share", "promoted", "macro_region", "period", "cluster"]
+    keys = ["adopted", "neighbour_share", "promoted", "macro_region", base, "cluster"]
     grouped = pp.groupby(keys, observed=True, sort=True, as_index=False).size()
     clusters = pd.factorize(grouped["cluster"])[0]
     with warnings.catch_warnings():
@@ -231,17 +311,60 @@ def _fit(pp: pd.DataFrame, formula: str, family) -> pd.DataFrame:
     if not np.isfinite(fit.params).all() or np.abs(fit.params).max() > 100:
         raise ValueError("the fit did not converge to finite coefficients (a term separates adopters)")
     n, k, g = int(grouped["size"].sum()), len(fit.params), clusters.max() + 1
-    se = np.sqrt(np.diag(fit.cov_params().to_numpy()) * g / (g - 1) * (n - 1) / (n - k))
-    z = fit.params.to_numpy() / se
-    half = stats.norm.ppf(0.975) * se
+    return _table(fit.params.index, fit.params.to_numpy(), fit.cov_params().to_numpy(), n, k, g), int(g)
+
+
+def _fit_within(pp: pd.DataFrame, terms: list[str], link: str) -> tuple[pd.DataFrame, int]:
+    """The model over a baseline per practice and period, fitted within strata (no dummies).
+
+    Same grouping into frequency-weighted rows as :func:`_fit`; the estimates and the clustered
+    covariance equal a GLM with a dummy per stratum (:mod:`diffusion.stats.fe_glm`). ``K`` of the
+    small-sample factor counts the strata's intercepts too.
+    """
+    keys = ["adopted", "neighbour_share", "promoted", "macro_region", "stratum", "cluster"]
+    grouped = pp.groupby(keys, observed=True, sort=True, as_index=False).size()
+    columns, names = [], []
+    for term in terms:
+        if term == "C(macro_region)":
+            levels = sorted(grouped["macro_region"].astype(str).unique())
+            for level in levels[1:]:  # treatment coding, the first level as reference (as patsy)
+                columns.append((grouped["macro_region"].astype(str) == level).to_numpy(dtype=float))
+                names.append(f"C(macro_region)[T.{level}]")
+        else:
+            columns.append(grouped[term].to_numpy(dtype=float))
+            names.append(term)
+    clusters = pd.factorize(grouped["cluster"])[0]
+    strata = pd.factorize(grouped["stratum"])[0]
+    fit = fit_fe_binomial(
+        grouped["adopted"].to_numpy(dtype=float),
+        np.column_stack(columns),
+        strata,
+        clusters,
+        link=link,
+        weights=grouped["size"].to_numpy(dtype=float),
+    )
+    if not np.isfinite(fit.params).all() or np.abs(fit.params).max() > 100:
+        raise ValueError("the fit did not converge to finite coefficients (a term separates adopters)")
+    n, g = int(grouped["size"].sum()), int(clusters.max()) + 1
+    return _table(pd.Index(names), fit.params, fit.cov, n, len(names) + fit.n_strata, g), g
+
+
+def _table(terms: pd.Index, params: np.ndarray, cov: np.ndarray, n: int, k: int, g: int) -> pd.DataFrame:
+    """Coefficients with CR1 standard errors, G/(G-1) (N-1)/(N-K), and t on G - 1 degrees of freedom."""
+    from scipy import stats
+
+    se = np.sqrt(np.diag(cov) * g / (g - 1) * (n - 1) / (n - k))
+    t = params / se
+    # t with G - 1 degrees of freedom: with few clusters the normal reference rejects too often.
+    half = stats.t.ppf(0.975, g - 1) * se
     return pd.DataFrame(
         {
-            "term": fit.params.index,
-            "estimate": fit.params.to_numpy(),
+            "term": terms,
+            "estimate": params,
             "se": se,
-            "z": z,
-            "p_value": 2 * stats.norm.sf(np.abs(z)),
-            "lower": fit.params.to_numpy() - half,
-            "upper": fit.params.to_numpy() + half,
+            "t": t,
+            "p_value": 2 * stats.t.sf(np.abs(t), g - 1),
+            "lower": params - half,
+            "upper": params + half,
         }
     )

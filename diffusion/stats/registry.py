@@ -207,9 +207,13 @@ TESTS: dict[str, TestSpec] = {
             "event-history",
             "diffusion.stats.event_history:event_history_test",
             MethodCard(
-                "Coefficient of the share of neighbours that adopted earlier in a discrete-time model.",
-                "Wald test with standard errors clustered by top-level unit (no permutation).",
-                "Few events per period make the estimates unstable; period terms absorb common shocks.",
+                "Coefficient of the share of neighbours that adopted earlier in a discrete-time model over a "
+                "baseline hazard of each practice in each period.",
+                "t test (G - 1 df) with CR1 standard errors clustered by top-level unit (no permutation). "
+                "Calibration on independent nulls (200 datasets each, alpha 0.05): practice-specific rates "
+                "0.050, East-to-West gradient 0.050, top-down shock 0.085 (above 0.065: under review).",
+                "Few events per period make the estimates unstable; the practice-by-period baseline absorbs "
+                "any dated promotion of a practice (use baseline 'period' to estimate it).",
             ),
         ),
     )
