@@ -174,3 +174,31 @@ def test_regions_are_compared_by_terciles_of_a_covariate(tmp_path, five_regions,
         pytest.raises(ValueError, match="fewer than 3 distinct values of income"),
     ):
         assign_groups(ds.with_covariates(states), "covariate:income", "region")
+
+
+def test_covariates_enter_the_event_history_model_lagged_one_year():
+    from diffusion.stats.covariate_terms import add_covariates
+    from diffusion.stats.event_history import event_history_test, person_period
+
+    ds = load_dataset("leading-cases")
+    pp = person_period(ds)
+    with_gdp, notes = add_covariates(pp, ds, ("gdp",))
+    # Periods of 2019-2022 look at 2018-2021: GDP is observed to 2020, so 2022 rows use 2020.
+    assert notes["gdp"]["year_used"] == {"2022": 2020} and notes["rows_without_value"] == 0
+    hunan = (
+        with_gdp[(with_gdp["region"] == "43")]
+        .merge(ds.calendar[["period", "date"]], on="period")
+        .drop_duplicates("period")
+        .set_index("date")["gdp"]
+    )
+    gdp = ds.covariates.wide(level="province", year=2018).loc["43", "gdp"]
+    assert hunan.get("2019-05") == gdp  # a 2019 period takes the 2018 value
+    # gdp_per_capita exists for 2020 only: periods before 2021 have no earlier value and leave.
+    _, notes = add_covariates(pp, ds, ("gdp_per_capita",))
+    assert notes["rows_without_value"] == int(
+        (pp["period"].map(ds.calendar.set_index("period")["date"]).str[:4] <= "2020").sum()
+    )
+    r = event_history_test(ds, covariate_terms=("gdp",))
+    assert "gdp" in {row["term"] for row in r.details["coefficients"]}
+    with pytest.raises(ValueError, match="no covariate 'gpd'; the covariates are"):
+        event_history_test(ds, covariate_terms=("gpd",))

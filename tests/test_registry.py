@@ -135,3 +135,12 @@ def test_a_new_test_needs_one_module_and_one_entry(monkeypatch):
     monkeypatch.setitem(TESTS, "ordered", spec)
     res = run_test(load_dataset("broadband-china"), "ordered", permutations=9, order=["East", "West"], progress=False)
     assert res.supported and res.n_permutations == 9 and res.details["order"] == ["East", "West"]
+
+
+@pytest.mark.parametrize("name", sorted(TESTS))
+def test_every_tests_options_sit_beside_the_input_options(name, capsys):
+    from diffusion.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["test", name, "--help"])
+    assert exit_.value.code == 0 and "--data" in capsys.readouterr().out
