@@ -7,7 +7,7 @@ import pandas as pd
 from diffusion.data.calendar import build_calendar, period_of
 from diffusion.data.dataset import Dataset
 
-__all__ = ["period_labels"]
+__all__ = ["calendar_of", "period_labels"]
 
 
 def period_labels(ds: Dataset) -> pd.DataFrame:
@@ -22,10 +22,7 @@ def period_labels(ds: Dataset) -> pd.DataFrame:
     b = ds.batches.copy()
     b["batch"] = b["batch"].astype(int)
     short = {s: _short(s) for s in ds.series["id"]}
-    calendar = ds.calendar
-    if calendar is None:  # a Dataset made by hand: periods are its distinct dates
-        dates = set(ds.events.loc[ds.events["time_known"], "date"]) | set(b["date"])
-        calendar = build_calendar(sorted(dates - {""}))[0].assign(time="batch")
+    calendar = calendar_of(ds)
     b["period"] = [period_of(calendar, d) if d else None for d in b["date"]]
     rows = []
     for r in calendar.itertuples(index=False):
@@ -34,6 +31,15 @@ def period_labels(ds: Dataset) -> pd.DataFrame:
         rows.append({"period": r.period, "date": r.date, "label": f"{r.date} ({tags})" if tags else r.date})
     out = pd.DataFrame(rows, columns=["period", "date", "label"])
     return out.assign(start=calendar["start"].to_numpy(), length=calendar["length"].to_numpy())
+
+
+def calendar_of(ds: Dataset) -> pd.DataFrame:
+    """The dataset's calendar (period, date, start, end, length, time); for a Dataset made by hand
+    without one, its distinct dates as batch periods."""
+    if ds.calendar is not None:
+        return ds.calendar
+    dates = set(ds.events.loc[ds.events["time_known"], "date"]) | set(ds.batches["date"])
+    return build_calendar(sorted(dates - {""}))[0].assign(time="batch")
 
 
 def _short(series_id: str) -> str:

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from diffusion.checks import Seed, check_choice, resolve_seed
 from diffusion.data.calendar import describe_calendar
 from diffusion.data.dataset import Dataset
-from diffusion.data.periods import period_labels
+from diffusion.data.periods import calendar_of
 from diffusion.data.resources import data_dir
 from diffusion.i18n import level_name, t, translate, translate_problems
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
@@ -206,7 +206,7 @@ def report_context(
         "covariates": [translate(line, lang) for line in ds.covariates.statements()] if ds.covariates else [],
         "covariates_origin": _covariates_origin(ds, lang),
         "graphs": [translate(line, lang) for line in graph_statements(ds)],
-        "time": translate(describe_calendar(period_labels(ds).assign(time=_time_unit(ds))), lang),
+        "time": translate(describe_calendar(calendar_of(ds)), lang),
         "series": table(series),
         "batch_coverage": table(batch_cov),
         "warnings": table(warning_rows) if warning_rows is not None else None,
@@ -257,10 +257,6 @@ def _covariates_origin(ds: Dataset, lang: str) -> str:
         return ""
     origin = ds.covariates.origin.replace(str(data_dir()), "data")
     return translate(t("Available to the analyses; from {origin}.", origin=origin), lang)
-
-
-def _time_unit(ds: Dataset) -> str:
-    return str(ds.calendar["time"].iloc[0]) if ds.calendar is not None and len(ds.calendar) else "batch"
 
 
 def graph_statements(ds: Dataset) -> list[str]:

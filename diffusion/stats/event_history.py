@@ -31,7 +31,7 @@ import pandas as pd
 from diffusion.checks import check_choice
 from diffusion.data.calendar import period_of
 from diffusion.data.dataset import Dataset
-from diffusion.data.periods import period_labels
+from diffusion.data.periods import calendar_of, period_labels
 from diffusion.measures.innovativeness import first_adoptions
 from diffusion.stats.covariate_terms import add_covariates
 from diffusion.stats.fe_glm import fit_fe_binomial
@@ -45,14 +45,13 @@ QUESTION = (
 )
 
 
-def published_periods(ds: Dataset, calendar: pd.DataFrame) -> dict[str, set[int]]:
+def published_periods(ds: Dataset) -> dict[str, set[int]]:
     """Each practice's periods in which a series that carries it published (a batch, or an adoption).
 
     A period in which no list of the practice came out is not a period at risk for it: nobody
     could be seen adopting then (with yearly periods, the years between batches).
     """
-    if ds.calendar is not None:
-        calendar = ds.calendar  # it knows the time unit, which places a batch date in its period
+    calendar = calendar_of(ds)  # it knows the time unit, which places a batch date in its period
     ev = ds.events[ds.events["time_known"]]
     by_series = ev.groupby("series")["period"].agg(lambda s: set(s.astype(int)))
     periods = {s: set(v) for s, v in by_series.items()}
@@ -109,7 +108,7 @@ def person_period(ds: Dataset, level: str | None = None, practice: str | None = 
     promo = ds.promotion_events
     parts = []
     practices = sorted(first["practice"].unique())
-    published = published_periods(ds, calendar)
+    published = published_periods(ds)
     for k, (p, g) in enumerate(first.groupby("practice", sort=True)):
         when = np.full(n, np.inf)
         when[regions.get_indexer(g["region"])] = g["period"].to_numpy()
@@ -297,8 +296,7 @@ def _within_strata(pp: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     and the columns constant within every stratum (absorbed by its baseline)."""
     stratum = pp["practice"].cat.codes.astype(np.int64) * (int(pp["period"].max()) + 1) + pp["period"].to_numpy()
     pp = pp.assign(stratum=stratum)
-    rate = pp.groupby("stratum")["adopted"].transform("mean")
-    pp = pp[(rate > 0) & (rate < 1)]
+    pp = pp[_both_outcomes(pp["adopted"].to_numpy(dtype=float), np.ones(len(pp)), pp["stratum"].to_numpy())]
     absorbed = [c for c in ("promoted",) if len(pp) and (pp.groupby("stratum")[c].nunique() <= 1).all()]
     return pp, absorbed
 
@@ -361,10 +359,12 @@ def _fit_within(
     separated = [lvl for lvl in levels if events[lvl] in (0, sizes[lvl])]
     if separated:
         grouped = grouped[~region.isin(separated)]
-        rate = (grouped["adopted"] * grouped["size"]).groupby(grouped["stratum"]).transform("sum") / grouped[
-            "size"
-        ].groupby(grouped["stratum"]).transform("sum")
-        grouped = grouped[(rate > 0) & (rate < 1)].reset_index(drop=True)
+        keep = _both_outcomes(
+            grouped["adopted"].to_numpy(dtype=float),
+            grouped["size"].to_numpy(dtype=float),
+            grouped["stratum"].to_numpy(),
+        )
+        grouped = grouped[keep].reset_index(drop=True)
         levels = [lvl for lvl in levels if lvl not in separated]
     for term in terms:
         if term == "C(macro_region)":
@@ -396,6 +396,17 @@ def _fit_within(
     return table, g, [f"C(macro_region)[T.{lvl}]" for lvl in separated]
 
 
+def _both_outcomes(adopted: np.ndarray, size: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """Rows of strata holding both outcomes (``size``: each row's frequency weight).
+
+    A stratum where every row, or none, adopted tells nothing beyond its own baseline.
+    """
+    codes = pd.factorize(strata)[0]
+    events = np.bincount(codes, weights=adopted * size)[codes]
+    total = np.bincount(codes, weights=size)[codes]
+    return (events > 0) & (events < total)
+
+
 def _jackknife(grouped: pd.DataFrame, x: np.ndarray, clusters: np.ndarray, link: str) -> np.ndarray | None:
     """(G - 1)/G Σ_g (b_-g - b̄)(b_-g - b̄)' over refits leaving out each cluster; None if one fails."""
     y, size, strata = (
@@ -405,11 +416,8 @@ def _jackknife(grouped: pd.DataFrame, x: np.ndarray, clusters: np.ndarray, link:
     )
     estimates = []
     for c in range(int(clusters.max()) + 1):
-        keep = clusters != c
-        events = pd.Series(y[keep] * size[keep]).groupby(strata.to_numpy()[keep]).transform("sum").to_numpy()
-        total = pd.Series(size[keep]).groupby(strata.to_numpy()[keep]).transform("sum").to_numpy()
-        inside = (events > 0) & (events < total)  # strata with both outcomes without this cluster
-        rows = np.flatnonzero(keep)[inside]
+        keep = np.flatnonzero(clusters != c)
+        rows = keep[_both_outcomes(y[keep], size[keep], strata.to_numpy()[keep])]  # without this cluster
         try:
             fit = fit_fe_binomial(
                 y[rows],
