@@ -1,20 +1,28 @@
-"""Calibration of the event-history model: how often it finds contagion where there is none.
+"""Calibration of the event-history model: how often it finds an effect where there is none.
 
-Usage: ``python benchmarks/event_history_calibration.py [datasets per setting] [seed]`` (default 500, 0).
+Usage: ``python benchmarks/event_history_calibration.py [datasets per setting] [seed] [inference]
+[settings] [model]`` (default 500, 0, wild, all settings comma-separated, unit; model ``dyad`` is the
+directed-dyad model; run settings in two processes to use two cores).
 
 Datasets are simulated here, by a generator independent of ``diffusion.simulate``, on China's 31
 provinces (their real adjacency and macro-regions), and read back through ``read_cases`` like a
-user's file. Null settings (no contagion at all):
+user's file, with a unit covariate ``x`` (the province's standardised longitude: high in the East,
+so spatially clustered). The unit model is ``neighbour_share + x + C(macro_region)``, the
+directed-dyad model ``neighbour + x + C(macro_region)`` (x and the region: the follower's), both
+over the default practice-by-period baseline. Null settings (no contagion at all; 1 to 50
+practices, 3 to 20 yearly periods):
 
-- ``rates``: 1 to 50 practices, 3 to 20 yearly periods, each practice with its own constant hazard;
+- ``rates``: each practice with its own constant hazard;
 - ``shock``: top-down: every practice is announced in some period, after which all provinces
   adopt at a high rate (before it, at a low one);
-- ``gradient``: East-to-West timing: hazards 2x in the East, 0.5x in the West (spatially clustered
-  rates, still no contagion).
+- ``gradient``: East-to-West timing: hazards 2x in the East, 0.5x in the West (spatially
+  clustered rates, still no contagion);
+- ``covariate``: the hazard rises with ``x`` (odds x 2.2 per standard deviation): the
+  neighbour term is null, the covariate term is planted.
 
-Planted setting (``contagion``): the hazard rises with the share of neighbours that adopted earlier.
-For each setting it prints the rejection rate of the neighbour term at alpha = 0.05 with its 95 %
-(Wilson) interval; goal: every null rate in [0.035, 0.065], power >= 0.8.
+Planted setting ``contagion``: the hazard rises with the share of neighbours that adopted earlier
+(``x`` is null). For each setting and term it prints the rejection rate at alpha = 0.05 with its
+95 % (Wilson) interval; goal: every null rate in [0.035, 0.065], power >= 0.8.
 """
 
 from __future__ import annotations
@@ -29,9 +37,18 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from diffusion import load_geography, read_cases
-from diffusion.stats.event_history import event_history_test
+from diffusion.data.covariates import Covariates
+from diffusion.stats.dyadic import fit_dyadic_event_history
+from diffusion.stats.event_model import ModelError, fit_event_history
 
-SETTINGS = ("rates", "shock", "gradient", "contagion")
+SETTINGS = ("rates", "shock", "gradient", "covariate", "contagion")
+#: The models calibrated: (fit function, formula, the two terms reported: the channel, then x).
+MODELS = {
+    "unit": (fit_event_history, "neighbour_share + x + C(macro_region)"),
+    "dyad": (fit_dyadic_event_history, "neighbour + x + C(macro_region)"),
+}
+#: Which term each setting plants (index into the reported terms; the others are null there).
+PLANTED = {"covariate": 1, "contagion": 0}
 
 
 def simulate_cases(setting: str, rng: np.random.Generator, geo=None) -> pd.DataFrame:
@@ -41,6 +58,7 @@ def simulate_cases(setting: str, rng: np.random.Generator, geo=None) -> pd.DataF
     codes = units.index.to_numpy()
     n = len(codes)
     region = np.array([geo.macro_region(c) for c in codes])
+    x = longitude_score(geo, codes)
     factor = np.where(region == "East", 2.0, np.where(region == "West", 0.5, 1.0))
     _, pairs = geo.neighbour_pairs("province")
     adj = np.zeros((n, n))
@@ -59,6 +77,9 @@ def simulate_cases(setting: str, rng: np.random.Generator, geo=None) -> pd.DataF
                 hazard = np.full(n, 0.02 if t < shock else 0.6)
             elif setting == "gradient":
                 hazard = np.minimum(base * factor, 0.95)
+            elif setting == "covariate":
+                odds = base / (1 - base) * np.exp(0.8 * x)
+                hazard = odds / (1 + odds)
             elif setting == "contagion":
                 share = adj @ (when < t) / degree
                 hazard = 1 - (1 - 0.03) * (1 - 0.6 * share)
@@ -70,26 +91,57 @@ def simulate_cases(setting: str, rng: np.random.Generator, geo=None) -> pd.DataF
     return cases
 
 
-def rejection(setting: str, datasets: int, seed: int, folder: Path) -> tuple[float, int, int]:
-    """(rate, rejections, fitted datasets) of the neighbour term at alpha 0.05."""
+def longitude_score(geo, codes) -> np.ndarray:
+    """Each unit's standardised longitude (East high): a spatially clustered covariate."""
+    lon = geo.points(list(codes))["lon"].to_numpy(dtype=float)
+    return (lon - lon.mean()) / lon.std()
+
+
+def covariate_table(geo) -> Covariates:
+    """The covariate ``x`` of every province, time-invariant."""
+    codes = geo.level_units("province").index
+    table = pd.DataFrame(
+        {"unit": codes, "level": "province", "year": pd.NA, "variable": "x", "value": longitude_score(geo, codes)}
+    )
+    return Covariates(table, "calibration")
+
+
+def rejection(
+    setting: str, datasets: int, seed: int, folder: Path, inference: str = "wild", model: str = "unit"
+) -> tuple[dict[str, int], int]:
+    """Rejections of each reported term at alpha 0.05, and the number of datasets fitted."""
     rng = np.random.default_rng([seed, SETTINGS.index(setting)])
     geo = load_geography()
+    covariates = covariate_table(geo)
     vocabulary = folder / "practices.csv"
-    hits = fitted = 0
-    for _ in tqdm(range(datasets), desc=setting, unit="dataset"):
+    fit, formula = MODELS[model]
+    terms = terms_of(model)
+    hits = dict.fromkeys(terms, 0)
+    fitted = 0
+    for _ in tqdm(range(datasets), desc=f"{model} {setting}", unit="dataset"):
         cases = simulate_cases(setting, rng, geo)
         tags = sorted(cases["practices"].unique())
         pd.DataFrame({"tag_id": tags, "label_en": tags, "label_zh": tags}).to_csv(vocabulary, index=False)
         path = folder / "cases.csv"
         cases.to_csv(path, index=False)
-        ds = read_cases(path, geography=geo, vocabulary=vocabulary, time="year")
+        ds = read_cases(path, geography=geo, vocabulary=vocabulary, time="year").with_covariates(covariates)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = event_history_test(ds)
-        if result.supported:
-            fitted += 1
-            hits += result.p_value < 0.05
-    return hits / max(fitted, 1), hits, fitted
+            try:
+                result = fit(ds, formula, inference=inference, draws=999, intervals=False, seed=rng)
+            except ModelError:
+                continue
+        fitted += 1
+        p = result.coefficients.set_index("term")["p_value"]
+        for term in terms:
+            hits[term] += bool(p.get(term, 1.0) < 0.05)
+    return hits, fitted
+
+
+def terms_of(model: str) -> tuple[str, str]:
+    """The channel term and the covariate term of a model's formula."""
+    channel = MODELS[model][1].split(" + ")[0]
+    return channel, "x"
 
 
 def wilson(hits: int, n: int) -> tuple[float, float]:
@@ -102,14 +154,25 @@ def wilson(hits: int, n: int) -> tuple[float, float]:
     return centre - half, centre + half
 
 
-def main(datasets: int = 500, seed: int = 0) -> None:
+def main(
+    datasets: int = 500,
+    seed: int = 0,
+    inference: str = "wild",
+    settings: str = ",".join(SETTINGS),
+    model: str = "unit",
+) -> None:
     folder = Path(tempfile.mkdtemp())
-    print(f"{'setting':<10} {'rate':>6}  95 % interval     datasets")
-    for setting in SETTINGS:
-        rate, hits, fitted = rejection(setting, datasets, seed, folder)
-        low, high = wilson(hits, fitted)
-        print(f"{setting:<10} {rate:6.3f}  [{low:.3f}, {high:.3f}]  {fitted}")
+    print(f"model: {model} ({MODELS[model][1]}); inference: {inference}; {datasets} datasets per setting; alpha 0.05")
+    print(f"{'setting':<10} {'term':<16} {'kind':<6} {'rate':>6}  95 % interval     datasets")
+    for setting in settings.split(","):
+        hits, fitted = rejection(setting, datasets, seed, folder, inference, model)
+        for index, term in enumerate(terms_of(model)):
+            low, high = wilson(hits[term], fitted)
+            kind = "power" if PLANTED.get(setting) == index else "null"
+            rate = hits[term] / max(fitted, 1)
+            print(f"{setting:<10} {term:<16} {kind:<6} {rate:6.3f}  [{low:.3f}, {high:.3f}]  {fitted}", flush=True)
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    args = sys.argv[1:6]
+    main(*(int(a) for a in args[:2]), *args[2:])

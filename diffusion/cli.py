@@ -39,6 +39,10 @@ __all__ = ["main"]
 CANDIDATE_RULES = ("all", "adjacent", "same-province", "nearest-k")
 SAME_BATCH_POLICIES = ("none", "both")
 GRAPHS = ("multimode", "regions", "practices", "cases", "ties")
+MODEL_LINKS = ("logit", "cloglog", "linear")
+MODEL_BASELINES = ("practice-period", "practice+period", "period")
+MODEL_INFERENCE = ("wild", "jackknife", "sandwich")
+OUTCOMES = ("within", "own")
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
@@ -128,6 +132,51 @@ def _test_options(p: argparse.ArgumentParser) -> None:
                 help=option.help,
             )
     p.add_argument("--json", metavar="PATH", help="also write the full result as JSON")
+    input_options(p)
+
+
+def _model_options(p: argparse.ArgumentParser) -> None:
+    """The event-history model: its formula and choices (names repeated from event_model, checked in tests)."""
+    source_options(p)
+    p.add_argument(
+        "--formula",
+        metavar='"~ TERMS"',
+        help='terms, e.g. "~ neighbour_share + parent_adopted + np.log(gdp_per_capita) + C(macro_region)" '
+        "(default: neighbour_share + promoted + C(macro_region)); --terms lists the channel terms",
+    )
+    p.add_argument("--terms", action="store_true", help="list the channel terms and the covariates, and exit")
+    p.add_argument(
+        "--dyadic",
+        action="store_true",
+        help="directed-dyad model: a row per follower at risk and earlier adopter (terms: neighbour, distance, "
+        "same_parent, same_macro_region, gap_<covariate>; default: neighbour + same_macro_region + distance)",
+    )
+    p.add_argument("--level", help="level of the regions (default: the top level)")
+    p.add_argument("--practice", help="one practice (a tag; default: all, pooled over a baseline per practice)")
+    p.add_argument(
+        "--outcome",
+        choices=OUTCOMES,
+        default="within",
+        help="a region adopts with a case inside it (within, default) or at itself (own; bottom-up terms need it)",
+    )
+    p.add_argument("--link", choices=MODEL_LINKS, default="logit", help="default: logit")
+    p.add_argument(
+        "--baseline",
+        choices=MODEL_BASELINES,
+        default="practice-period",
+        help="intercepts per practice and period (default), per practice plus per period, or per period",
+    )
+    p.add_argument(
+        "--inference",
+        choices=MODEL_INFERENCE,
+        default="wild",
+        help="wild cluster score bootstrap (default), cluster jackknife (CR3) or sandwich (CR1)",
+    )
+    p.add_argument("--draws", type=int, default=9999, help="wild bootstrap draws (default: 9999)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the wild bootstrap (default: 0)")
+    p.add_argument("--out", metavar="PATH.csv", help="write the coefficient table as CSV")
+    p.add_argument("--plot", metavar="PATH.svg", help="write a forest plot (SVG, PNG or PDF by the suffix)")
+    p.add_argument("--json", metavar="PATH", help="write the model (coefficients and notes) as JSON")
     input_options(p)
 
 
@@ -287,6 +336,40 @@ def _test(args: argparse.Namespace, argv: list[str]) -> None:
         print(atomic_write(args.json, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8")))
 
 
+def _model(args: argparse.Namespace, argv: list[str]) -> None:
+    from diffusion.stats.model_output import print_terms, write_model
+
+    ds = dataset(args)
+    if args.terms:
+        print_terms(ds)
+        return
+    from diffusion.stats.dyadic import fit_dyadic_event_history
+    from diffusion.stats.event_model import fit_event_history
+
+    options = {"outcome": args.outcome} if not args.dyadic else {}
+    with warnings.catch_warnings():  # the model's warnings are printed with its summary
+        warnings.simplefilter("ignore")
+        model = (fit_dyadic_event_history if args.dyadic else fit_event_history)(
+            ds,
+            args.formula,
+            level=args.level,
+            practice=args.practice,
+            **options,
+            link=args.link,
+            baseline=args.baseline,
+            inference=args.inference,
+            draws=args.draws,
+            seed=args.seed,
+        )
+    print(model.summary())
+    for term in model.coefficients["term"]:
+        print("  " + model.describe(term))
+    for line in ds.coverage_statements():
+        print("  coverage: " + translate(line, args.lang))
+    for path in write_model(model, csv=args.out, plot=args.plot, json=args.json):
+        print(path)
+
+
 def _simulate(args: argparse.Namespace, argv: list[str]) -> None:
     from dataclasses import fields
 
@@ -394,6 +477,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     "network": ("build the temporal network; export it and its centralities", _network_options, _network),
     "spread": ("spread metrics per practice and innovativeness per region, as CSV", _spread_options, _spread),
     "test": ("test a hypothesis on how practices spread", _test_options, _test),
+    "model": ("event-history model of adoption with channel and covariate terms", _model_options, _model),
     "compare": ("compare adoption between macro-regions, provinces or your groups", _compare_options, _compare),
     "simulate": ("synthetic adoption data with planted effects (labelled synthetic)", _simulate_options, _simulate),
     "datasets": ("list the bundled datasets", lambda p: None, _datasets),

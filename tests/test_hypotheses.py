@@ -159,50 +159,40 @@ def test_event_history_recovers_a_planted_neighbour_effect():
     assert r.supported and r.statistic > 0 and r.p_value < 0.05
     terms = {row["term"] for row in r.details["coefficients"]}
     assert "neighbour_share" in terms and r.details["baseline"] == "practice-period"
-    assert r.details["baseline_terms"] > 0 and r.details["clusters"] == 31
+    assert r.details["baseline_strata"] > 0 and r.details["clusters"] == 31
 
 
-@pytest.mark.parametrize("baseline", ["practice-period", "period"])
 @pytest.mark.parametrize("link", ["logit", "cloglog"])
-def test_grouped_event_history_fit_equals_statsmodels_on_every_region_period(link, baseline):
+def test_event_history_jackknife_equals_statsmodels_refits_without_each_province(link):
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
     from diffusion import load_dataset
-    from diffusion.stats.event_history import _within_strata
+    from diffusion.stats.model_design import strata as _strata
 
     ds = contagion_dataset(
         load_dataset("leading-cases").geography, np.random.default_rng(2), contagion=True, practices=6
     )
-    r = event_history_test(ds, link=link, baseline=baseline)
-    pp = person_period(ds)
-    if baseline == "practice-period":  # statsmodels gets a dummy per practice-period instead
-        pp = _within_strata(pp)[0].astype({"stratum": str})
+    r = event_history_test(ds, link=link, inference="jackknife")
+    pp = _strata(person_period(ds), "practice-period").astype({"stratum": str, "macro_region": str})
     family = sm.families.Binomial(link=sm.families.links.Logit() if link == "logit" else sm.families.links.CLogLog())
-    groups = pd.factorize(pp["cluster"])[0]
-    full = smf.glm(r.details["formula"], data=pp.astype({"macro_region": str}), family=family).fit(
-        method="irls" if link == "logit" else "newton",
-        cov_type="cluster",
-        cov_kwds={"groups": groups, "use_correction": False},
-    )
-    assert 0 < r.statistic < 20  # a converged fit (IRLS alone runs away on cloglog with these data)
+    formula = "adopted ~ neighbour_share + C(macro_region) + C(stratum)"
+    full = smf.glm(formula, data=pp, family=family).fit(method="irls" if link == "logit" else "newton")
     ours = pd.DataFrame(r.details["coefficients"]).set_index("term")
-    assert r.details["region_periods"] == len(pp)
+    assert 0 < r.statistic < 20 and r.details["region_periods"] == len(pp)
     assert np.allclose(ours["estimate"], full.params[ours.index], atol=1e-6)
-    n, k, g = len(pp), len(full.params), groups.max() + 1
-    if baseline == "period":  # CR1: G / (G - 1) x (N - 1) / (N - K)
-        se = full.bse[ours.index] * np.sqrt(g / (g - 1) * (n - 1) / (n - k))
-    else:  # the cluster jackknife, refitted by statsmodels without each province in turn
-        estimates = []
-        for c in range(g):
-            rest = pp[groups != c]
-            rate = rest.groupby("stratum")["adopted"].transform("mean")
-            rest = rest[(rate > 0) & (rate < 1)]
-            fit = smf.glm(r.details["formula"], data=rest.astype({"macro_region": str}), family=family)
-            estimates.append(fit.fit(method="irls" if link == "logit" else "newton").params[ours.index])
-        b = np.array(estimates)
-        se = pd.Series(np.sqrt((g - 1) / g * ((b - b.mean(axis=0)) ** 2).sum(axis=0)), index=ours.index)
-        assert r.details["variance"] == "CR3 jackknife"
+    groups = pd.factorize(pp["cluster"])[0]
+    g = groups.max() + 1
+    estimates = []
+    for c in range(g):  # the cluster jackknife, refitted by statsmodels without each province in turn
+        rest = pp[groups != c]
+        rate = rest.groupby("stratum")["adopted"].transform("mean")
+        rest = rest[(rate > 0) & (rate < 1)]
+        fit = smf.glm(formula, data=rest, family=family)
+        estimates.append(fit.fit(method="irls" if link == "logit" else "newton").params[ours.index])
+    b = np.array(estimates)
+    se = pd.Series(np.sqrt((g - 1) / g * ((b - b.mean(axis=0)) ** 2).sum(axis=0)), index=ours.index)
+    assert r.details["inference"].startswith("CR3")
     assert np.allclose(ours["se"], se, rtol=1e-5)
     # t on G - 1 degrees of freedom.
     assert np.allclose(ours["p_value"], 2 * stats.t.sf(np.abs(full.params[ours.index] / se), g - 1), atol=1e-6)
@@ -349,7 +339,10 @@ def test_event_history_is_calibrated_on_nulls_from_an_independent_generator():
     calibration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(calibration)
     folder = Path(tempfile.mkdtemp())
-    rate, _, fitted = calibration.rejection("rates", 80, 7, folder)
-    assert fitted >= 70 and rate <= 0.15  # 5 % expected; 0.15 is 4 binomial standard errors above
-    power, _, fitted = calibration.rejection("contagion", 15, 7, folder)
-    assert fitted == 15 and power >= 0.8
+    hits, fitted = calibration.rejection("rates", 80, 7, folder)
+    # 5 % expected; 0.15 is 4 binomial standard errors above.
+    assert fitted >= 70 and max(hits.values()) / fitted <= 0.15
+    hits, fitted = calibration.rejection("contagion", 15, 7, folder)
+    assert fitted >= 14 and hits["neighbour_share"] / fitted >= 0.8
+    hits, fitted = calibration.rejection("shock", 40, 7, folder, model="dyad")
+    assert fitted >= 35 and max(hits.values()) / fitted <= 0.2  # 5 % expected; 4 standard errors above

@@ -92,6 +92,15 @@ def test_cli_choices_agree_with_the_modules_that_own_them():
     )
 
 
+def test_model_choices_of_the_cli_agree_with_the_model():
+    from diffusion import cli
+    from diffusion.stats import event_model
+
+    assert tuple(event_model._LINKS) == cli.MODEL_LINKS
+    assert (cli.MODEL_BASELINES, cli.MODEL_INFERENCE) == (event_model.BASELINES, event_model.INFERENCE)
+    assert cli.OUTCOMES == ("within", "own")  # diffusion.stats.event_history.person_period's
+
+
 def test_no_module_is_over_500_lines():
     sizes = {
         p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())

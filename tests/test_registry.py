@@ -64,7 +64,7 @@ def test_options_come_from_the_signatures():
         assert not any(p.kind is p.VAR_KEYWORD for p in params.values()), f"{spec.name} swallows keywords"
     assert TESTS["neighbour"].options["null"].choices == ("times", "strata", "adopters")
     assert TESTS["neighbour"].options["alternative"].choices == ("greater", "less", "two-sided")
-    assert TESTS["event-history"].options["link"].choices == ("logit", "cloglog")
+    assert TESTS["event-history"].options["link"].choices == ("logit", "cloglog", "linear")
     assert TESTS["promotion"].options["practice"].required
     assert TESTS["gradient"].options["order"].kind is tuple
 

@@ -47,13 +47,17 @@ def test_report_states_coverage_and_sections(leading_html):
     ):
         assert heading in text
     assert "长治县" in text  # the unresolved county is listed as a warning
+    # The event-history model: its forest plot (terms drawn as SVG text) and its coefficient table.
+    assert "Forest plot of the" in text and "Event-history model: neighbour_share" in text
+    assert leading_html.count(">neighbour_share<") >= 2
 
 
 def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     doc = parse(leading_html)
     assert doc.urls == []  # no external resource, not even a link
     assert doc.tags.count("script") == 1  # our own table script, the same in every report
-    assert doc.tags.count("svg") == 7 and "text" in doc.tags  # heatmap, curves, tiles, network, 3 comparison
+    # heatmap, curves, tiles, network, 3 comparison figures, the event-history forest plot
+    assert doc.tags.count("svg") == 8 and "text" in doc.tags
     svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
     assert "<path" in svg
@@ -125,7 +129,7 @@ def test_spread_section(leading_html):
         "by 2022-11 (NRGLC b4) it has reached 7 of 31 provinces (23%)"
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
-    assert leading_html.count("<svg") == 7  # heatmap, curves, tile maps, network, 3 comparison figures
+    assert leading_html.count("<svg") == 8  # heatmap, curves, tile maps, network, 3 comparison figures, forest
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):

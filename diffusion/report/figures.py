@@ -25,6 +25,7 @@ __all__ = [
     "adoption_heatmap",
     "diffusion_network",
     "first_adoption_bars",
+    "forest_plot",
     "most_adopted",
     "shown_of",
     "tile_map",
@@ -252,6 +253,47 @@ def first_adoption_bars(first: pd.Series, labels: dict[str, str], *, ax: plt.Axe
     data = first.dropna().sort_values(kind="stable")
     ax.barh([labels.get(c, c) for c in data.index][::-1], data.to_numpy()[::-1], color=sns.color_palette(PALETTE, 3)[1])
     ax.set_xlabel("period of first adoption")
+    sns.despine(ax=ax)
+    return ax
+
+
+def forest_plot(coefficients: pd.DataFrame, *, ax: plt.Axes, scale: str = "odds") -> plt.Axes:
+    """Each term's estimate with its 95 % interval; ratios on a log axis (``scale`` "odds"/"hazard").
+
+    ``coefficients`` has ``term, estimate, lower, upper`` (log ratios, or probabilities for the
+    linear model, ``scale="probability"``). An unbounded end is drawn to the axis edge with an arrow.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"term": ["a", "b"], "estimate": [0.5, -0.2], "lower": [0.1, -0.9], "upper": [0.9, 0.5]})
+    >>> fig, ax = plt.subplots()
+    >>> len(forest_plot(table, ax=ax).lines) >= 3  # a reference line and an interval per term
+    True
+    >>> plt.close(fig)
+    """
+    import numpy as np
+
+    data = coefficients.iloc[::-1].reset_index(drop=True)  # the first term on top
+    ratio = scale in ("odds", "hazard")
+    centre, low, high = (data[c].to_numpy(dtype=float) for c in ("estimate", "lower", "upper"))
+    finite = np.concatenate([centre, low[np.isfinite(low)], high[np.isfinite(high)]])
+    span = max(np.ptp(finite), 1e-3)
+    edge = (finite.min() - 0.05 * span, finite.max() + 0.05 * span)
+    y = np.arange(len(data))
+    colour = sns.color_palette(PALETTE, 3)[2]
+    to_axis = np.exp if ratio else (lambda v: v)
+    for i in y:
+        a, b = max(low[i], edge[0]), min(high[i], edge[1])
+        ax.plot(to_axis([a, b]), [i, i], color=colour, linewidth=1.6)
+        for end, bound, marker in ((a, low[i], "<"), (b, high[i], ">")):
+            if not np.isfinite(bound):
+                ax.plot(to_axis(end), i, marker=marker, color=colour)
+    ax.plot(to_axis(centre), y, "o", color=colour)
+    ax.axvline(1.0 if ratio else 0.0, color="0.5", linestyle="--", linewidth=0.8)
+    if ratio:
+        ax.set_xscale("log")
+    ax.set_yticks(y, data["term"].tolist())
+    ax.set_xlabel(f"{scale} ratio (log scale), 95 % interval" if ratio else "change in probability, 95 % interval")
     sns.despine(ax=ax)
     return ax
 

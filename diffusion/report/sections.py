@@ -327,7 +327,9 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict
         }
         for n in dict.fromkeys(frame["test"])
     ]
+    models = [model_figure(r) for r in results if r.name == "event-history" and r.supported]
     return {
+        "models": models,
         "table": table(
             shown,
             formats={"statistic": ".4g", "effect": "+.4g", "p_value": ".3g", "q_value": ".3g"},
@@ -338,6 +340,23 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict
         "seed": seed,
         "n": len(frame),
         "tested": int(frame["supported"].sum()),
+    }
+
+
+def model_figure(result) -> dict:
+    """The event-history model of a test result: a forest plot and its coefficient table."""
+    from diffusion.report.figures import forest_plot
+
+    coefficients = pd.DataFrame(result.details["coefficients"])
+    scale = {"logit": "odds", "cloglog": "hazard"}.get(result.details["link"], "probability")
+    figure = svg_figure(lambda ax: forest_plot(coefficients, ax=ax, scale=scale), (6.5, 0.45 * len(coefficients) + 1.2))
+    shown = coefficients[[c for c in ("term", "estimate", "ratio", "lower", "upper", "p_value") if c in coefficients]]
+    return {
+        "figure": figure,
+        "alt": f"Forest plot of the {len(coefficients)} terms of the event-history model ({result.details['formula']}) "
+        f"with 95 % intervals; {result.details['clusters']} clusters, inference: {result.details['inference']}.",
+        "table": table(shown, formats=dict.fromkeys(["estimate", "ratio", "lower", "upper", "p_value"], ".3g")),
+        "formula": result.details["formula"],
     }
 
 

@@ -31,7 +31,13 @@ test               question, statistic and null model
 ``moran``          Are adoption times spatially autocorrelated? Moran's I of the first adoption
                    period over adopting regions with adopting neighbours (row-standardised
                    weights). Null: times permuted among those regions.
+``event-history``  Do regions adopt sooner through a channel (neighbours, peers, the parent
+                   unit, promotion) or with a covariate? Discrete-time logit / cloglog / linear
+                   model over a baseline per practice and period; wild cluster score bootstrap.
 =================  ==========================================================================
+
+The explanatory models themselves (tidy coefficient tables, formulas, forest plots) are
+:func:`fit_event_history` and the directed-dyad :func:`fit_dyadic_event_history`.
 """
 
 from diffusion._lazy import lazy_exports
@@ -40,7 +46,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
         "diffusion.stats.coadoption": ["coadoption_test"],
+        "diffusion.stats.dyadic": ["dyad_periods", "fit_dyadic_event_history"],
         "diffusion.stats.event_history": ["event_history_test", "person_period"],
+        "diffusion.stats.event_model": ["EventHistoryModel", "fit_event_history"],
         "diffusion.stats.gradient": ["gradient_test"],
         "diffusion.stats.inference": ["TestResult", "p_value", "permutation_test"],
         "diffusion.stats.neighbour": ["neighbour_test"],

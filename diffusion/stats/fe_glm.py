@@ -13,12 +13,14 @@ statsmodels returns for the same model with its dummies (tested), at a fraction 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
 
-__all__ = ["FEFit", "fit_fe_binomial"]
+__all__ = ["LINKS", "FEFit", "cluster_sums", "fit_fe_binomial", "profile_parts", "profile_scores"]
+
+LINKS = ("logit", "cloglog", "identity")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class FEFit:
     n_strata: int
     iterations: int
     deviance: float
+    eta: np.ndarray = field(repr=False)  # each row's fitted linear predictor (offset included)
 
 
 def _mean(eta: np.ndarray, link: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -41,6 +44,8 @@ def _mean(eta: np.ndarray, link: str) -> tuple[np.ndarray, np.ndarray, np.ndarra
     if link == "logit":
         mu = special.expit(eta)
         return mu, mu * (1 - mu), np.ones_like(mu)
+    if link == "identity":  # the linear probability model: least squares, one IRLS step
+        return eta, np.ones_like(eta), np.ones_like(eta)
     e = np.exp(np.clip(eta, -700, 700))
     mu = -np.expm1(-e)  # 1 - exp(-exp(eta))
     return mu, e * np.exp(-e), e / np.where(mu > 0, mu, 1e-300)
@@ -64,6 +69,7 @@ def fit_fe_binomial(
     *,
     link: str = "logit",
     weights: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
     tol: float = 1e-12,
     max_iter: int = 200,
 ) -> FEFit:
@@ -76,9 +82,12 @@ def fit_fe_binomial(
         Regressors without an intercept (the strata carry it).
     strata, clusters : int arrays from 0
         Each row's stratum (its own intercept) and cluster (for the robust covariance).
-    link : {"logit", "cloglog"}
+    link : {"logit", "cloglog", "identity"}
+        ``identity`` is the linear probability model (weighted least squares within strata).
     weights : array, optional
         Frequency weights (rows standing for several identical rows).
+    offset : array, optional
+        A known part of each row's linear predictor (a coefficient held at a tested value).
 
     Every stratum must hold both outcomes (others tell nothing about beta; drop them first).
 
@@ -94,58 +103,97 @@ def fit_fe_binomial(
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float).reshape(len(y), -1)
     fw = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+    off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
     n_strata = int(strata.max()) + 1
     # Start from each stratum's observed rate: a feasible point whatever beta turns out to be.
     rate = np.bincount(strata, weights=fw * y, minlength=n_strata) / np.bincount(strata, weights=fw, minlength=n_strata)
     rate = np.clip(rate, 1e-6, 1 - 1e-6)
-    eta = (special.logit(rate) if link == "logit" else np.log(-np.log1p(-rate)))[strata]
-    alpha, beta = eta[np.unique(strata, return_index=True)[1]], np.zeros(x.shape[1])
+    start = {"logit": special.logit, "identity": lambda r: r}.get(link, lambda r: np.log(-np.log1p(-r)))
+    alpha, beta = start(rate), np.zeros(x.shape[1])
+    eta = alpha[strata] + off
     deviance = _deviance(y, eta, link, fw)
     iteration = 0
     while iteration < max_iter:
         iteration += 1
         mu, dmu, ratio = _mean(eta, link)
         w = fw * dmu * ratio  # the IRLS weight (d mu / d eta)² / Var(mu)
-        wz = w * eta + fw * ratio * (y - mu)  # w times the working response, without dividing by d mu
+        wz = w * (eta - off) + fw * ratio * (y - mu)  # w times the working response, without dividing by d mu
         total = np.bincount(strata, weights=w, minlength=n_strata)
         xt = _demean(x, strata, w, n_strata)
         # Within strata (weighted), x̃'W z̃ = x̃'(w z): the working response need not be demeaned.
         beta_new = np.linalg.solve(xt.T @ (w[:, None] * xt), xt.T @ wz)
         alpha_new = (np.bincount(strata, weights=wz - w * (x @ beta_new), minlength=n_strata)) / total
         for _ in range(40):  # a step that raises the deviance is halved (both intercepts and slopes)
-            new_deviance = _deviance(y, alpha_new[strata] + x @ beta_new, link, fw)
+            new_deviance = _deviance(y, alpha_new[strata] + x @ beta_new + off, link, fw)
             if new_deviance <= deviance * (1 + 1e-12):
                 break
             alpha_new, beta_new = (alpha + alpha_new) / 2, (beta + beta_new) / 2
         change = deviance - new_deviance
         alpha, beta, deviance = alpha_new, beta_new, new_deviance
-        eta = alpha[strata] + x @ beta
+        eta = alpha[strata] + x @ beta + off
         if abs(change) <= tol * (1 + abs(deviance)):
             break
-    mu, dmu, ratio = _mean(eta, link)
-    w = fw * _observed_weight(y, eta, mu, link)  # the bread is the observed information, as statsmodels'
-    xt = _demean(x, strata, w, n_strata)
-    bread = np.linalg.inv(xt.T @ (w[:, None] * xt))
-    score = xt * (fw * ratio * (y - mu))[:, None]  # each row's score of beta
+    score, information = profile_scores(y, x, strata, eta, link=link, weights=fw)
+    bread = np.linalg.inv(information)
     n_clusters = int(clusters.max()) + 1
-    per_cluster = np.column_stack(
-        [np.bincount(clusters, weights=score[:, j], minlength=n_clusters) for j in range(x.shape[1])]
-    )
+    per_cluster = cluster_sums(score, clusters, n_clusters)
     cov = bread @ (per_cluster.T @ per_cluster) @ bread
-    return FEFit(beta, cov, n_strata, iteration, float(deviance))
+    return FEFit(beta, cov, n_strata, iteration, float(deviance), eta)
+
+
+def cluster_sums(rows: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Column sums of ``rows`` within each cluster: a (clusters, columns) array."""
+    columns = [np.bincount(clusters, weights=rows[:, j], minlength=n_clusters) for j in range(rows.shape[1])]
+    return np.column_stack(columns) if columns else np.zeros((n_clusters, 0))
+
+
+def profile_scores(
+    y: np.ndarray, x: np.ndarray, strata: np.ndarray, eta: np.ndarray, *, link: str, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's score of the slopes with the strata intercepts profiled out, and the information.
+
+    At a fit whose intercepts solve their own equations, the score of a cluster with the
+    intercepts projected out (the efficient score) is the sum of its rows' ``x̃ r``: x demeaned
+    within strata with the observed-information weights, r the row's score of eta. The
+    information is ``x̃' H x̃``. Both serve the sandwich and the wild score bootstrap.
+
+    Examples
+    --------
+    >>> y = np.array([0.0, 1, 0, 1]); x = np.array([[0.0], [1], [1], [0]])
+    >>> score, info = profile_scores(y, x, np.array([0, 0, 1, 1]), np.zeros(4), link="logit", weights=np.ones(4))
+    >>> score[:, 0].tolist(), info.tolist()  # x̃ = ∓1/2, r = y - 1/2
+    ([0.25, 0.25, -0.25, -0.25], [[0.25]])
+    """
+    xt, w, r = profile_parts(y, x, strata, eta, link=link, weights=weights)
+    return xt * r[:, None], xt.T @ (w[:, None] * xt)
+
+
+def profile_parts(
+    y: np.ndarray, x: np.ndarray, strata: np.ndarray, eta: np.ndarray, *, link: str, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x̃ (x demeaned within strata with the information weights), those weights, and each row's score of eta."""
+    n_strata = int(strata.max()) + 1
+    mu, _, ratio = _mean(eta, link)
+    w = weights * _observed_weight(y, eta, mu, link)  # the bread is the observed information, as statsmodels'
+    return _demean(x, strata, w, n_strata), w, weights * ratio * (y - mu)
 
 
 def _observed_weight(y: np.ndarray, eta: np.ndarray, mu: np.ndarray, link: str) -> np.ndarray:
     """-d² log-likelihood / d eta² of each row (equal to the IRLS weight for the canonical logit)."""
     if link == "logit":
         return mu * (1 - mu)
+    if link == "identity":
+        return np.ones_like(mu)
     e = np.exp(np.clip(eta, -700, 700))
     odds = e * np.exp(-e) / np.where(mu > 0, mu, 1e-300)  # e (1 - mu) / mu
     return -y * odds * (1 - e - odds) + (1 - y) * e
 
 
 def _deviance(y: np.ndarray, eta: np.ndarray, link: str, fw: np.ndarray) -> float:
-    """-2 log-likelihood, from eta (log mu and log(1 - mu) without rounding mu first)."""
+    """-2 log-likelihood, from eta (log mu and log(1 - mu) without rounding mu first); the residual
+    sum of squares for the linear probability model."""
+    if link == "identity":
+        return float(np.sum(fw * (y - eta) ** 2))
     if link == "logit":
         log_mu, log_rest = -np.logaddexp(0, -eta), -np.logaddexp(0, eta)
     else:
