@@ -195,7 +195,7 @@ def _distance(lat: np.ndarray, lon: np.ndarray, f: np.ndarray, lead: np.ndarray)
 
 def _covariate_grid(ds, regions: pd.Index, last: int, covariates: tuple[str, ...], add_covariates) -> dict:
     """Each covariate's value per unit (rows) and period (columns 0..last), lagged one year; NaN if none."""
-    out = {}
+    out: dict[str, np.ndarray] = {}
     if not covariates:
         return out
     grid = pd.DataFrame(

@@ -56,7 +56,9 @@ def _demean(values: np.ndarray, strata: np.ndarray, w: np.ndarray, n: int) -> np
     total = np.bincount(strata, weights=w, minlength=n)
     out = np.empty_like(values)
     for j in range(values.shape[1]):
-        mean = np.bincount(strata, weights=w * values[:, j], minlength=n) / total
+        # A stratum whose weights all underflow (fitted 0 or 1 far from the estimate) has no mean.
+        sums = np.bincount(strata, weights=w * values[:, j], minlength=n)
+        mean = np.divide(sums, total, out=np.zeros(n), where=total > 0)
         out[:, j] = values[:, j] - mean[strata]
     return out
 
@@ -122,12 +124,18 @@ def fit_fe_binomial(
         xt = _demean(x, strata, w, n_strata)
         # Within strata (weighted), x̃'W z̃ = x̃'(w z): the working response need not be demeaned.
         beta_new = np.linalg.solve(xt.T @ (w[:, None] * xt), xt.T @ wz)
-        alpha_new = (np.bincount(strata, weights=wz - w * (x @ beta_new), minlength=n_strata)) / total
+        sums = np.bincount(strata, weights=wz - w * (x @ beta_new), minlength=n_strata)
+        alpha_new = np.divide(sums, total, out=alpha.copy(), where=total > 0)
+        # A stratum whose weights nearly vanish (all fitted close to 0 or 1, as far from the estimate
+        # in a restricted fit) would take a huge step; at most 5 on the linear scale per iteration.
+        alpha_new = alpha + np.clip(alpha_new - alpha, -5.0, 5.0)
         for _ in range(40):  # a step that raises the deviance is halved (both intercepts and slopes)
             new_deviance = _deviance(y, alpha_new[strata] + x @ beta_new + off, link, fw)
             if new_deviance <= deviance * (1 + 1e-12):
                 break
             alpha_new, beta_new = (alpha + alpha_new) / 2, (beta + beta_new) / 2
+        else:
+            break  # no step lowers the deviance any more: converged to the precision of the sums
         change = deviance - new_deviance
         alpha, beta, deviance = alpha_new, beta_new, new_deviance
         eta = alpha[strata] + x @ beta + off
