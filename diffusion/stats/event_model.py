@@ -41,7 +41,15 @@ from diffusion.stats.covariate_terms import add_covariates
 from diffusion.stats.model_design import design_matrix, leave_out_separated, strata
 from diffusion.stats.model_fit import Design, ModelError, check_separation, coefficient_table
 
-__all__ = ["DEFAULT_FORMULA", "EventHistoryModel", "ModelError", "fit_event_history", "parse_formula"]
+__all__ = [
+    "DEFAULT_FORMULA",
+    "EventHistoryModel",
+    "ModelError",
+    "fit_event_history",
+    "fit_table",
+    "parse_formula",
+    "ratio",
+]
 
 DEFAULT_FORMULA = "neighbour_share + promoted + C(macro_region)"
 BASELINES = ("practice-period", "practice+period", "period")
