@@ -32,7 +32,7 @@ import pandas as pd
 
 from diffusion.data.dataset import Dataset
 from diffusion.errors import ParameterError
-from diffusion.stats.event_model import EventHistoryModel, fit_table
+from diffusion.stats.event_model import EventHistoryModel, fit_table, formula_variables
 
 __all__ = ["DEFAULT_DYAD_FORMULA", "DYAD_TERMS", "dyad_periods", "fit_dyadic_event_history"]
 
@@ -47,13 +47,7 @@ DEFAULT_DYAD_FORMULA = "neighbour + same_macro_region + distance + C(macro_regio
 
 def _parse(formula: str | None, ds: Dataset) -> tuple[str, list[str], list[str], list[str]]:
     """The right-hand side, its dyad terms, the covariates of its ``gap_`` terms and the follower's covariates."""
-    import formulaic
-
-    rhs = (formula or DEFAULT_DYAD_FORMULA).split("~")[-1].strip()
-    try:
-        variables = sorted(formulaic.Formula(rhs).required_variables)
-    except Exception as exc:  # formulaic's parser errors have no common base class
-        raise ParameterError("formula", f"the formula {rhs!r} cannot be read ({exc}).") from None
+    rhs, variables = formula_variables(formula, DEFAULT_DYAD_FORMULA)
     covariates = ds.covariates.variables if ds.covariates is not None else []
     gaps = [f"gap_{c}" for c in covariates]
     unknown = [v for v in variables if v not in (*DYAD_TERMS, *gaps, *covariates, "macro_region", "practice")]

@@ -162,18 +162,20 @@ def ratio(b: float) -> str:
     return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
 
 
-def parse_formula(formula: str | None, ds: Dataset) -> tuple[str, list[str], list[str]]:
-    """The right-hand side, its channel terms and its covariates; unknown names are an error.
+def formula_variables(formula: str | None, default: str) -> tuple[str, list[str]]:
+    """The formula's right-hand side (``default`` if none) and the variables it uses, sorted.
+
+    An empty formula, a stateful transform (``scale()``: it would be computed over grouped rows)
+    or one formulaic cannot read is a :class:`ParameterError`.
 
     Examples
     --------
-    >>> from diffusion import load_dataset
-    >>> parse_formula("~ neighbour_share + np.log(gdp)", load_dataset("leading-cases"))
-    ('neighbour_share + np.log(gdp)', ['neighbour_share'], ['gdp'])
+    >>> formula_variables("~ np.log(gdp) + neighbour_share", "promoted")
+    ('np.log(gdp) + neighbour_share', ['gdp', 'neighbour_share'])
     """
     import formulaic
 
-    rhs = (formula or DEFAULT_FORMULA).split("~")[-1].strip()
+    rhs = (formula or default).split("~")[-1].strip()
     if not rhs:
         raise ParameterError("formula", "the formula has no terms; e.g. `~ neighbour_share + promoted`.")
     stateful = _STATEFUL.search(rhs)
@@ -184,9 +186,21 @@ def parse_formula(formula: str | None, ds: Dataset) -> tuple[str, list[str], lis
             "rows); transform the covariate in the covariate file instead.",
         )
     try:
-        variables = sorted(v for v in formulaic.Formula(rhs).required_variables)
+        return rhs, sorted(formulaic.Formula(rhs).required_variables)
     except Exception as exc:  # formulaic's parser errors have no common base class
         raise ParameterError("formula", f"the formula {rhs!r} cannot be read ({exc}).") from None
+
+
+def parse_formula(formula: str | None, ds: Dataset) -> tuple[str, list[str], list[str]]:
+    """The right-hand side, its channel terms and its covariates; unknown names are an error.
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> parse_formula("~ neighbour_share + np.log(gdp)", load_dataset("leading-cases"))
+    ('neighbour_share + np.log(gdp)', ['neighbour_share'], ['gdp'])
+    """
+    rhs, variables = formula_variables(formula, DEFAULT_FORMULA)
     covariates = ds.covariates.variables if ds.covariates is not None else []
     known = [*CHANNELS, *_CATEGORIES, *covariates]
     unknown = [v for v in variables if v not in known]
