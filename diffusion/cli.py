@@ -173,7 +173,14 @@ def _model_options(p: argparse.ArgumentParser) -> None:
         help="wild cluster score bootstrap (default), cluster jackknife (CR3) or sandwich (CR1)",
     )
     p.add_argument("--draws", type=int, default=9999, help="wild bootstrap draws (default: 9999)")
+    p.add_argument(
+        "--no-intervals",
+        dest="intervals",
+        action="store_false",
+        help="wild bootstrap p-values without intervals (each interval bound refits the model ~9 times)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the wild bootstrap (default: 0)")
+    p.add_argument("--jobs", dest="n_jobs", type=int, help="bootstrap worker processes (default: one per core)")
     p.add_argument("--out", metavar="PATH.csv", help="write the coefficient table as CSV")
     p.add_argument("--plot", metavar="PATH.svg", help="write a forest plot (SVG, PNG or PDF by the suffix)")
     p.add_argument("--json", metavar="PATH", help="write the model (coefficients and notes) as JSON")
@@ -359,7 +366,9 @@ def _model(args: argparse.Namespace, argv: list[str]) -> None:
             baseline=args.baseline,
             inference=args.inference,
             draws=args.draws,
+            intervals=args.intervals,
             seed=args.seed,
+            n_jobs=args.n_jobs,
         )
     print(model.summary())
     for term in model.coefficients["term"]:

@@ -182,16 +182,45 @@ def test_wild_p_value_by_full_enumeration_of_signs():
         assert p == pytest.approx((1 + np.sum(drawn >= abs(t) - 1e-12)) / (len(signs) + 1))
 
 
-def test_wild_interval_bounds_are_where_the_test_starts_rejecting():
+@pytest.mark.parametrize("tolerance", [1e-2, 1e-3])
+def test_wild_interval_bounds_are_where_the_test_starts_rejecting(tolerance):
     y, x, s, c = _logit_data(4, clusters=12, effect=0.5)
     fit = fit_fe_binomial(y, x, s, c)
     se = float(np.sqrt(fit.cov[0, 0]))
     draws = webb_draws(12, 999, np.random.default_rng(0))
-    low, high = score_interval(y, x, s, c, 0, fit.params[0], se, draws)
+    start = (fit.alpha, fit.params[1:])
+    low, high = score_interval(y, x, s, c, 0, fit.params[0], se, draws, start=start, tolerance=tolerance)
     assert low < fit.params[0] < high
+    step = 2 * tolerance * se  # Brent's method brackets the bound to within the tolerance
     for bound, inward in ((low, 1), (high, -1)):
-        assert score_test(y, x, s, c, 0, bound + inward * 0.01 * se, draws)[1] >= 0.05
-        assert score_test(y, x, s, c, 0, bound - inward * 0.01 * se, draws)[1] < 0.05
+        assert score_test(y, x, s, c, 0, bound + inward * step, draws)[1] >= 0.05
+        assert score_test(y, x, s, c, 0, bound - inward * step, draws)[1] < 0.05
+
+
+def test_restricted_fit_from_a_start_equals_the_fit_from_the_strata_rates():
+    y, x, s, c = _logit_data(4, clusters=12, effect=0.5)
+    full = fit_fe_binomial(y, x, s, c)
+    offset = (full.params[0] + 0.3) * x[:, 0]
+    cold = fit_fe_binomial(y, x[:, 1:], s, c, offset=offset)
+    warm = fit_fe_binomial(y, x[:, 1:], s, c, offset=offset, start=(full.alpha, full.params[1:]), covariance=False)
+    np.testing.assert_allclose(warm.params, cold.params, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(warm.eta, cold.eta, atol=1e-7)
+    assert warm.iterations < cold.iterations and np.isnan(warm.cov).all()
+
+
+def test_wild_bootstrap_in_worker_processes_equals_one_process(monkeypatch):
+    import joblib
+
+    from diffusion.stats import model_fit
+
+    ds = load_dataset("leading-cases")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = fit_event_history(ds, "~ neighbour_share + peer_share", level="province", draws=199)
+        monkeypatch.setattr(model_fit, "PARALLEL_ROWS", 0)  # every table "large": processes
+        with joblib.parallel_config(n_jobs=2):
+            two = fit_event_history(ds, "~ neighbour_share + peer_share", level="province", draws=199)
+    pd.testing.assert_frame_equal(one.coefficients, two.coefficients)
 
 
 def test_webb_draws_take_six_values_with_unit_variance():
@@ -324,3 +353,14 @@ def test_a_channel_slope_per_practice_equals_each_practice_fitted_alone():
         alone = fit_event_history(ds, "neighbour_share", practice=practice, inference="sandwich")
         row = pooled[pooled["term"] == f"neighbour_share:C(practice)[{practice}]"].iloc[0]
         assert row["estimate"] == pytest.approx(alone.coefficients.loc[0, "estimate"], abs=1e-8)
+
+
+def test_model_command_without_intervals_keeps_the_p_values(tmp_path, capsys):
+    """--no-intervals skips only the interval search: the same draws give the same p-values."""
+    args = ["model", "--dataset", "broadband-china", "--formula", "~ neighbour_share", "--draws", "199"]
+    assert main([*args, "--out", str(tmp_path / "with.csv")]) == 0
+    assert main([*args, "--no-intervals", "--jobs", "1", "--out", str(tmp_path / "without.csv")]) == 0
+    with_, without = (pd.read_csv(tmp_path / f"{name}.csv", encoding="utf-8-sig") for name in ("with", "without"))
+    assert with_["p_value"].tolist() == without["p_value"].tolist()
+    assert without[["lower", "upper"]].isna().all().all() and with_[["lower", "upper"]].notna().all().all()
+    assert "95 % interval not computed" in capsys.readouterr().out

@@ -283,6 +283,8 @@ def forest_plot(coefficients: pd.DataFrame, *, ax: plt.Axes, scale: str = "odds"
     colour = sns.color_palette(PALETTE, 3)[2]
     to_axis = np.exp if ratio else (lambda v: v)
     for i in y:
+        if np.isnan(low[i]) and np.isnan(high[i]):
+            continue  # no interval computed (p-values only): the point alone
         a, b = max(low[i], edge[0]), min(high[i], edge[1])
         ax.plot(to_axis([a, b]), [i, i], color=colour, linewidth=1.6)
         for end, bound, marker in ((a, low[i], "<"), (b, high[i], ">")):

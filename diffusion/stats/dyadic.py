@@ -219,6 +219,7 @@ def fit_dyadic_event_history(
     draws: int = 9999,
     intervals: bool = True,
     seed: int | np.random.Generator | None = 0,
+    n_jobs: int | None = None,
 ) -> EventHistoryModel:
     """Fit the directed-dyad event-history model (terms: :data:`DYAD_TERMS`, ``gap_<covariate>``).
 
@@ -251,6 +252,7 @@ def fit_dyadic_event_history(
         draws=draws,
         intervals=intervals,
         seed=seed,
+        n_jobs=n_jobs,
         cluster_level=ds.geography.levels[0],
         notes=notes,
         said=said,

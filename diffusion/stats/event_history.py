@@ -29,7 +29,7 @@ from diffusion.data.calendar import period_of
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of, period_labels
 from diffusion.errors import ParameterError
-from diffusion.stats.channels import CHANNELS, channel_columns, hierarchy_times
+from diffusion.stats.channels import CHANNELS, channel_columns, hierarchy_times, row_sums
 from diffusion.stats.event_model import DEFAULT_FORMULA, ModelError, fit_event_history
 from diffusion.stats.inference import TestResult, unsupported
 
@@ -109,25 +109,23 @@ def person_period(
         active = ties.active(calendar.sort_values("period")["date"].astype(str).tolist())
     # Ties active in each period (columns 1..last), and so each unit's degree in each period.
     degree = np.zeros((n, last + 1))
-    np.add.at(degree, (src[:, None], np.arange(1, last + 1)[None, :]), active)
+    degree[:, 1:] = row_sums(src, active, n)
     top = geo.levels[0]
-    # Categories keep tens of millions of region-periods (every county x practice x period) small.
     cluster_of = [geo.ancestor_at(r, top) or r for r in regions]
     cluster, clusters = pd.factorize(pd.Series(cluster_of), sort=True)
     macro, macros = pd.factorize(pd.Series([geo.macro_region(c) or "none" for c in cluster_of]), sort=True)
     promo = ds.promotion_events
-    parts = []
     times = hierarchy.own if outcome == "own" else {p: hierarchy.within(p) for p in hierarchy.own}
     practices = sorted(p for p, w in times.items() if np.isfinite(w).any() and practice in (None, p))
     published = published_periods(ds)
+    extra_names = tuple(c for c in channels if c not in ("neighbour_share", "promoted"))
+    columns: dict[str, list[np.ndarray]] = {}
     for k, p in enumerate(practices):
         when = times[p]
         # At risk from the first adoption on, in the periods in which a series carrying it published.
         at_risk = np.array([u for u in range(int(when.min()), last + 1) if u in published[p]], dtype=int)
         # Neighbours that adopted strictly before each period, over the ties active in that period.
-        before = (when[dst][:, None] < at_risk[None, :]) & active[:, at_risk - 1]
-        earlier = np.zeros((n, len(at_risk)))
-        np.add.at(earlier, src, before)
+        earlier = row_sums(src, (when[dst][:, None] < at_risk[None, :]) & active[:, at_risk - 1], n)
         deg = degree[:, at_risk]
         share = np.divide(earlier, deg, out=np.zeros_like(earlier), where=deg > 0)
         end = np.where(np.isfinite(when), when, at_risk[-1])
@@ -139,37 +137,37 @@ def person_period(
             else sorted(promo.loc[promo["practices"].str.split(";").apply(lambda tags, p=p: p in tags), "date"])
         )
         promoted = np.array([any(d <= dates[u] for d in promo_dates) for u in at_risk], dtype=int)
-        extra = channel_columns(
-            tuple(c for c in channels if c not in ("neighbour_share", "promoted")),
-            p,
-            hierarchy,
-            when,
-            at_risk,
-            row,
-            col,
-            earlier,
-            share,
-        )
-        parts.append(
-            pd.DataFrame(
-                {
-                    "region": pd.Categorical.from_codes(row, categories=regions),
-                    "practice": pd.Categorical.from_codes(np.full(len(row), k), categories=practices),
-                    "period": t,
-                    "adopted": (when[row] == t).astype(int),
-                    "neighbour_share": share[row, col],
-                    "promoted": promoted[col],
-                    "macro_region": pd.Categorical.from_codes(macro[row], categories=macros),
-                    "cluster": pd.Categorical.from_codes(cluster[row], categories=clusters),
-                    "censored": (~np.isfinite(when[row]) & (t == at_risk[-1])).astype(int),
-                    **extra,
-                }
-            )
-        )
-    columns = ["region", "practice", "period", "adopted", "neighbour_share", "promoted", "macro_region", "cluster"]
-    if not parts:
-        return pd.DataFrame(columns=[*columns, "censored", *(c for c in channels if c not in columns)])
-    return pd.concat(parts, ignore_index=True)
+        extra = channel_columns(extra_names, p, hierarchy, when, at_risk, row, col, earlier, share)
+        part = {
+            "region": row,
+            "practice": np.full(len(row), k),
+            "period": t,
+            "adopted": (when[row] == t).astype(int),
+            "neighbour_share": share[row, col],
+            "promoted": promoted[col],
+            "censored": (~np.isfinite(when[row]) & (t == at_risk[-1])).astype(int),
+            **extra,
+        }
+        for name, values in part.items():
+            columns.setdefault(name, []).append(values)
+    order = ["region", "practice", "period", "adopted", "neighbour_share", "promoted", "macro_region", "cluster"]
+    if not practices:
+        return pd.DataFrame(columns=[*order, "censored", *(c for c in channels if c not in order)])
+    joined = {name: np.concatenate(parts) for name, parts in columns.items()}
+    # Categories keep tens of millions of region-periods (every county x practice x period) small.
+    region = joined.pop("region")
+    table = {
+        "region": pd.Categorical.from_codes(region, categories=regions),
+        "practice": pd.Categorical.from_codes(joined.pop("practice"), categories=practices),
+        "period": joined.pop("period"),
+        "adopted": joined.pop("adopted"),
+        "neighbour_share": joined.pop("neighbour_share"),
+        "promoted": joined.pop("promoted"),
+        "macro_region": pd.Categorical.from_codes(macro[region], categories=macros),
+        "cluster": pd.Categorical.from_codes(cluster[region], categories=clusters),
+        **joined,
+    }
+    return pd.DataFrame(table)
 
 
 def event_history_test(

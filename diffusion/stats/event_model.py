@@ -102,10 +102,16 @@ class EventHistoryModel:
         row = self.term(name)
         b, low, high, p = row["estimate"], row["lower"], row["upper"], row["p_value"]
         direction = "higher" if b > 0 else "lower"
-        if self.link == "linear":
-            size = f"{b:+.3f} in the probability of adoption per period (95 % interval {low:+.3f} to {high:+.3f})"
+        if np.isnan(low) and np.isnan(high):
+            interval = "95 % interval not computed"
+        elif self.link == "linear":
+            interval = f"95 % interval {low:+.3f} to {high:+.3f}"
         else:
-            size = f"the {self.scale} of adoption × {ratio(b)} (95 % interval {ratio(low)} to {ratio(high)})"
+            interval = f"95 % interval {ratio(low)} to {ratio(high)}"
+        if self.link == "linear":
+            size = f"{b:+.3f} in the probability of adoption per period ({interval})"
+        else:
+            size = f"the {self.scale} of adoption × {ratio(b)} ({interval})"
         verdict = "a clear" if p < 0.05 else "no clear"
         return f"{name}: {size}; p = {p:.3g} — {verdict} sign of a {direction} rate with this term."
 
@@ -226,6 +232,7 @@ def fit_event_history(
     draws: int = 9999,
     intervals: bool = True,
     seed: int | np.random.Generator | None = 0,
+    n_jobs: int | None = None,
 ) -> EventHistoryModel:
     """Fit the discrete-time event-history model of adoption.
 
@@ -245,6 +252,9 @@ def fit_event_history(
         term), cluster jackknife (CR3) or cluster sandwich (CR1).
     seed : int or Generator
         Seed of the wild draws.
+    n_jobs : int, optional
+        Worker processes of the wild bootstrap's restricted fits on large tables (default: the
+        user's ``joblib.parallel_config``, else one per core); results do not depend on it.
 
     Raises
     ------
@@ -289,6 +299,7 @@ def fit_event_history(
         draws=draws,
         intervals=intervals,
         seed=seed,
+        n_jobs=n_jobs,
         cluster_level=ds.geography.levels[0],
         notes=notes,
         said=said,
@@ -307,6 +318,7 @@ def fit_table(
     intervals: bool,
     seed: int | np.random.Generator | None,
     cluster_level: str,
+    n_jobs: int | None = None,
     notes: dict,
     said: list[str],
     rows_are: str = "region-periods",
@@ -360,7 +372,7 @@ def fit_table(
     cr1 = np.sqrt(np.clip(np.diag(fit.cov), 0, None) * factor)
     check_separation(design, fit, cr1)
     coefficients = coefficient_table(
-        design, inference, fit.params, cr1, tested, draws=draws, intervals=intervals, seed=seed
+        design, inference, fit, cr1, tested, draws=draws, intervals=intervals, seed=seed, n_jobs=n_jobs
     )
     coefficients = coefficients[coefficients["term"].isin(tested)].reset_index(drop=True)
     if link != "linear":

@@ -33,6 +33,7 @@ class FEFit:
     iterations: int
     deviance: float
     eta: np.ndarray = field(repr=False)  # each row's fitted linear predictor (offset included)
+    alpha: np.ndarray = field(repr=False)  # each stratum's intercept
 
 
 def _mean(eta: np.ndarray, link: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -72,6 +73,8 @@ def fit_fe_binomial(
     link: str = "logit",
     weights: np.ndarray | None = None,
     offset: np.ndarray | None = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    covariance: bool = True,
     tol: float = 1e-12,
     max_iter: int = 200,
 ) -> FEFit:
@@ -90,6 +93,11 @@ def fit_fe_binomial(
         Frequency weights (rows standing for several identical rows).
     offset : array, optional
         A known part of each row's linear predictor (a coefficient held at a tested value).
+    start : (alpha, beta), optional
+        Strata intercepts and slopes to start from (a nearby fit: the restricted fits of a test
+        inversion converge in a few steps from the previous one).
+    covariance : bool
+        Compute the cluster-robust covariance (NaN otherwise: a restricted fit needs none).
 
     Every stratum must hold both outcomes (others tell nothing about beta; drop them first).
 
@@ -108,11 +116,14 @@ def fit_fe_binomial(
     off = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
     n_strata = int(strata.max()) + 1
     # Start from each stratum's observed rate: a feasible point whatever beta turns out to be.
-    rate = np.bincount(strata, weights=fw * y, minlength=n_strata) / np.bincount(strata, weights=fw, minlength=n_strata)
-    rate = np.clip(rate, 1e-6, 1 - 1e-6)
-    start = {"logit": special.logit, "identity": lambda r: r}.get(link, lambda r: np.log(-np.log1p(-r)))
-    alpha, beta = start(rate), np.zeros(x.shape[1])
-    eta = alpha[strata] + off
+    if start is None:
+        events = np.bincount(strata, weights=fw * y, minlength=n_strata)
+        rate = np.clip(events / np.bincount(strata, weights=fw, minlength=n_strata), 1e-6, 1 - 1e-6)
+        from_rate = {"logit": special.logit, "identity": lambda r: r}.get(link, lambda r: np.log(-np.log1p(-r)))
+        alpha, beta = from_rate(rate), np.zeros(x.shape[1])
+    else:
+        alpha, beta = np.array(start[0], dtype=float), np.array(start[1], dtype=float).reshape(x.shape[1])
+    eta = alpha[strata] + x @ beta + off
     deviance = _deviance(y, eta, link, fw)
     iteration = 0
     while iteration < max_iter:
@@ -130,23 +141,25 @@ def fit_fe_binomial(
         # in a restricted fit) would take a huge step; at most 5 on the linear scale per iteration.
         alpha_new = alpha + np.clip(alpha_new - alpha, -5.0, 5.0)
         for _ in range(40):  # a step that raises the deviance is halved (both intercepts and slopes)
-            new_deviance = _deviance(y, alpha_new[strata] + x @ beta_new + off, link, fw)
+            eta_new = alpha_new[strata] + x @ beta_new + off
+            new_deviance = _deviance(y, eta_new, link, fw)
             if new_deviance <= deviance * (1 + 1e-12):
                 break
             alpha_new, beta_new = (alpha + alpha_new) / 2, (beta + beta_new) / 2
         else:
             break  # no step lowers the deviance any more: converged to the precision of the sums
         change = deviance - new_deviance
-        alpha, beta, deviance = alpha_new, beta_new, new_deviance
-        eta = alpha[strata] + x @ beta + off
+        alpha, beta, deviance, eta = alpha_new, beta_new, new_deviance, eta_new
         if abs(change) <= tol * (1 + abs(deviance)):
             break
+    if not covariance:
+        return FEFit(beta, np.full((x.shape[1],) * 2, np.nan), n_strata, iteration, float(deviance), eta, alpha)
     score, information = profile_scores(y, x, strata, eta, link=link, weights=fw)
     bread = np.linalg.inv(information)
     n_clusters = int(clusters.max()) + 1
     per_cluster = cluster_sums(score, clusters, n_clusters)
     cov = bread @ (per_cluster.T @ per_cluster) @ bread
-    return FEFit(beta, cov, n_strata, iteration, float(deviance), eta)
+    return FEFit(beta, cov, n_strata, iteration, float(deviance), eta, alpha)
 
 
 def cluster_sums(rows: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -202,9 +215,8 @@ def _deviance(y: np.ndarray, eta: np.ndarray, link: str, fw: np.ndarray) -> floa
     sum of squares for the linear probability model."""
     if link == "identity":
         return float(np.sum(fw * (y - eta) ** 2))
-    if link == "logit":
-        log_mu, log_rest = -np.logaddexp(0, -eta), -np.logaddexp(0, eta)
-    else:
-        e = np.exp(np.clip(eta, -700, 700))
-        log_mu, log_rest = np.log(-np.expm1(-e) + 1e-300), -e
+    if link == "logit":  # y log mu + (1 - y) log(1 - mu) = y eta - log(1 + e^eta)
+        return float(-2 * np.sum(fw * (y * eta - np.logaddexp(0, eta))))
+    e = np.exp(np.clip(eta, -700, 700))
+    log_mu, log_rest = np.log(-np.expm1(-e) + 1e-300), -e
     return float(-2 * np.sum(fw * (y * log_mu + (1 - y) * log_rest)))

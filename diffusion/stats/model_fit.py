@@ -3,17 +3,24 @@ the wild cluster score bootstrap, the cluster jackknife and the sandwich."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
 
 from diffusion.errors import DiffusionError
 from diffusion.stats.fe_glm import FEFit, fit_fe_binomial
+from diffusion.stats.inference import joblib_workers
 from diffusion.stats.model_design import both_outcomes
-from diffusion.stats.wild_bootstrap import score_interval, score_test, webb_draws
+from diffusion.stats.wild_bootstrap import score_bound, score_test, webb_draws
 
-__all__ = ["Design", "ModelError", "check_separation", "coefficient_table"]
+__all__ = ["PARALLEL_ROWS", "Design", "ModelError", "check_separation", "coefficient_table"]
+
+#: Rows of the grouped table from which the wild bootstrap's restricted fits run in worker processes.
+PARALLEL_ROWS = 100_000
 
 
 class ModelError(DiffusionError):
@@ -63,17 +70,25 @@ def check_separation(design: Design, fit: FEFit, se: np.ndarray) -> None:
 def coefficient_table(
     design: Design,
     inference: str,
-    params: np.ndarray,
+    fit: FEFit,
     cr1: np.ndarray,
     tested: list[str],
     *,
     draws: int,
     intervals: bool,
     seed: int | np.random.Generator | None,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
-    """The coefficient table: p-values and intervals by the chosen inference."""
+    """The coefficient table: p-values and intervals by the chosen inference.
+
+    The wild bootstrap's tests and interval bounds run in ``n_jobs`` worker processes on tables of
+    :data:`PARALLEL_ROWS` rows or more (by default one per core, or the user's
+    ``joblib.parallel_config``), with a progress bar on terminals.
+    """
     from scipy import stats
 
+    params = fit.params
     g = int(design.clusters.max()) + 1
     se = np.sqrt(np.diag(_jackknife(design))) if inference == "jackknife" else cr1
     statistic = params / se
@@ -94,16 +109,27 @@ def coefficient_table(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     multipliers = webb_draws(g, draws, rng)
     model = (design.y, design.x, design.strata, design.clusters)
+    options = {"link": design.link, "weights": design.w}
+    jobs = []  # each term's test (one restricted fit), and each of its bounds (about 9)
     for j, name in enumerate(design.names):
-        if name not in tested:
-            continue
-        table.loc[j, ["statistic", "p_value"]] = score_test(
-            *model, j, 0.0, multipliers, link=design.link, weights=design.w
-        )
-        bounds = (np.nan, np.nan)
-        if intervals:
-            bounds = score_interval(*model, j, params[j], se[j], multipliers, link=design.link, weights=design.w)
-        table.loc[j, ["lower", "upper"]] = bounds
+        if name in tested:
+            start = (fit.alpha, np.delete(params, j))  # the restricted fits start from the full one
+            jobs.append(delayed(score_test)(*model, j, 0.0, multipliers, start=start, **options))
+            for sign in (-1.0, 1.0) if intervals else ():
+                jobs.append(
+                    delayed(score_bound)(*model, j, params[j], se[j], multipliers, sign, start=start, **options)
+                )
+    # Processes pay off only on large tables (a worker starts in about a second); results do not
+    # depend on how jobs are shared out.
+    large = len(design.y) >= PARALLEL_ROWS
+    workers = joblib_workers(n_jobs, len(jobs), prefer="processes") if large else {"n_jobs": 1}
+    show = (large and sys.stderr.isatty()) if progress is None else progress
+    done = Parallel(return_as="generator", **workers)(jobs)
+    results = iter(tqdm(done, total=len(jobs), disable=not show, desc="wild bootstrap", unit="test", leave=False))
+    for j, name in enumerate(design.names):
+        if name in tested:
+            table.loc[j, ["statistic", "p_value"]] = next(results)
+            table.loc[j, ["lower", "upper"]] = (next(results), next(results)) if intervals else (np.nan, np.nan)
     return table
 
 
