@@ -149,7 +149,8 @@ def _model_options(p: argparse.ArgumentParser) -> None:
         "--dyadic",
         action="store_true",
         help="directed-dyad model: a row per follower at risk and earlier adopter (terms: neighbour, distance, "
-        "same_parent, same_macro_region, gap_<covariate>; default: neighbour + same_macro_region + distance)",
+        "same_parent, same_macro_region, gap_<covariate>, the follower's channel terms and covariates; "
+        "default: neighbour + same_macro_region + distance + C(macro_region))",
     )
     p.add_argument("--level", help="level of the regions (default: the top level)")
     p.add_argument("--practice", help="one practice (a tag; default: all, pooled over a baseline per practice)")
@@ -173,12 +174,8 @@ def _model_options(p: argparse.ArgumentParser) -> None:
         help="wild cluster score bootstrap (default), cluster jackknife (CR3) or sandwich (CR1)",
     )
     p.add_argument("--draws", type=int, default=9999, help="wild bootstrap draws (default: 9999)")
-    p.add_argument(
-        "--no-intervals",
-        dest="intervals",
-        action="store_false",
-        help="wild bootstrap p-values without intervals (each interval bound refits the model ~9 times)",
-    )
+    p.add_argument("--no-intervals", dest="intervals", action="store_false", help="wild p-values only (faster)")
+    p.add_argument("--varies", action="append", default=[], metavar="TERM", help="test: one slope in every practice?")
     p.add_argument("--seed", type=int, default=0, help="seed of the wild bootstrap (default: 0)")
     p.add_argument("--jobs", dest="n_jobs", type=int, help="bootstrap worker processes (default: one per core)")
     p.add_argument("--out", metavar="PATH.csv", help="write the coefficient table as CSV")
@@ -369,6 +366,7 @@ def _model(args: argparse.Namespace, argv: list[str]) -> None:
             intervals=args.intervals,
             seed=args.seed,
             n_jobs=args.n_jobs,
+            vary=tuple(args.varies),
         )
     print(model.summary())
     for term in model.coefficients["term"]:

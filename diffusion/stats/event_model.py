@@ -38,8 +38,10 @@ from diffusion.data.dataset import Dataset
 from diffusion.errors import ParameterError
 from diffusion.stats.channels import CHANNELS
 from diffusion.stats.covariate_terms import add_covariates
+from diffusion.stats.heterogeneity import HETEROGENEITY_COLUMNS, describe_heterogeneity, heterogeneity_table
 from diffusion.stats.model_design import design_matrix, leave_out_separated, strata
 from diffusion.stats.model_fit import Design, ModelError, check_separation, coefficient_table
+from diffusion.stats.wild_bootstrap import webb_draws
 
 __all__ = [
     "DEFAULT_FORMULA",
@@ -142,10 +144,17 @@ class EventHistoryModel:
             )
             + f"; formula: {self.formula}",
             shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            *(describe_heterogeneity(row) for row in self.notes.get("heterogeneity", [])),
             *self.left_out(),
             *self.warnings,
         ]
         return "\n".join(lines)
+
+    @property
+    def heterogeneity(self) -> pd.DataFrame:
+        """Tests that a term has one slope in every practice (``vary``): ``term, practices, df,
+        statistic, p_value, draws`` (:mod:`diffusion.stats.heterogeneity`)."""
+        return pd.DataFrame(self.notes.get("heterogeneity", []), columns=list(HETEROGENEITY_COLUMNS))
 
 
 def ratio(b: float) -> str:
@@ -233,6 +242,7 @@ def fit_event_history(
     intervals: bool = True,
     seed: int | np.random.Generator | None = 0,
     n_jobs: int | None = None,
+    vary: tuple[str, ...] = (),
 ) -> EventHistoryModel:
     """Fit the discrete-time event-history model of adoption.
 
@@ -255,6 +265,10 @@ def fit_event_history(
     n_jobs : int, optional
         Worker processes of the wild bootstrap's restricted fits on large tables (default: the
         user's ``joblib.parallel_config``, else one per core); results do not depend on it.
+    vary : tuple of str
+        Terms (columns of the model) to test for one slope in every practice against a slope per
+        practice: a wild score test, in ``model.heterogeneity`` and the summary
+        (:mod:`diffusion.stats.heterogeneity`). Needs a baseline per practice.
 
     Raises
     ------
@@ -300,6 +314,7 @@ def fit_event_history(
         intervals=intervals,
         seed=seed,
         n_jobs=n_jobs,
+        vary=vary,
         cluster_level=ds.geography.levels[0],
         notes=notes,
         said=said,
@@ -319,6 +334,7 @@ def fit_table(
     seed: int | np.random.Generator | None,
     cluster_level: str,
     n_jobs: int | None = None,
+    vary: tuple[str, ...] = (),
     notes: dict,
     said: list[str],
     rows_are: str = "region-periods",
@@ -343,9 +359,14 @@ def fit_table(
             "adopted and others did not; at least 5 are needed (use a coarser time unit, all practices, or a "
             "lower level)"
         )
+    if vary and baseline == "period":
+        raise ParameterError(
+            "vary", "a slope per practice needs a baseline per practice ('practice-period' or 'practice+period')."
+        )
     used = set(formulaic.Formula(rhs).required_variables)
     variables = [*variables, *(c for c in _CATEGORIES if c in used)]
     keys = ["adopted", *variables, "stratum", "cluster", *(["period"] if baseline == "practice+period" else [])]
+    keys += ["practice"] if vary and "practice" not in keys else []
     grouped = table.groupby(keys, observed=True, sort=True, as_index=False).size()
     x, names, absorbed, dropped = design_matrix(rhs, grouped)
     grouped, x, names, separated = leave_out_separated(grouped, x, names)
@@ -353,6 +374,9 @@ def fit_table(
     tested = [n for n in names if not n.startswith("C(period)")]
     if not tested:
         raise ModelError(f"no term of {rhs!r} varies within the baseline's strata; nothing can be estimated")
+    unknown = [v for v in vary if v not in names]
+    if unknown:
+        raise ParameterError("vary", f"{unknown[0]!r} is not a term of the model; its terms are {names}.")
     adoptions = int((grouped["adopted"] * grouped["size"]).sum())
     if adoptions < len(names) + 5:
         raise ModelError(f"{adoptions} adoptions for {len(names)} terms: too few; drop terms or add data")
@@ -375,6 +399,12 @@ def fit_table(
         design, inference, fit, cr1, tested, draws=draws, intervals=intervals, seed=seed, n_jobs=n_jobs
     )
     coefficients = coefficients[coefficients["term"].isin(tested)].reset_index(drop=True)
+    if vary:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        varies = heterogeneity_table(
+            design, fit.eta, pd.factorize(grouped["practice"])[0], vary, webb_draws(g, draws, rng)
+        )
+        notes["heterogeneity"] = varies.to_dict("records")
     if link != "linear":
         for column, source in (("ratio", "estimate"), ("ratio_lower", "lower"), ("ratio_upper", "upper")):
             coefficients[column] = np.exp(coefficients[source])

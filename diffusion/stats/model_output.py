@@ -34,11 +34,18 @@ def print_terms(ds: Dataset) -> None:
 
 
 def model_json(model: EventHistoryModel) -> dict:
-    """The model as plain JSON types (infinite bounds as null)."""
-    rows = [
-        {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
-        for row in model.coefficients.to_dict("records")
-    ]
+    """The model as plain JSON types (infinite bounds and untestable p-values as null)."""
+
+    def plain(records: list[dict]) -> list[dict]:
+        return [
+            {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()} for r in records
+        ]
+
+    rows = plain(model.coefficients.to_dict("records"))
+    notes = {
+        **model.notes,
+        **({"heterogeneity": plain(model.notes["heterogeneity"])} if "heterogeneity" in model.notes else {}),
+    }
     return {
         "formula": model.formula,
         "link": model.link,
@@ -49,7 +56,7 @@ def model_json(model: EventHistoryModel) -> dict:
         "region_periods": model.region_periods,
         "adoptions": model.adoptions,
         "coefficients": rows,
-        "notes": model.notes,
+        "notes": notes,
         "warnings": list(model.warnings),
     }
 

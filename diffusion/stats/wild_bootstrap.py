@@ -225,7 +225,7 @@ def score_bound(
     known: dict[float, float] = {}  # brentq asks again for the bracket's ends
 
     def start_at(value: float) -> tuple[np.ndarray, np.ndarray] | None:
-        """The fit at ``value`` extrapolated linearly from the last two (one Newton step then suffices)."""
+        """The fit at ``value`` extrapolated linearly from the last two (a step or two of IRLS then converge)."""
         if len(fits) < 2:
             return start if not fits else fits[-1][1:]
         (v1, a1, b1), (v2, a2, b2) = fits[-1], fits[-2]
@@ -251,8 +251,8 @@ def score_bound(
         if drawn is None:
             return -1.0
         critical = np.partition(np.abs(drawn), draws - 1 - allowed)[draws - 1 - allowed]
-        value = abs(statistic) - 1e-12 - float(critical)
-        return value if np.isfinite(value) else 1e6  # no finite statistic: a fit far from the data
+        distance = abs(statistic) - 1e-12 - float(critical)
+        return distance if np.isfinite(distance) else 1e6  # no finite statistic: a fit far from the data
 
     se = se if np.isfinite(se) and se > 0 else 1.0
     inside, step = estimate, 2 * se
