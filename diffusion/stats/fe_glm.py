@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-__all__ = ["LINKS", "FEFit", "cluster_sums", "fit_fe_binomial", "profile_parts", "profile_scores"]
+__all__ = ["LINKS", "FEFit", "cluster_sums", "demean", "fit_fe_binomial", "profile_parts", "profile_scores"]
 
 LINKS = ("logit", "cloglog", "identity")
 
@@ -52,8 +52,14 @@ def _mean(eta: np.ndarray, link: str) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return mu, e * np.exp(-e), e / np.where(mu > 0, mu, 1e-300)
 
 
-def _demean(values: np.ndarray, strata: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
-    """Weighted within-stratum deviations of each column."""
+def demean(values: np.ndarray, strata: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
+    """Weighted within-stratum deviations of each column (``n`` strata).
+
+    Examples
+    --------
+    >>> demean(np.array([[1.0], [3.0], [5.0]]), np.array([0, 0, 1]), np.array([1.0, 3.0, 1.0]), 2)[:, 0].tolist()
+    [-1.5, 0.5, 0.0]
+    """
     total = np.bincount(strata, weights=w, minlength=n)
     out = np.empty_like(values)
     for j in range(values.shape[1]):
@@ -132,7 +138,7 @@ def fit_fe_binomial(
         w = fw * dmu * ratio  # the IRLS weight (d mu / d eta)² / Var(mu)
         wz = w * (eta - off) + fw * ratio * (y - mu)  # w times the working response, without dividing by d mu
         total = np.bincount(strata, weights=w, minlength=n_strata)
-        xt = _demean(x, strata, w, n_strata)
+        xt = demean(x, strata, w, n_strata)
         # Within strata (weighted), x̃'W z̃ = x̃'(w z): the working response need not be demeaned.
         beta_new = np.linalg.solve(xt.T @ (w[:, None] * xt), xt.T @ wz)
         sums = np.bincount(strata, weights=wz - w * (x @ beta_new), minlength=n_strata)
@@ -196,7 +202,7 @@ def profile_parts(
     n_strata = int(strata.max()) + 1
     mu, _, ratio = _mean(eta, link)
     w = weights * _observed_weight(y, eta, mu, link)  # the bread is the observed information, as statsmodels'
-    return _demean(x, strata, w, n_strata), w, weights * ratio * (y - mu)
+    return demean(x, strata, w, n_strata), w, weights * ratio * (y - mu)
 
 
 def _observed_weight(y: np.ndarray, eta: np.ndarray, mu: np.ndarray, link: str) -> np.ndarray:

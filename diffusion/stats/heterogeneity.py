@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from diffusion.stats.fe_glm import cluster_sums, profile_parts
+from diffusion.stats.fe_glm import cluster_sums, demean, profile_parts
 from diffusion.stats.model_fit import Design
 
 __all__ = ["HETEROGENEITY_COLUMNS", "describe_heterogeneity", "heterogeneity_table", "slope_heterogeneity"]
@@ -128,9 +128,8 @@ def heterogeneity_table(
     rows = []
     for name in vary:
         j = design.names.index(name)
-        column = design.x[:, j]
-        mean = np.bincount(design.strata, weights=design.w * column) / np.bincount(design.strata, weights=design.w)
-        informative = np.abs(column - mean[design.strata]) > 1e-12
+        within = demean(design.x[:, [j]], design.strata, design.w, int(design.strata.max()) + 1)[:, 0]
+        informative = np.abs(within) > 1e-12
         model = (design.y, design.x, design.strata, design.clusters, groups)
         statistic, p, df = slope_heterogeneity(*model, j, eta, multipliers, link=design.link, weights=design.w)
         practices = len(np.unique(groups[informative]))
