@@ -21,209 +21,16 @@ import diffusion
 from diffusion.cli_input import (
     bundled,
     dataset,
-    input_options,
-    network_options,
     read,
-    source_options,
     with_flags,
     write_problems,
 )
+from diffusion.cli_options import OPTIONS
 from diffusion.data.resources import bundled_datasets, dataset_title
 from diffusion.errors import DiffusionError, ValidationError
 from diffusion.i18n import t, translate
 
 __all__ = ["main"]
-
-# Choices repeated from the modules that own them, so that building the parser imports nothing
-# heavy; tests/test_layout.py checks that they agree.
-CANDIDATE_RULES = ("all", "adjacent", "same-province", "nearest-k")
-SAME_BATCH_POLICIES = ("none", "both")
-GRAPHS = ("multimode", "regions", "practices", "cases", "ties")
-MODEL_LINKS = ("logit", "cloglog", "linear")
-MODEL_BASELINES = ("practice-period", "practice+period", "period")
-MODEL_INFERENCE = ("wild", "jackknife", "sandwich")
-OUTCOMES = ("within", "own")
-
-
-def _report_options(p: argparse.ArgumentParser) -> None:
-    source_options(p, repeat=True)
-    p.add_argument("--out", metavar="DIR", default="reports", help="output folder (default: reports)")
-    p.add_argument("--seed", type=int, default=0, help="seed of permutations, bootstrap and layouts (default: 0)")
-    p.add_argument("--timestamp", action="store_true", help="print the time of making in the report")
-    p.add_argument(
-        "--hypotheses", metavar="FILE.yaml", help="hypotheses to test (YAML list; default: a standard set of tests)"
-    )
-    input_options(p)
-
-
-def _validate_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file")
-    input_options(p)
-
-
-def _network_options(p: argparse.ArgumentParser) -> None:
-    source_options(p)
-    p.add_argument("--level", help="level of the region nodes (default: the top level, e.g. province)")
-    p.add_argument(
-        "--ties",
-        dest="candidates",
-        choices=CANDIDATE_RULES,
-        default="all",
-        help="which earlier adopters a later adopter is tied to (default: all)",
-    )
-    p.add_argument(
-        "--same-batch",
-        choices=SAME_BATCH_POLICIES,
-        default="none",
-        help="tie adopters of the same period both ways, or not at all (default: none)",
-    )
-    p.add_argument("--k", type=int, default=3, help="neighbours for --ties nearest-k (default: 3)")
-    p.add_argument(
-        "--graph", choices=GRAPHS, default="multimode", help="which graph --export writes (default: multimode)"
-    )
-    p.add_argument("--export", metavar="PATH", help="write the graph: .graphml, .gexf (with timeline) or .json")
-    p.add_argument("--centrality", metavar="PATH.csv", help="write every centrality, per period, as a tidy CSV")
-    p.add_argument("--eigenvector", action="store_true", help="also compute eigenvector centrality")
-    p.add_argument(
-        "--betweenness",
-        default="auto",
-        type=_betweenness_option,
-        help="exact, none, a number of sampled sources, or auto: exact up to 5,000 nodes, 500 sources above",
-    )
-    p.add_argument("--seed", type=int, default=0, help="seed of sampled betweenness sources (default 0)")
-    p.add_argument("--jobs", dest="n_jobs", type=int, help="worker processes for centrality (default: one per core)")
-    input_options(p)
-
-
-def _spread_options(p: argparse.ArgumentParser) -> None:
-    source_options(p)
-    p.add_argument("--out", metavar="PATH.csv", required=True, help="tidy spread metrics (see the README)")
-    p.add_argument("--regions", metavar="PATH.csv", help="per region: Walker score, breadth, earliness, Rogers")
-    p.add_argument("--level", help="level of the regions for --regions (default: the top level)")
-    p.add_argument("--k", type=int, default=5, help="milestone: periods until k top-level units (default 5)")
-    p.add_argument("--share", type=float, default=0.5, help="milestone: periods until this share (default 0.5)")
-    p.add_argument(
-        "--bass-intervals", choices=["covariance", "bootstrap"], default="covariance", help="95%% intervals of Bass"
-    )
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
-    input_options(p)
-
-
-def _test_options(p: argparse.ArgumentParser) -> None:
-    """The test's name, then every option of every test, as the registry declares them."""
-    from diffusion.stats.registry import ALIASES, TEST_NAMES, TESTS
-
-    p.add_argument("name", choices=TEST_NAMES, help="which test (see the README)")
-    source_options(p)
-    seen: dict[str, str] = {}
-    for spec in TESTS.values():
-        for option in spec.options.values():
-            if option.name in seen:
-                continue
-            seen[option.name] = spec.name
-            flags = [f"--{a.replace('_', '-')}" for a, n in ALIASES.items() if n == option.name]
-            flags.append("--" + option.name.replace("_", "-"))
-            p.add_argument(
-                *flags,
-                dest=option.name,
-                **({"nargs": "+"} if option.kind is tuple else {"type": option.kind}),
-                choices=option.choices,
-                default=argparse.SUPPRESS,  # only what is given reaches the test: its defaults apply
-                help=option.help,
-            )
-    p.add_argument("--json", metavar="PATH", help="also write the full result as JSON")
-    input_options(p)
-
-
-def _model_options(p: argparse.ArgumentParser) -> None:
-    """The event-history model: its formula and choices (names repeated from event_model, checked in tests)."""
-    source_options(p)
-    p.add_argument(
-        "--formula",
-        metavar='"~ TERMS"',
-        help='terms, e.g. "~ neighbour_share + parent_adopted + np.log(gdp_per_capita) + C(macro_region)" '
-        "(default: neighbour_share + promoted + C(macro_region)); --terms lists the channel terms",
-    )
-    p.add_argument("--terms", action="store_true", help="list the channel terms and the covariates, and exit")
-    p.add_argument(
-        "--dyadic",
-        action="store_true",
-        help="directed-dyad model: a row per follower at risk and earlier adopter (terms: neighbour, distance, "
-        "same_parent, same_macro_region, gap_<covariate>, the follower's channel terms and covariates; "
-        "default: neighbour + same_macro_region + distance + C(macro_region))",
-    )
-    p.add_argument("--level", help="level of the regions (default: the top level)")
-    p.add_argument("--practice", help="one practice (a tag; default: all, pooled over a baseline per practice)")
-    p.add_argument(
-        "--outcome",
-        choices=OUTCOMES,
-        default="within",
-        help="a region adopts with a case inside it (within, default) or at itself (own; bottom-up terms need it)",
-    )
-    p.add_argument("--link", choices=MODEL_LINKS, default="logit", help="default: logit")
-    p.add_argument(
-        "--baseline",
-        choices=MODEL_BASELINES,
-        default="practice-period",
-        help="intercepts per practice and period (default), per practice plus per period, or per period",
-    )
-    p.add_argument(
-        "--inference",
-        choices=MODEL_INFERENCE,
-        default="wild",
-        help="wild cluster score bootstrap (default), cluster jackknife (CR3) or sandwich (CR1)",
-    )
-    p.add_argument("--draws", type=int, default=9999, help="wild bootstrap draws (default: 9999)")
-    p.add_argument("--no-intervals", dest="intervals", action="store_false", help="wild p-values only (faster)")
-    p.add_argument("--varies", action="append", default=[], metavar="TERM", help="test: one slope in every practice?")
-    p.add_argument("--seed", type=int, default=0, help="seed of the wild bootstrap (default: 0)")
-    p.add_argument("--jobs", dest="n_jobs", type=int, help="bootstrap worker processes (default: one per core)")
-    p.add_argument("--out", metavar="PATH.csv", help="write the coefficient table as CSV")
-    p.add_argument("--plot", metavar="PATH.svg", help="write a forest plot (SVG, PNG or PDF by the suffix)")
-    p.add_argument("--json", metavar="PATH", help="write the model (coefficients and notes) as JSON")
-    input_options(p)
-
-
-def _compare_options(p: argparse.ArgumentParser) -> None:
-    source_options(p)
-    p.add_argument(
-        "--by",
-        default="macro-region",
-        help="macro-region, province, covariate:NAME[:YEAR] (terciles), or a CSV with columns unit, group",
-    )
-    p.add_argument("--out", metavar="PATH.csv", required=True, help="per group and measure, with intervals")
-    p.add_argument("--tests", metavar="PATH.csv", help="permutation tests of the differences between groups")
-    p.add_argument("--matrix", metavar="PATH.csv", help="group x practice x period adoption with denominators")
-    p.add_argument("--similarity", metavar="PATH.csv", help="portfolio similarity between groups")
-    p.add_argument("--leaders", metavar="PATH.csv", help="leaders and followers between groups")
-    p.add_argument("--metric", choices=["jaccard", "cosine"], default="jaccard", help="similarity measure")
-    p.add_argument("--level", help="level of the units compared (default: the level most cases are at)")
-    p.add_argument("--strata", choices=["province"], default=None, help="permute within provinces")
-    p.add_argument("--permutations", dest="n_permutations", type=int, default=999, help="permutations (default 999)")
-    p.add_argument("--bootstrap", dest="n_boot", type=int, default=999, help="bootstrap resamples (default 999)")
-    p.add_argument("--seed", type=int, default=0, help="seed of bootstrap and permutations (default 0)")
-    input_options(p)
-
-
-def _simulate_options(p: argparse.ArgumentParser) -> None:
-    from dataclasses import fields
-
-    from diffusion.simulate import SIMULATION_HELP, SimulationParameters
-
-    p.add_argument("--out", metavar="DIR", required=True, help="folder for cases.csv, practices.csv, truth.json")
-    p.add_argument("--geography", metavar="DIR", help="geography folder (default: China)")
-    defaults = SimulationParameters()
-    for f in fields(SimulationParameters):
-        value = getattr(defaults, f.name)
-        p.add_argument(
-            "--" + f.name.replace("_", "-"),
-            dest=f.name,
-            type=type(value) if value is not None else int,
-            default=value,
-            help=f"{SIMULATION_HELP[f.name]} (default: {value})",
-        )
-    network_options(p)
-    p.add_argument("--jobs", dest="n_jobs", type=int, help="worker threads (default: one per core)")
 
 
 def _parser(command: str | None) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser | None]:
@@ -232,10 +39,10 @@ def _parser(command: str | None) -> tuple[argparse.ArgumentParser, argparse.Argu
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     chosen = None
-    for name, (help_, add_options, _) in COMMANDS.items():
+    for name, (help_, _) in COMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)
         if name == command:
-            add_options(p)
+            OPTIONS[name](p)
             chosen = p
     return parser, chosen
 
@@ -248,14 +55,6 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _betweenness_option(value: str) -> str | int:
-    if value in ("auto", "exact", "none"):
-        return value
-    if value.isdigit() and int(value) >= 1:
-        return int(value)
-    raise argparse.ArgumentTypeError(f"expected auto, exact, none or a number of sources >= 1; got {value!r}")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -266,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():  # restores the caller's warning display afterwards
         warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
         try:
-            COMMANDS[args.command][2](args, argv)
+            COMMANDS[args.command][1](args, argv)
         except DiffusionError as exc:
             lang = getattr(args, "lang", "en")
             text = exc.message(lang) if isinstance(exc, ValidationError) else str(exc)
@@ -447,6 +246,21 @@ def _spread(args: argparse.Namespace, argv: list[str]) -> None:
         print(write_csv(regions, args.regions))
 
 
+def _channels(args: argparse.Namespace, argv: list[str]) -> None:
+    from diffusion.output import write_csv
+    from diffusion.stats.adoption_channels import adoption_channels
+
+    ds = dataset(args)
+    found = adoption_channels(ds, null=args.null, n_permutations=args.n_permutations, seed=args.seed)
+    for line in found.describe():
+        print(line)
+    for line in ds.coverage_statements():
+        print("coverage: " + translate(line, args.lang), file=sys.stderr)
+    print(write_csv(found.shares, args.out))
+    if args.adoptions:
+        print(write_csv(found.adoptions, args.adoptions))
+
+
 def _network(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.network.build import build_network
     from diffusion.output import write_csv
@@ -478,16 +292,18 @@ def _network(args: argparse.Namespace, argv: list[str]) -> None:
 
 
 #: command -> (help, adds its options, runs it)
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {
-    "report": ("write HTML reports (default: one per bundled dataset)", _report_options, _report),
-    "validate": ("check a case file without analysing it", _validate_options, _validate),
-    "network": ("build the temporal network; export it and its centralities", _network_options, _network),
-    "spread": ("spread metrics per practice and innovativeness per region, as CSV", _spread_options, _spread),
-    "test": ("test a hypothesis on how practices spread", _test_options, _test),
-    "model": ("event-history model of adoption with channel and covariate terms", _model_options, _model),
-    "compare": ("compare adoption between macro-regions, provinces or your groups", _compare_options, _compare),
-    "simulate": ("synthetic adoption data with planted effects (labelled synthetic)", _simulate_options, _simulate),
-    "datasets": ("list the bundled datasets", lambda p: None, _datasets),
+#: Each command: its help line and the function that runs it (its options: cli_options.OPTIONS).
+COMMANDS: dict[str, tuple[str, Callable]] = {
+    "report": ("write HTML reports (default: one per bundled dataset)", _report),
+    "validate": ("check a case file without analysing it", _validate),
+    "network": ("build the temporal network; export it and its centralities", _network),
+    "spread": ("spread metrics per practice and innovativeness per region, as CSV", _spread),
+    "channels": ("the routes open at each adoption (top-down, horizontal, bottom-up), against chance", _channels),
+    "test": ("test a hypothesis on how practices spread", _test),
+    "model": ("event-history model of adoption with channel and covariate terms", _model),
+    "compare": ("compare adoption between macro-regions, provinces or your groups", _compare),
+    "simulate": ("synthetic adoption data with planted effects (labelled synthetic)", _simulate),
+    "datasets": ("list the bundled datasets", _datasets),
 }
 
 

@@ -171,6 +171,7 @@ def build_geography(src: Path, out_root: Path) -> None:
         "levels": ["province", "prefecture", "county"],
         "sub_levels": ["township", "village"],
         "regions": ["East", "Central", "West", "Northeast"],
+        "gradient_order": ["East", "Central", "West"],
         "neighbour_level": "province",
         "notes": "Adjacency is known at province level only (68 land pairs + 1 sea link). "
         "Coordinates (WGS-84): provinces at their capital's city centre (GeoNames); prefectures and "

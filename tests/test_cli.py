@@ -185,7 +185,7 @@ def test_test_command_prints_and_writes_json(tmp_path, capsys):
     out = tmp_path / "g.json"
     assert main(["test", "gradient", "--dataset", "broadband-china", "--permutations", "199", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("gradient: Did practices reach the East before the Centre")
+    assert printed.startswith("gradient: Did practices reach the macro-regions in the hypothesised order")
     import json
 
     data = json.loads(out.read_text(encoding="utf-8"))

@@ -66,6 +66,42 @@ def test_gradient_equals_the_sum_of_pairwise_mann_whitney():
     assert (first["earlier"], first["later"]) == ("East", "Central")
     assert 0 < first["p_earlier_first"] < 1
     assert r.p_value < 0.05  # Broadband China reached the East first (2014 batch) — a real, strong gradient
+    # One practice: the pairwise p is scipy's asymptotic Mann-Whitney p (tie-corrected, no continuity).
+    one = gradient_test(ds, practice="broadband_china", **FAST)
+    first = one.details["pairwise"][0]
+    from diffusion.measures.innovativeness import first_adoptions
+
+    when = first_adoptions(ds).query("practice == 'broadband_china'").set_index("region")["period"]
+    group = when.index.map(ds.geography.macro_region)
+    central, east = when[group == "Central"], when[group == "East"]
+    u = stats.mannwhitneyu(central, east, alternative="greater", method="asymptotic", use_continuity=False)
+    assert (first["U"], first["p_value"]) == pytest.approx((u.statistic, u.pvalue), abs=1e-12)
+
+
+def test_gradient_compares_adoptions_of_the_same_practice_in_the_users_order(ds, five_regions):
+    # States: North (Upland) and South (Lowland). open_data: North 1, South 2; e_petition: North 2,
+    # South 3. Same-practice pairs: both have Upland first, J = 2 of 2 (pooling the practices would
+    # add North-open 1 < South-petition 3 and a tie North-petition 2 = South-open 2: 3.5 of 4).
+    r = gradient_test(ds, order=("Upland", "Lowland"), **FAST)
+    assert r.statistic == 2.0 and r.details["pairs"] == 2
+    assert [row["U"] for row in r.details["pairwise"]] == [2.0]
+    assert "2 same-practice pairs" in r.interpretation
+
+
+def test_gradient_says_when_the_geography_has_no_order_and_reads_it_from_geography_json(
+    ds, five_regions, fiveland_cases, fiveland_practices
+):
+    from diffusion.errors import ParameterError
+
+    r = gradient_test(ds, **FAST)
+    assert not r.supported and "the geography has no ordered regions" in r.reason
+    with pytest.raises(
+        ParameterError, match=r"'East', not a macro-region of the geography \(its macro-regions: Lowland, Upland\)"
+    ):
+        gradient_test(ds, order=("East", "Upland"), **FAST)
+    (five_regions / "geography.json").write_text('{"gradient_order": ["Upland", "Lowland"]}', encoding="utf-8")
+    ordered = read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices)
+    assert gradient_test(ordered, **FAST).details["order"] == ["Upland", "Lowland"]
 
 
 def test_join_counts_and_moran_equal_esda():
@@ -95,20 +131,83 @@ def test_join_counts_and_moran_equal_esda():
     assert r.details["adopters"] == int(y.sum())
 
 
-def test_moran_on_real_adoption_times_equals_esda():
+def _esda_moran(esda, libpysal, g, when):
+    """esda's Moran of adoption periods ``when`` over the regions with a neighbour among them."""
+    sub = g.subgraph(when.index)
+    units = sorted(u for u in sub.nodes if sub.degree(u) > 0)
+    w = libpysal.weights.W({u: sorted(sub.neighbors(u)) for u in units}, id_order=units)
+    w.transform = "r"
+    return esda.Moran(when[units].to_numpy(float), w, permutations=0, two_tailed=False), len(units)
+
+
+def test_moran_per_practice_and_pooled_equal_esda():
     esda = pytest.importorskip("esda")
     libpysal = pytest.importorskip("libpysal")
     from diffusion import load_dataset
     from diffusion.measures.innovativeness import first_adoptions
 
     ds = load_dataset("broadband-china")
+    g = ds.geography.neighbour_graph()
+    first = first_adoptions(ds)
     r = moran_test(ds, **FAST)
-    when = first_adoptions(ds).groupby("region")["period"].min()
-    g = ds.geography.neighbour_graph().subgraph(when.index)
-    units = sorted(u for u in g.nodes if g.degree(u) > 0)
-    w = libpysal.weights.W({u: sorted(g.neighbors(u)) for u in units}, id_order=units)
-    w.transform = "r"
-    assert r.statistic == pytest.approx(esda.Moran(when[units].to_numpy(float), w, permutations=0).I, abs=1e-12)
+    assert r.details["pooling"] == "practice" and r.details["practices"] == 2
+    weighted, regions = 0.0, 0
+    for row in r.details["per_practice"]:
+        mi, n = _esda_moran(
+            esda, libpysal, g, first[first["practice"] == row["practice"]].set_index("region")["period"]
+        )
+        assert row["I"] == pytest.approx(mi.I, abs=1e-12) and row["regions"] == n
+        # esda's one-tailed p is on the side z falls; ours on the alternative's side (greater).
+        assert row["z_rand"] == pytest.approx(mi.z_rand, abs=1e-9)
+        assert row["p_rand"] == pytest.approx(mi.p_rand if mi.z_rand > 0 else 1 - mi.p_rand, abs=1e-9)
+        weighted, regions = weighted + n * mi.I, regions + n
+    assert r.statistic == pytest.approx(weighted / regions, abs=1e-12)
+    # The old statistic, by explicit choice: each region's earliest adoption of any practice.
+    old = moran_test(ds, pooling="any", **FAST)
+    mi, n = _esda_moran(esda, libpysal, g, first.groupby("region")["period"].min())
+    assert old.statistic == pytest.approx(mi.I, abs=1e-12) and old.details["regions"] == n
+    assert old.details["z_norm"] == pytest.approx(mi.z_norm, abs=1e-9)
+    assert old.details["p_rand"] == pytest.approx(mi.p_rand if mi.z_rand > 0 else 1 - mi.p_rand, abs=1e-9)
+    assert "Caution" in old.interpretation and "Caution" not in r.interpretation
+
+
+def test_join_count_moments_equal_the_permutation_distribution_and_esda_chi2():
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    from diffusion.stats.nulls import permute_within
+    from diffusion.stats.spatial import join_count_moments
+
+    rng = np.random.default_rng(3)
+    grid = libpysal.weights.lat2W(5, 6)
+    adj = sparse.csr_matrix(grid.full()[0])
+    y = (rng.random(30) < 0.4).astype(float)
+    draws = permute_within(y, np.zeros(30), rng, 200_000)
+    bb = 0.5 * np.asarray((draws @ adj.T) * draws).sum(axis=1)
+    m = join_count_moments(y, adj)
+    assert m["E_bb"] == pytest.approx(bb.mean(), rel=3e-3) and m["V_bb"] == pytest.approx(bb.var(), rel=2e-2)
+    from diffusion.stats.spatial import _join_chi2
+
+    jc = esda.Join_Counts(y, grid, permutations=0)
+    assert _join_chi2(*join_counts(y, adj)) == pytest.approx((jc.chi2, jc.chi2_p), abs=1e-12)
+
+
+def test_moran_per_practice_is_calibrated_where_the_pooled_statistic_is_not():
+    """Random timing, clustered breadth: eastern provinces adopt most practices, at random periods.
+
+    The earliest adoption of any practice is then earlier where more practices are adopted, so the
+    pooled statistic rejects far more often than 5 %; per practice the timing is pure noise.
+    """
+    from diffusion import load_dataset
+
+    geo = load_dataset("leading-cases").geography
+    rng = np.random.default_rng(11)
+    runs = {"practice": [], "any": []}
+    for i in range(120):
+        ds = contagion_dataset(geo, rng, contagion=False, practices=6, periods=10, breadth=True)
+        for pooling, out in runs.items():
+            out.append(moran_test(ds, pooling=pooling, n_permutations=99, seed=i, progress=False).p_value <= 0.05)
+    assert np.mean(runs["any"]) >= 0.15  # 0.26 here
+    assert 0.01 <= np.mean(runs["practice"]) <= 0.09  # 0.033
 
 
 def test_curveball_keeps_margins_and_mixes():
@@ -198,8 +297,12 @@ def test_event_history_jackknife_equals_statsmodels_refits_without_each_province
     assert np.allclose(ours["p_value"], 2 * stats.t.sf(np.abs(full.params[ours.index] / se), g - 1), atol=1e-6)
 
 
-def contagion_dataset(geo, rng, *, contagion: bool, practices: int = 3, periods: int = 5):
-    """Synthetic province-level adoption on China's neighbour graph, with or without contagion."""
+def contagion_dataset(geo, rng, *, contagion: bool, practices: int = 3, periods: int = 5, breadth: bool = False):
+    """Synthetic province-level adoption on China's neighbour graph, with or without contagion.
+
+    ``breadth``: without contagion, eastern provinces adopt each practice with probability 0.95 and
+    the others with 0.15 (times still uniform): breadth clustered in space, timing random.
+    """
     from diffusion.data.dataset import Dataset
     from diffusion.data.vocabulary import Vocabulary
 
@@ -220,7 +323,7 @@ def contagion_dataset(geo, rng, *, contagion: bool, practices: int = 3, periods:
                         when[u] = t
         else:
             for u in units:
-                if rng.random() < 0.4:
+                if rng.random() < (0.95 if breadth and geo.macro_region(u) == "East" else 0.15 if breadth else 0.4):
                     when[u] = int(rng.integers(1, periods + 1))
         rows += [{"unit_id": u, "practice": f"p{k}", "period": t} for u, t in when.items()]
     ev = pd.DataFrame(rows)
@@ -285,6 +388,27 @@ def test_neighbour_test_is_calibrated_under_no_contagion():
     assert 0.02 <= np.mean(rejections) <= 0.08
 
 
+def test_neighbour_test_on_small_data_states_its_attained_size_and_mid_p():
+    """5 practices x 5 periods: the coarse share ties often, so p <= 0.05 is rarer than 5 % under the
+    null; each result estimates that rate from its own null draws, and offers the mid-p."""
+    from diffusion import load_dataset
+
+    geo = load_dataset("leading-cases").geography
+    rng = np.random.default_rng(5)
+    runs = [
+        neighbour_test(contagion_dataset(geo, rng, contagion=False), n_permutations=199, seed=i, progress=False)
+        for i in range(150)
+    ]
+    rejected = np.mean([r.p_value <= 0.05 for r in runs])
+    assert rejected < 0.05
+    assert np.mean([r.attained_size for r in runs]) == pytest.approx(rejected, abs=0.03)
+    assert all(r.p_value_mid <= r.p_value for r in runs)
+    assert 0.02 <= np.mean([r.p_value_mid <= 0.05 for r in runs]) <= 0.09
+    coarse = next(r for r in runs if r.attained_size < 0.035)
+    assert f"rejects {coarse.attained_size:.1%} of null datasets" in coarse.interpretation
+    assert coarse.to_dict()["attained_size"] == coarse.attained_size
+
+
 def test_neighbour_test_detects_planted_contagion():
     from diffusion import load_dataset
 
@@ -322,6 +446,17 @@ def test_jonckheere_counts_equal_a_pair_by_pair_count(seed):
         for r in ranks
     ]
     assert _jonckheere(times, ranks).tolist() == expected
+    blocks = rng.integers(0, 3, n)  # only pairs within a block (a practice) count
+    within = [
+        sum(
+            (t_i < t_j) + 0.5 * (t_i == t_j)
+            for i, t_i in enumerate(times)
+            for j, t_j in enumerate(times)
+            if r[i] < r[j] and blocks[i] == blocks[j]
+        )
+        for r in ranks
+    ]
+    assert _jonckheere(times, ranks, blocks).tolist() == within
 
 
 def test_event_history_is_calibrated_on_nulls_from_an_independent_generator():

@@ -74,3 +74,16 @@ def test_default_uses_a_thread_per_core_unless_joblib_is_configured():
     with joblib.parallel_config(backend="loky", n_jobs=2):
         _, processes = permutation_test(0.0, normal_batch, n_permutations=1500, seed=3)
     assert np.array_equal(default, serial) and np.array_equal(default, processes)
+
+
+@pytest.mark.parametrize("alternative", ["greater", "less", "two-sided"])
+def test_attained_size_is_the_rejection_rate_of_the_null_draws_themselves(alternative):
+    from diffusion.stats.inference import attained_size, mid_p_value, p_value
+
+    rng = np.random.default_rng(4)
+    for null in (rng.integers(0, 6, 300).astype(float), rng.normal(size=300), np.r_[np.zeros(280), np.ones(20)]):
+        # Each draw in turn is the observed value, the other draws its null.
+        exact = np.mean([p_value(v, np.delete(null, i), alternative) <= 0.05 for i, v in enumerate(null)])
+        exact_mid = np.mean([mid_p_value(v, np.delete(null, i), alternative) <= 0.05 for i, v in enumerate(null)])
+        assert attained_size(null, alternative) == pytest.approx(exact, abs=1e-12)
+        assert attained_size(null, alternative, mid=True) == pytest.approx(exact_mid, abs=1e-12)

@@ -80,7 +80,8 @@ def test_light_commands_do_not_import_the_heavy_libraries(argv, tmp_path):
 
 
 def test_cli_choices_agree_with_the_modules_that_own_them():
-    from diffusion import cli, cli_input
+    from diffusion import cli_input
+    from diffusion import cli_options as cli
     from diffusion.data import calendar
     from diffusion.network import build, ties
 
@@ -93,12 +94,17 @@ def test_cli_choices_agree_with_the_modules_that_own_them():
 
 
 def test_model_choices_of_the_cli_agree_with_the_model():
-    from diffusion import cli
+    from diffusion import cli_options as cli
     from diffusion.stats import event_model
 
     assert tuple(event_model._LINKS) == cli.MODEL_LINKS
     assert (cli.MODEL_BASELINES, cli.MODEL_INFERENCE) == (event_model.BASELINES, event_model.INFERENCE)
     assert cli.OUTCOMES == ("within", "own")  # diffusion.stats.event_history.person_period's
+    import typing
+
+    from diffusion.stats.adoption_channels import adoption_channels
+
+    assert typing.get_args(typing.get_type_hints(adoption_channels)["null"]) == cli.CHANNEL_NULLS
 
 
 def test_no_module_is_over_500_lines():

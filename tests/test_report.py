@@ -56,8 +56,8 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     doc = parse(leading_html)
     assert doc.urls == []  # no external resource, not even a link
     assert doc.tags.count("script") == 1  # our own table script, the same in every report
-    # heatmap, curves, tiles, network, 3 comparison figures, the event-history forest plot
-    assert doc.tags.count("svg") == 8 and "text" in doc.tags
+    # heatmap, curves, tiles, network, route shares, diffusion tree, 3 comparison figures, forest plot
+    assert doc.tags.count("svg") == 10 and "text" in doc.tags
     svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
     assert "<path" in svg
@@ -129,7 +129,7 @@ def test_spread_section(leading_html):
         "by 2022-11 (NRGLC b4) it has reached 7 of 31 provinces (23%)"
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
-    assert leading_html.count("<svg") == 8  # heatmap, curves, tile maps, network, 3 comparison figures, forest
+    assert leading_html.count("<svg") == 10  # heatmap, curves, tiles, network, 2 channels, 3 comparison, forest
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):
@@ -162,6 +162,19 @@ def test_chinese_headings_and_timestamp():
     assert '<th scope="col">官方总数</th>' in html  # table headings too
     assert " UTC" in text
     assert " UTC" not in " ".join(parse(render_report(load_dataset("broadband-china"))).text)
+
+
+def test_channels_section_comes_first_among_the_tests(leading_html):
+    text = " ".join(parse(leading_html).text)
+    assert leading_html.index('id="channels"') < leading_html.index('id="tests"')
+    assert "54 adoptions of 13 practices by 32 units" in text
+    assert "of adoptions had a top-down route open (chance: 76%" in text
+    channels = leading_html[leading_html.index('id="channels"') : leading_html.index('id="tests"')]
+    assert channels.count("<svg") == 2 and "Tree of the spread of" in channels
+    assert "#3b6fb6" in channels and "#4a9c5d" in channels  # routes drawn in their colours
+    assert "Calibration of the horizontal share" in channels  # the method card
+    findings = leading_html[leading_html.index('id="findings"') : leading_html.index('id="summary"')]
+    assert "had a top-down route open" in findings and "had a horizontal route open" in findings
 
 
 def test_key_findings_come_first_and_start_with_coverage(leading_html):

@@ -10,9 +10,15 @@ import pytest
 
 from diffusion import read_cases
 from diffusion.data.distance import haversine_km
-from diffusion.measures.bass import bass_new, fit_bass
+from diffusion.measures.bass import bass_cumulative, bass_new, fit_bass
 from diffusion.measures.concentration import gini, hhi, normalised_entropy
-from diffusion.measures.innovativeness import coadoption_counts, region_profiles, rogers_categories, walker_scores
+from diffusion.measures.innovativeness import (
+    coadoption_counts,
+    rank_earliness,
+    region_profiles,
+    rogers_categories,
+    walker_scores,
+)
 from diffusion.measures.spread import plural, spread_metrics
 
 
@@ -68,10 +74,18 @@ def test_bass_is_not_identifiable_on_three_periods(ds):
 
 
 def test_walker_profiles_and_rogers(ds):
+    # open_data R1 2001, R2 and R5 2003; e_petition R2 2003, R4 2005 (periods start 2001, 2003, 2005).
+    # Elapsed shares: open_data R1 0, R2 1, R5 1, others 1; e_petition R2 0, R4 1, others 1.
     w = walker_scores(ds, "region")
-    assert w.to_dict() == pytest.approx({"R1": 0.5, "R2": 0.75, "R3": 0.0, "R4": 0.0, "R5": 0.25})
+    assert w.to_dict() == pytest.approx({"R1": 0.5, "R2": 0.5, "R3": 0.0, "R4": 0.0, "R5": 0.0})
+    # Ranks: open_data R1 0, R2 and R5 1/2 (one of two others earlier); e_petition R2 0, R4 1.
+    r = rank_earliness(ds, "region")
+    assert r.to_dict() == pytest.approx({"R1": 0.5, "R2": 0.75, "R3": 0.0, "R4": 0.0, "R5": 0.25})
     p = region_profiles(ds, "region").set_index("region")
     assert p["breadth"].to_dict() == {"R1": 1, "R2": 2, "R3": 0, "R4": 1, "R5": 1}
+    assert p["walker_score"].to_dict() == pytest.approx(w.to_dict()) and p["rank_earliness"].to_dict() == pytest.approx(
+        r.to_dict()
+    )
     assert p["earliness"].drop("R3").to_dict() == pytest.approx({"R1": 1.0, "R2": 0.75, "R4": 0.0, "R5": 0.5})
     assert np.isnan(p.at["R3", "earliness"])
     assert p.at["R2", "portfolio"] == "e_petition;open_data"
@@ -81,18 +95,25 @@ def test_walker_profiles_and_rogers(ds):
     assert coadoption_counts(ds, "region").values.tolist() == [["e_petition", "open_data", 1]]
 
 
-def test_walker_three_unit_example(tmp_path):
+def test_walker_three_unit_example_in_elapsed_time_and_in_ranks(tmp_path):
     geo = tmp_path / "three"
     geo.mkdir()
     (geo / "units.csv").write_text("code,name,level\nA,A,unit\nB,B,unit\nC,C,unit\n", encoding="utf-8")
     cases = tmp_path / "c.csv"
-    # x: A first, B second, C never; y: B first, A second, C third.
+    # x: A 2001, B 2002, C never; y: B 2001, A 2002, C 2011 (a long wait for the last adopter).
     cases.write_text(
-        "case_id,year,unit,practices\n1,2001,A,x\n2,2002,B,x\n3,2001,B,y\n4,2002,A,y\n5,2003,C,y\n", encoding="utf-8"
+        "case_id,year,unit,practices\n1,2001,A,x\n2,2002,B,x\n3,2001,B,y\n4,2002,A,y\n5,2011,C,y\n", encoding="utf-8"
     )
     ds = read_cases(cases, geography=geo, extend_vocabulary=True)
-    # x: A 0, B 1, C 1 (never); y: B 0, A 1/2, C 2/2 -> Walker = 1 - mean.
-    assert walker_scores(ds).to_dict() == pytest.approx({"A": 0.75, "B": 0.5, "C": 0.0})
+    # Walker (1969), elapsed time: x: A 0, B 1, C 1 (never); y: B 0, A 365/3652 days, C 1 -> 1 - mean.
+    assert walker_scores(ds).to_dict() == pytest.approx({"A": 1 - 365 / 3652 / 2, "B": 0.5, "C": 0.0})
+    # Ranks: x: A 0, B 1, C 1; y: B 0, A 1/2, C 2/2.
+    assert rank_earliness(ds).to_dict() == pytest.approx({"A": 0.75, "B": 0.5, "C": 0.0})
+    # A programme needs min_adopters adopters: with 3, only y counts.
+    assert walker_scores(ds, min_adopters=3).to_dict() == pytest.approx({"A": 1 - 365 / 3652, "B": 1.0, "C": 0.0})
+    # Walker's time is the calendar, not the period number: yearly periods give the same scores.
+    yearly = read_cases(cases, geography=geo, extend_vocabulary=True, time="year")
+    assert walker_scores(yearly).to_dict() == pytest.approx(walker_scores(ds).to_dict())
 
 
 def test_results_do_not_depend_on_row_order(tmp_path, five_regions, fiveland_cases, fiveland_practices):
@@ -141,6 +162,79 @@ def test_bass_recovers_known_parameters(seed, p, q):
     assert fit.p == pytest.approx(p, rel=0.10) and fit.q == pytest.approx(q, rel=0.10)
     assert fit.m == pytest.approx(50_000, rel=0.10)
     assert fit.p_ci[0] < fit.p < fit.p_ci[1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bass_one_solver_run_from_ols_finds_the_multistart_optimum(seed):
+    from scipy.optimize import least_squares
+
+    rng = np.random.default_rng(seed)
+    p, q, m = rng.uniform(0.005, 0.05), rng.uniform(0.1, 0.8), rng.uniform(100, 10_000)
+    counts = rng.poisson(bass_new(int(rng.integers(8, 20)), p, q, m)).astype(float)
+    fit = fit_bass(counts)
+    steps = np.arange(1.0, len(counts) + 1)
+
+    def cost(theta):
+        return theta[2] * np.diff(bass_cumulative(np.r_[0.0, steps], theta[0], theta[1])) - counts
+
+    # The old search: a grid of starts at tight tolerances, keeping the best.
+    best = min(
+        (
+            least_squares(
+                cost,
+                [p0, q0, 1.5 * counts.sum()],
+                bounds=([1e-6, 0, counts.sum()], [1, 3, 50 * counts.sum()]),
+                x_scale="jac",
+                ftol=1e-14,
+                xtol=1e-14,
+                gtol=1e-14,
+                max_nfev=20_000,
+            )
+            for p0 in (0.01, 0.05)
+            for q0 in (0.1, 0.5)
+        ),
+        key=lambda r: r.cost,
+    )
+    assert [fit.p, fit.q, fit.m] == pytest.approx(best.x, rel=1e-4)
+
+
+def test_bass_ols_and_density_forms_recover_their_own_curves():
+    from diffusion.measures.bass import bass_density, bass_ols
+
+    cum, new = 0.0, []
+    for _ in range(12):  # Bass's (1969) difference equation, which OLS solves exactly
+        new.append((0.02 + 0.5 * cum / 800) * (800 - cum))
+        cum += new[-1]
+    assert bass_ols(new) == pytest.approx((0.02, 0.5, 800), rel=1e-9)
+    assert bass_ols([1, 1, 2, 4, 9, 20]) is None  # accelerating: N² enters with a positive sign, no market size
+    density = 2_000 * bass_density(np.arange(1.0, 15), 0.01, 0.6)
+    fit = fit_bass(density, form="density")
+    assert (fit.p, fit.q, fit.m, fit.form) == (
+        pytest.approx(0.01, rel=1e-6),
+        pytest.approx(0.6, rel=1e-6),
+        pytest.approx(2_000, rel=1e-6),
+        "density",
+    )
+    # The same series read as per-period increments gives other estimates (the literature's forms differ).
+    assert fit_bass(density).p != pytest.approx(0.01, rel=0.05)
+
+
+def test_bass_market_size_is_bounded_by_the_units_at_risk(tmp_path):
+    from diffusion import load_geography
+
+    assert fit_bass([1, 2, 3, 5, 7, 6, 5]).m > 31  # unbounded: more adopters than there are provinces
+    bounded = fit_bass([1, 2, 3, 5, 7, 6, 5], m_max=31)
+    assert bounded.identifiable and bounded.m == pytest.approx(31) and bounded.m_at_bound
+    assert "m = 31 (all units at risk)" in bounded.summary()
+    provinces = load_geography().level_units("province").index[:29]
+    years = np.repeat(np.arange(2001, 2008), [1, 2, 3, 5, 7, 6, 5])
+    path = tmp_path / "provinces.csv"
+    pd.DataFrame({"case_id": range(29), "year": years, "province_code": provinces, "practices": "x"}).to_csv(
+        path, index=False
+    )
+    m = spread_metrics(read_cases(path, extend_vocabulary=True, time="year"))
+    row = m[(m["metric"] == "bass_m") & (m["series"] == "all")].iloc[0]
+    assert row["value"] == pytest.approx(31) and row["note"] == "m at its bound: every unit at risk adopts"
 
 
 def test_bass_refuses_curves_without_inflection():

@@ -202,6 +202,14 @@ class Geography:
         return list(units), pairs
 
     @property
+    def region_order(self) -> tuple[str, ...]:
+        """Macro-regions in the order of a hypothesised gradient (``"gradient_order"`` in geography.json).
+
+        Empty where the geography declares none. China's: East, Central, West (Northeast unplaced).
+        """
+        return tuple(str(r) for r in self.meta.get("gradient_order", ()))
+
+    @property
     def neighbour_level(self) -> str:
         """The level at which the adjacency pairs are given."""
         if self.adjacency.empty:

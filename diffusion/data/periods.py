@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pandas as pd
 
 from diffusion.data.calendar import build_calendar, period_of
 from diffusion.data.dataset import Dataset
 
-__all__ = ["calendar_of", "period_labels"]
+__all__ = ["calendar_of", "period_labels", "period_times"]
 
 
 def period_labels(ds: Dataset) -> pd.DataFrame:
@@ -40,6 +42,22 @@ def calendar_of(ds: Dataset) -> pd.DataFrame:
         return ds.calendar
     dates = set(ds.events.loc[ds.events["time_known"], "date"]) | set(ds.batches["date"])
     return build_calendar(sorted(dates - {""}))[0].assign(time="batch")
+
+
+def period_times(ds: Dataset) -> pd.Series:
+    """When each period starts, in years after the first period's start; period numbers without dates.
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> period_times(load_dataset("leading-cases")).round(2).tolist()
+    [0.0, 1.17, 1.59, 2.42, 3.5]
+    """
+    calendar = calendar_of(ds).sort_values("period")
+    if (calendar["start"] == "").any():
+        return pd.Series(calendar["period"].astype(float).to_numpy(), index=calendar["period"], name="time")
+    days = pd.Series([datetime.date.fromisoformat(d).toordinal() for d in calendar["start"]], dtype=float)
+    return pd.Series(((days - days.iloc[0]) / 365.25).to_numpy(), index=calendar["period"], name="time")
 
 
 def _short(series_id: str) -> str:

@@ -7,7 +7,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "diffusion.measures.bass": ["BassFit", "fit_bass"],
         "diffusion.measures.counts": ["counts_by_period_practice", "counts_by_region"],
-        "diffusion.measures.innovativeness": ["first_adoptions", "region_profiles", "walker_scores"],
+        "diffusion.measures.innovativeness": ["first_adoptions", "rank_earliness", "region_profiles", "walker_scores"],
         "diffusion.measures.spread": ["spread_metrics"],
     },
 )

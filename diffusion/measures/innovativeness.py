@@ -1,4 +1,4 @@
-"""How innovative each region is: Walker scores, Rogers adopter categories, breadth and earliness.
+"""How innovative each region is: Walker scores, rank earliness, Rogers categories, breadth.
 
 All are computed over the regions of one level of the geography (default: the top level) from
 the first period in which each region adopted each practice; every region of the level is
@@ -11,13 +11,16 @@ import numpy as np
 import pandas as pd
 
 from diffusion.data.dataset import Dataset
+from diffusion.data.periods import period_times
 from diffusion.measures.spread import adopters_by_level
 
 __all__ = [
     "ROGERS_CATEGORIES",
     "coadoption_counts",
+    "elapsed_scores",
     "first_adoptions",
     "order_scores",
+    "rank_earliness",
     "region_profiles",
     "rogers_categories",
     "walker_scores",
@@ -52,14 +55,33 @@ def order_scores(first: pd.DataFrame, regions: pd.Index, min_adopters: int) -> p
     return pd.DataFrame(out, index=regions)
 
 
-def walker_scores(ds: Dataset, level: str | None = None, *, min_adopters: int = 2) -> pd.Series:
-    """Walker's (1969) innovativeness score of every region of ``level``.
+def elapsed_scores(first: pd.DataFrame, regions: pd.Index, times: pd.Series, min_adopters: int) -> pd.DataFrame:
+    """Per practice and region: the share of the time from the practice's first to its last adoption
+    that had elapsed when the region adopted.
 
-    For each practice a region scores the share of the practice's adopters (other than itself)
-    that adopted strictly before it; a region that never adopted scores 1, like the last adopter.
-    The Walker score is 1 minus the mean over practices: 1 = always among the first, 0 = never
-    adopted or always last. Adopters in the same period share a score (rank-based, ties averaged
-    out by counting only strictly earlier adopters).
+    0 for the first adopters, 1 for the last and for every region that never adopted; ``times``
+    maps periods to years. Practices with fewer than ``min_adopters`` adopters, or adopted all in
+    one period (no time elapsed), give no score and are left out.
+    """
+    out = {}
+    for practice, g in first.groupby("practice", sort=True):
+        t = g.set_index("region")["period"].map(times)
+        span = t.max() - t.min()
+        if len(g) >= min_adopters and span > 0:
+            out[practice] = ((t - t.min()) / span).reindex(regions, fill_value=1.0)
+    return pd.DataFrame(out, index=regions)
+
+
+def walker_scores(ds: Dataset, level: str | None = None, *, min_adopters: int = 2) -> pd.Series:
+    """Walker's (1969) innovation score of every region of ``level``: 1 = always first, 0 = last or never.
+
+    For each programme (practice) a region scores the share of the time elapsed between the
+    programme's first and last adoption at which it adopted: 0 for the first adopter, 1 for the
+    last, e.g. 0.5 ten years into a twenty-year span; a region that never adopted scores 1. The
+    Walker score is 1 minus the mean over programmes with at least ``min_adopters`` adopters
+    (Walker used programmes adopted by at least 20 states), so that high means innovative. Time
+    is calendar time (each period's start; period numbers for batches without dates). The rank
+    version, which counts earlier adopters instead of elapsed time, is :func:`rank_earliness`.
 
     References
     ----------
@@ -70,6 +92,30 @@ def walker_scores(ds: Dataset, level: str | None = None, *, min_adopters: int = 
     --------
     >>> from diffusion import load_dataset
     >>> s = walker_scores(load_dataset("broadband-china"))
+    >>> s.idxmax(), float(s.max())  # Liaoning: a first adopter of both lists
+    ('21', 1.0)
+    """
+    level = level or ds.geography.levels[0]
+    regions = ds.geography.level_units(level).index
+    scores = elapsed_scores(first_adoptions(ds, level), regions, period_times(ds), min_adopters)
+    if scores.empty:
+        return pd.Series(np.nan, index=regions, name="walker_score")
+    return (1 - scores.mean(axis=1)).rename("walker_score")
+
+
+def rank_earliness(ds: Dataset, level: str | None = None, *, min_adopters: int = 2) -> pd.Series:
+    """Rank earliness of every region of ``level``: Walker's score with ranks in place of elapsed time.
+
+    For each practice a region scores the share of the practice's other adopters that adopted
+    strictly before it (a region that never adopted scores 1, like the last adopter); the score
+    is 1 minus the mean over practices with at least ``min_adopters`` adopters. Adopters in the
+    same period share a score. Unlike :func:`walker_scores`, a long wait before the last adopter
+    does not move anyone's score.
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> s = rank_earliness(load_dataset("broadband-china"))
     >>> s.idxmax(), float(s.max())  # Liaoning: among the first adopters of both lists
     ('21', 1.0)
     """
@@ -77,8 +123,8 @@ def walker_scores(ds: Dataset, level: str | None = None, *, min_adopters: int = 
     regions = ds.geography.level_units(level).index
     scores = order_scores(first_adoptions(ds, level), regions, min_adopters)
     if scores.empty:
-        return pd.Series(np.nan, index=regions, name="walker_score")
-    return (1 - scores.mean(axis=1)).rename("walker_score")
+        return pd.Series(np.nan, index=regions, name="rank_earliness")
+    return (1 - scores.mean(axis=1)).rename("rank_earliness")
 
 
 def rogers_categories(ds: Dataset, level: str | None = None) -> pd.DataFrame:
@@ -106,8 +152,9 @@ def rogers_categories(ds: Dataset, level: str | None = None) -> pd.DataFrame:
 
 
 def region_profiles(ds: Dataset, level: str | None = None, *, min_adopters: int = 2) -> pd.DataFrame:
-    """One row per region of ``level``: Walker score, breadth, earliness, first period, portfolio.
+    """One row per region of ``level``: Walker score, rank earliness, breadth, earliness, first period, portfolio.
 
+    ``walker_score`` and ``rank_earliness`` are :func:`walker_scores` and :func:`rank_earliness`;
     ``breadth`` is the number of practices adopted; ``earliness`` is 1 minus the mean order score
     over the practices the region did adopt (1 = always first; NaN when it adopted none with an
     order); ``portfolio`` lists the tags; Rogers categories are counted per region.
@@ -125,6 +172,7 @@ def region_profiles(ds: Dataset, level: str | None = None, *, min_adopters: int 
     out["name_en"] = geo.units.loc[regions, "name_en"]
     out["macro_region"] = geo.units.loc[regions, "macro_region"]
     out["walker_score"] = walker_scores(ds, level, min_adopters=min_adopters)
+    out["rank_earliness"] = 1 - scores.mean(axis=1) if not scores.empty else np.nan
     out["earliness"] = 1 - own.mean(axis=1) if not own.empty else np.nan
     out["breadth"] = adopted.notna().sum(axis=1)
     out["first_period"] = adopted.min(axis=1).astype("Int64")

@@ -230,11 +230,37 @@ def _practice_rows(setting: _Setting, series: str, practice: str, u: _Adopters) 
     rows += _promotion_rows(setting.ds, series, practice, u, setting.calendar)
     fitted = periods >= origin
     times = bass_times(setting.timing, periods[fitted])
-    fit = fit_bass(new_any[fitted], intervals=setting.bass_intervals, seed=setting.seed, times=times)
+    fit = fit_bass(
+        new_any[fitted],
+        m_max=units_at_risk(geo, u.unit_level),
+        intervals=setting.bass_intervals,
+        seed=setting.seed,
+        times=times,
+    )
     for metric, value, ci in (("bass_p", fit.p, fit.p_ci), ("bass_q", fit.q, fit.q_ci), ("bass_m", fit.m, fit.m_ci)):
         note = "" if fit.identifiable else f"not identifiable: {fit.reason}"
+        if fit.m_at_bound:
+            note = "m at its bound: every unit at risk adopts"
         rows.append(_row(series, practice, np.nan, "", metric, value, *ci, note=note))
     return rows
+
+
+def units_at_risk(geo, levels: np.ndarray) -> int | None:
+    """How many units could adopt: all units of the levels the adopters sit at; None below the geography.
+
+    The bound of the Bass model's m: a practice cannot reach more units than exist. Adopters at
+    a level the geography does not list (China: townships, villages) have no known count.
+
+    Examples
+    --------
+    >>> from diffusion import load_geography
+    >>> units_at_risk(load_geography(), np.array(["province", "county", "province"]))
+    2877
+    """
+    present = set(levels)
+    if not present <= set(geo.levels):
+        return None
+    return sum(geo.population(level) for level in present)
 
 
 def bass_times(timing: pd.DataFrame, periods: np.ndarray) -> np.ndarray | None:

@@ -27,6 +27,7 @@ from diffusion.data.resources import data_dir
 from diffusion.i18n import level_name, t, translate, translate_problems
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import atomic_write
+from diffusion.report.channels import channels_section
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
 from diffusion.report.labels import COLUMNS_ZH, LABELS
 from diffusion.report.sections import (
@@ -239,6 +240,7 @@ def report_context(
     sections = {
         "network": lambda: network_section(ds, lang, seed, top_k),
         "spread": lambda: spread_section(ds, lang),
+        "channels": lambda: channels_section(ds, lang, seed),
         "tests": lambda: tests_section(ds, hypotheses, seed),
         "compare": lambda: compare_section(ds, lang, seed),
     }
@@ -283,6 +285,9 @@ def key_findings(context: dict) -> list[str]:
     spread = context.get("spread")
     if spread and spread["sentences"]:
         out.append(spread["sentences"][0])
+    channels = context.get("channels")
+    if channels:
+        out += channels["sentences"][1:3]  # the top-down and horizontal routes, against chance
     tests = context.get("tests")
     if tests:
         rows = [dict(zip(tests["table"]["columns"], r)) for r in tests["table"]["rows"]]

@@ -315,7 +315,9 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HitsWarning)
         frame, results = run_hypotheses(ds, chosen, seed=seed, progress=False)
-    shown = frame[["test", "practice", "statistic", "effect", "p_value", "q_value", "null model", "interpretation"]]
+    shown = frame[
+        ["test", "practice", "statistic", "effect", "p_value", "mid_p", "q_value", "null model", "interpretation"]
+    ]
     questions = {r.name: r.question for r in results}
     cards = [
         {
@@ -332,7 +334,7 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict
         "models": models,
         "table": table(
             shown,
-            formats={"statistic": ".4g", "effect": "+.4g", "p_value": ".3g", "q_value": ".3g"},
+            formats={"statistic": ".4g", "effect": "+.4g", "p_value": ".3g", "mid_p": ".3g", "q_value": ".3g"},
             missing={"statistic": "not tested"},
         ),
         "cards": cards,

@@ -14,10 +14,11 @@ test               question, statistic and null model
                    adopters ("times"), within practice x stratum ("strata": province or
                    macro-region of the top level), or random regions adopting with the same
                    number per period ("adopters").
-``gradient``       East before Central before West? Jonckheere–Terpstra J over the ordered
-                   macro-regions (pairs in which the earlier group adopted first, ties 1/2),
-                   with pairwise Mann–Whitney comparisons. Null: region labels permuted among
-                   each practice's adoptions.
+``gradient``       Did practices reach the macro-regions in the hypothesised order (the
+                   geography's ``gradient_order``; China: East, Central, West)? Jonckheere–Terpstra
+                   J over pairs of adoptions of the same practice (the earlier group adopting first,
+                   ties 1/2), with pairwise comparisons. Null: region labels permuted among each
+                   practice's adoptions.
 ``promotion``      Did the promoted practice gain more adoptions after its central promotion
                    than other practices did? Share of its adoptions on or after the promotion
                    date minus the same share for the other practices. Null: practice labels
@@ -27,17 +28,19 @@ test               question, statistic and null model
                    chain: burn-in of 10 trades a row, one trade a row between draws), with
                    Benjamini–Hochberg FDR over pairs; overall, the sum of squared co-occurrences.
 ``join-counts``    Are adopting regions clustered? Black–black joins (adjacent pairs both
-                   adopting). Null: adoption permuted among the regions.
-``moran``          Are adoption times spatially autocorrelated? Moran's I of the first adoption
-                   period over adopting regions with adopting neighbours (row-standardised
-                   weights). Null: times permuted among those regions.
+                   adopting), with the analytical z. Null: adoption permuted among the regions.
+``moran``          Are adoption times spatially autocorrelated? Moran's I of each practice's
+                   adoption periods over its adopting regions with adopting neighbours
+                   (row-standardised), averaged with weights = regions; analytical z beside.
+                   Null: periods permuted among each practice's regions.
 ``event-history``  Do regions adopt sooner through a channel (neighbours, peers, the parent
                    unit, promotion) or with a covariate? Discrete-time logit / cloglog / linear
                    model over a baseline per practice and period; wild cluster score bootstrap.
 =================  ==========================================================================
 
 The explanatory models themselves (tidy coefficient tables, formulas, forest plots) are
-:func:`fit_event_history` and the directed-dyad :func:`fit_dyadic_event_history`.
+:func:`fit_event_history` and the directed-dyad :func:`fit_dyadic_event_history`; the routes open
+at each adoption (top-down, horizontal, bottom-up), against chance, are :func:`adoption_channels`.
 """
 
 from diffusion._lazy import lazy_exports
@@ -45,6 +48,7 @@ from diffusion._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
+        "diffusion.stats.adoption_channels": ["ChannelShares", "adoption_channels"],
         "diffusion.stats.coadoption": ["coadoption_test"],
         "diffusion.stats.dyadic": ["dyad_periods", "fit_dyadic_event_history"],
         "diffusion.stats.event_history": ["event_history_test", "person_period"],

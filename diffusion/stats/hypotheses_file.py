@@ -127,6 +127,8 @@ def run_hypotheses(
                 "supported": r.supported,
                 "statistic": r.statistic,
                 "p_value": r.p_value,
+                "mid_p": r.p_value_mid,
+                "attained_size": r.attained_size,
                 "effect": r.effect_size,
                 "null model": r.null_model,
                 "interpretation": r.interpretation,

@@ -26,6 +26,7 @@ __all__ = [
     "NEIGHBOUR_Q",
     "EarlierNeighbourShare",
     "TimedNeighbourShare",
+    "active_by_period",
     "adjacent_adoptions",
     "neighbour_test",
     "tie_adoptions",
@@ -79,7 +80,7 @@ def neighbour_test(
     if ties is None:
         return unsupported(name, NEIGHBOUR_Q, no_ties_reason(ds, level), null_model=model)
     units, src, dst = ties.units, ties.looker, ties.influencer
-    active = _active_by_period(ds, ties)
+    active = active_by_period(ds, ties)
     if isinstance(active, str):
         return unsupported(name, NEIGHBOUR_Q, active, null_model=model)
     index = {u: i for i, u in enumerate(units)}
@@ -258,7 +259,7 @@ class TimedNeighbourShare:
         return np.logical_or.reduceat(learned, self.starts, axis=0).sum(axis=0) / self.n
 
 
-def _active_by_period(ds: Dataset, ties) -> np.ndarray | str | None:
+def active_by_period(ds: Dataset, ties) -> np.ndarray | str | None:
     """Ties x periods activity of a time-stamped network; None for a static graph; why not, as text."""
     if not ties.timed:
         return None

@@ -42,7 +42,10 @@ OPTION_HELP = {
     "alternative": "alternative hypothesis (default: greater)",
     "seed": "seed of the permutations or wild bootstrap draws (default 0)",
     "n_jobs": "worker threads for permutations (default: one per core)",
-    "order": "macro-regions in the hypothesised order (default: East Central West)",
+    "order": "macro-regions in the hypothesised order (default: the geography's gradient_order; "
+    "China: East Central West)",
+    "pooling": "Moran's I per practice, combined (practice), or of the earliest adoption of any practice (any: "
+    "confounds breadth with timing) (default: practice)",
     "northeast": "where Northeast goes in the order: exclude, or the name of a group",
     "date": "the promotion date (default: the practice's first promotion event)",
     "by": "co-adoption within cases or within regions (default: case)",

@@ -1,0 +1,118 @@
+"""The report's section on the channels of each adoption: shares against chance, over time, and a tree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from diffusion.data.dataset import Dataset
+from diffusion.data.periods import period_labels
+from diffusion.report.channel_figures import diffusion_tree, route_shares
+from diffusion.report.sections import svg_figure, table
+from diffusion.stats.adoption_channels import MAIN_CHANNELS, ROUTES, _Routes, adoption_channels
+
+__all__ = ["CHANNELS_CARD", "channels_section"]
+
+#: The method card of the channels (calibration: benchmarks/pattern_tests_calibration.py, 300 datasets a setting).
+CHANNELS_CARD = {
+    "name": "channels",
+    "question": "Which routes were open when each unit adopted, and did adoptions follow them more than chance?",
+    "statistic": "Share of adoptions with a top-down (an ancestor unit's case, or a dated central promotion "
+    "before the period), horizontal (a neighbour or a unit of the same parent) or bottom-up (a unit inside it) "
+    "route open, in an earlier period; none: a pioneer.",
+    "null": "Adoption periods permuted among each practice's adopters (the hierarchy, the graph and each "
+    "practice's adoptions per period kept); two-sided p. Calibration of the horizontal share on independent "
+    "nulls (300 datasets each, alpha 0.05): practice-specific rates {rates}, top-down shock {shock}, "
+    "clustered breadth {breadth}; under an East-to-West gradient {gradient} (null 'strata', permuting "
+    "within macro-regions: {gradient_strata}); planted contagion: power {contagion}.",
+    "caveat": "An open route is a possibility, not proof of learning. Shares that depend only on timing (a "
+    "promotion before the period, pioneers of a practice's first period) equal their null. With coarse "
+    "neighbours (provinces) nearly every later adoption has a horizontal route open.",
+}
+
+
+def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999, top_n: int = 7) -> dict | None:
+    """Channels of each adoption: sentences, shares against chance, route shares over time, a tree."""
+    if not ds.events["time_known"].any():
+        return None
+    found = adoption_channels(ds, n_permutations=n_permutations, seed=seed, progress=False)
+    a = found.adoptions
+    if a.empty:
+        return None
+    vocab, key = ds.vocabulary, "zh" if lang == "zh" else "en"
+    labels = period_labels(ds).set_index("period")["date"].to_dict()
+    overall = found.overall()
+    shown = overall.assign(channel=overall["channel"].map(_channel_label))[
+        ["channel", "observed", "expected", "lower", "upper", "p_value"]
+    ]
+    by_practice = _practice_table(found, vocab, key)
+    chosen = a["practice"].value_counts().sort_index().sort_values(ascending=False, kind="stable").head(top_n).index
+    panels = [("all practices", a), *((vocab.label(p, key), a[a["practice"] == p]) for p in chosen)]
+    cols = min(4, len(panels))
+    rows = -(-len(panels) // cols)
+
+    def draw(axes):
+        for ax in axes.flat[len(panels) :]:
+            ax.set_axis_off()
+        for ax, (title, part) in zip(axes.flat, panels):
+            route_shares(part, ax=ax, labels=labels, title=title)
+        fig = axes.flat[0].figure
+        handles, names = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="lower center", ncol=len(ROUTES), fontsize=7, frameon=False)
+        fig.subplots_adjust(hspace=0.7, wspace=0.35, bottom=0.22 / rows)
+
+    shares_svg = svg_figure(draw, (2.3 * cols + 0.4, 2.2 * rows + 0.6), rows, cols)
+    tree_practice = chosen[0]
+    rows_of = np.flatnonzero(a["practice"].to_numpy() == tree_practice)
+    routes = _Routes(ds, a)
+    pairs = routes.pairs(a["period"].to_numpy(), rows_of)
+    local = {row: i for i, row in enumerate(rows_of)}
+    pairs = pairs.assign(source=pairs["source"].map(local), target=pairs["target"].map(local))
+    tree_name = vocab.label(tree_practice, key)
+    tree_svg = svg_figure(
+        lambda ax: diffusion_tree(a.iloc[rows_of], pairs, ax=ax, labels=labels, title=tree_name),
+        (7.0, min(0.16 * len(rows_of) + 1.2, 14.0)),
+    )
+    return {
+        "sentences": found.describe(),
+        "overall": table(
+            shown, formats=dict.fromkeys(["observed", "expected", "lower", "upper"], ".0%") | {"p_value": ".3g"}
+        ),
+        "practices": table(by_practice, formats=dict.fromkeys(by_practice.columns[2:], ".0%")),
+        "shares_figure": shares_svg,
+        "shares_alt": f"Stacked bars of the routes open at adoption ({', '.join(ROUTES)}) in each period, for all "
+        f"practices and the {len(chosen)} with most adoptions; the number of adoptions is above each bar.",
+        "tree": tree_svg,
+        "tree_alt": f"Tree of the spread of {tree_name}: its {len(rows_of)} adoptions by period, each joined to the "
+        "earliest earlier adoption that opened a route to it (blue top-down, green horizontal, red bottom-up).",
+        "graph": found.graph,
+        "n_permutations": found.n_permutations,
+        "seed": found.seed,
+        "card": CHANNELS_CARD,
+    }
+
+
+def _channel_label(name: str) -> str:
+    return {
+        "top_down": "top-down",
+        "ancestor": "  by an ancestor unit",
+        "promotion": "  by a central promotion",
+        "horizontal": "horizontal",
+        "neighbour": "  by a neighbour",
+        "peer": "  by a peer (same parent)",
+        "bottom_up": "bottom-up",
+        "none": "none (pioneer)",
+    }[name]
+
+
+def _practice_table(found, vocab, key: str) -> pd.DataFrame:
+    """Per practice: adoptions and the observed and chance share of each main channel."""
+    s = found.shares[(found.shares["scope"] == "practice") & found.shares["channel"].isin(MAIN_CHANNELS)]
+    wide = s.pivot(index="group", columns="channel", values=["observed", "expected"])
+    out = pd.DataFrame({"practice": [vocab.label(p, key) for p in wide.index]})
+    out["adoptions"] = s.drop_duplicates("group").set_index("group").loc[wide.index, "adoptions"].to_numpy()
+    for c in MAIN_CHANNELS:
+        name = _channel_label(c)
+        out[name] = wide[("observed", c)].to_numpy()
+        out[f"{name} (chance)"] = wide[("expected", c)].to_numpy()
+    return out.sort_values(["adoptions", "practice"], ascending=[False, True], kind="stable").reset_index(drop=True)
