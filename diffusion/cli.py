@@ -261,6 +261,26 @@ def _channels(args: argparse.Namespace, argv: list[str]) -> None:
         print(write_csv(found.adoptions, args.adoptions))
 
 
+def _pilots(args: argparse.Namespace, argv: list[str]) -> None:
+    from diffusion.output import write_csv
+    from diffusion.stats.representativeness import pilot_balance
+
+    ds = dataset(args)
+    found = pilot_balance(
+        ds,
+        level=args.level,
+        pilots=args.pilots,
+        variables=tuple(args.variables) if args.variables else None,
+        n_permutations=args.n_permutations,
+        seed=args.seed,
+    )
+    print(found.verdict)
+    print(f"selection model: {found.model_note}")
+    print(write_csv(found.balance, args.out))
+    if args.model:
+        print(write_csv(found.model, args.model))
+
+
 def _network(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.network.build import build_network
     from diffusion.output import write_csv
@@ -299,6 +319,7 @@ COMMANDS: dict[str, tuple[str, Callable]] = {
     "network": ("build the temporal network; export it and its centralities", _network),
     "spread": ("spread metrics per practice and innovativeness per region, as CSV", _spread),
     "channels": ("the routes open at each adoption (top-down, horizontal, bottom-up), against chance", _channels),
+    "pilots": ("are pilots a representative draw of the units? balance and a selection model", _pilots),
     "test": ("test a hypothesis on how practices spread", _test),
     "model": ("event-history model of adoption with channel and covariate terms", _model),
     "compare": ("compare adoption between macro-regions, provinces or your groups", _compare),

@@ -19,6 +19,7 @@ MODEL_BASELINES = ("practice-period", "practice+period", "period")
 MODEL_INFERENCE = ("wild", "jackknife", "sandwich")
 OUTCOMES = ("within", "own")
 CHANNEL_NULLS = ("times", "strata")
+PILOT_DEFINITIONS = ("first", "cases")
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
@@ -217,6 +218,27 @@ def _channels_options(p: argparse.ArgumentParser) -> None:
     input_options(p)
 
 
+def _pilots_options(p: argparse.ArgumentParser) -> None:
+    source_options(p)
+    p.add_argument(
+        "--out", metavar="PATH.csv", required=True, help="balance of each covariate, pilots against all units"
+    )
+    p.add_argument("--model", metavar="PATH.csv", help="the selection model (logit of being a pilot)")
+    p.add_argument("--level", help="level of the units (default: the top level)")
+    p.add_argument(
+        "--pilots",
+        choices=PILOT_DEFINITIONS,
+        default="first",
+        help="first-period adopters of each practice (first) or every unit with a case (cases)",
+    )
+    p.add_argument(
+        "--variable", dest="variables", action="append", help="a covariate to compare (repeat; default: all known)"
+    )
+    p.add_argument("--permutations", dest="n_permutations", type=int, default=999, help="random draws (default 999)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
+    input_options(p)
+
+
 def _betweenness_option(value: str) -> str | int:
     if value in ("auto", "exact", "none"):
         return value
@@ -232,6 +254,7 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "network": _network_options,
     "spread": _spread_options,
     "channels": _channels_options,
+    "pilots": _pilots_options,
     "test": _test_options,
     "model": _model_options,
     "compare": _compare_options,

@@ -56,8 +56,8 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     doc = parse(leading_html)
     assert doc.urls == []  # no external resource, not even a link
     assert doc.tags.count("script") == 1  # our own table script, the same in every report
-    # heatmap, curves, tiles, network, route shares, diffusion tree, 3 comparison figures, forest plot
-    assert doc.tags.count("svg") == 10 and "text" in doc.tags
+    # heatmap, curves, tiles, network, route shares, diffusion tree, forest plot, balance, 3 comparison figures
+    assert doc.tags.count("svg") == 11 and "text" in doc.tags
     svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
     assert "<path" in svg
@@ -129,7 +129,8 @@ def test_spread_section(leading_html):
         "by 2022-11 (NRGLC b4) it has reached 7 of 31 provinces (23%)"
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
-    assert leading_html.count("<svg") == 10  # heatmap, curves, tiles, network, 2 channels, 3 comparison, forest
+    assert "Most innovative provinces (Walker score)" in text
+    assert leading_html.count("<svg") == 11  # heatmap, curves, tiles, network, 2 channels, forest, balance, 3 compare
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):
@@ -175,6 +176,14 @@ def test_channels_section_comes_first_among_the_tests(leading_html):
     assert "Calibration of the horizontal share" in channels  # the method card
     findings = leading_html[leading_html.index('id="findings"') : leading_html.index('id="summary"')]
     assert "had a top-down route open" in findings and "had a horizontal route open" in findings
+
+
+def test_pilots_section_compares_first_adopters_with_all_provinces(leading_html):
+    pilots = leading_html[leading_html.index('id="pilots"') : leading_html.index('id="compare"')]
+    text = " ".join(parse(pilots).text)
+    assert "the 12 pilots (first-period adopters) look like a random draw of the 31 province units" in text
+    assert "log gdp_per_capita" in text and "Selection model: logit over 31 units (12 pilots)" in text
+    assert pilots.count("<svg") == 1
 
 
 def test_key_findings_come_first_and_start_with_coverage(leading_html):

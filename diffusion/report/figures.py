@@ -16,6 +16,7 @@ import matplotlib.patches
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import networkx as nx
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -23,6 +24,7 @@ __all__ = [
     "SVG_RC",
     "adoption_curves",
     "adoption_heatmap",
+    "balance_plot",
     "diffusion_network",
     "first_adoption_bars",
     "forest_plot",
@@ -296,6 +298,28 @@ def forest_plot(coefficients: pd.DataFrame, *, ax: plt.Axes, scale: str = "odds"
         ax.set_xscale("log")
     ax.set_yticks(y, data["term"].tolist())
     ax.set_xlabel(f"{scale} ratio (log scale), 95 % interval" if ratio else "change in probability, 95 % interval")
+    sns.despine(ax=ax)
+    return ax
+
+
+def balance_plot(balance: pd.DataFrame, *, ax: plt.Axes, threshold: float = 0.25) -> plt.Axes:
+    """Standardised mean differences of pilots with their 95 % intervals (a "Love plot").
+
+    ``balance`` has ``covariate``, ``smd``, ``lower``, ``upper``; dashed lines mark ±``threshold``.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"covariate": ["x", "y"], "smd": [0.5, -0.1], "lower": [0.2, -0.4], "upper": [0.8, 0.2]})
+    >>> [round(float(v), 1) for v in balance_plot(b, ax=plt.subplots()[1]).collections[1].get_offsets()[:, 0]]
+    [0.5, -0.1]
+    """
+    y = np.arange(len(balance))[::-1]
+    ax.hlines(y, balance["lower"], balance["upper"], color="#555555", linewidth=1)
+    ax.scatter(balance["smd"], y, color="#3b6fb6", zorder=3, s=20)
+    for x, style in ((0, "-"), (-threshold, "--"), (threshold, "--")):
+        ax.axvline(x, color="#999999", linestyle=style, linewidth=0.8)
+    ax.set_yticks(y, balance["covariate"])
+    ax.set_xlabel("standardised mean difference, pilots − all units (95 % interval)")
     sns.despine(ax=ax)
     return ax
 

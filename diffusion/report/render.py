@@ -30,6 +30,7 @@ from diffusion.output import atomic_write
 from diffusion.report.channels import channels_section
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
 from diffusion.report.labels import COLUMNS_ZH, LABELS
+from diffusion.report.pilots import pilots_section
 from diffusion.report.sections import (
     compare_section,
     network_section,
@@ -242,6 +243,7 @@ def report_context(
         "spread": lambda: spread_section(ds, lang),
         "channels": lambda: channels_section(ds, lang, seed),
         "tests": lambda: tests_section(ds, hypotheses, seed),
+        "pilots": lambda: pilots_section(ds, seed),
         "compare": lambda: compare_section(ds, lang, seed),
     }
     show = (len(ds.events) > 20_000 and sys.stderr.isatty()) if progress is None else progress

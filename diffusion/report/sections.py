@@ -287,10 +287,22 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
         "map": map_svg,
         "map_alt": map_alt,
         "summary": table(pd.DataFrame(rows_out), formats={f"share of {name}": ".0%", "scale-up ratio": "round:2"}),
+        "innovators": _innovators(ds, lang),
         "sentences": sentences,
         "top": top,
         "name": name,
     }
+
+
+def _innovators(ds: Dataset, lang: str, n: int = 10) -> dict:
+    """The top-level units with the highest Walker scores, with their rank earliness and breadth."""
+    from diffusion.measures.innovativeness import region_profiles
+
+    p = region_profiles(ds)
+    p = p[p["breadth"] > 0].sort_values(["walker_score", "rank_earliness", "region"], ascending=[False, False, True])
+    name = p["name_zh"] if lang == "zh" else p["name_en"].where(p["name_en"] != "", p["name_zh"])
+    shown = p.assign(name=name)[["region", "name", "walker_score", "rank_earliness", "breadth", "first_period"]]
+    return table(shown.head(n), formats={"walker_score": "round:3", "rank_earliness": "round:3"})
 
 
 #: Tests run when a report is made without a hypotheses file.
