@@ -1,7 +1,7 @@
 """Calibration of the permutation tests of spread patterns: neighbour, Moran's I, gradient, channels.
 
-Usage: ``python benchmarks/pattern_tests_calibration.py [datasets per setting] [seed] [settings]``
-(default 500, 0, all settings comma-separated).
+Usage: ``python benchmarks/pattern_tests_calibration.py [datasets per setting] [seed] [settings] [tests]``
+(default 500, 0, all settings and all tests, comma-separated).
 
 Datasets come from the independent generator of ``event_history_calibration.py`` (China's 31
 provinces, 1 to 50 practices, 3 to 20 yearly periods, read back through ``read_cases``), with one
@@ -43,11 +43,23 @@ TESTS = {
     "gradient": ("gradient", {}),
     "channels": ("channels", {}),
     "channels/strata": ("channels", {"null": "strata"}),
+    "structure": ("structure", {}),
+    "structure/threshold": ("structure", {"statistic": "threshold"}),
 }
 #: Settings in which a test's hypothesis is true (there the rate is power, not a false-positive rate).
 PLANTED = {
-    "gradient": {"moran", "moran/any", "gradient"},  # East-first timing makes neighbours' times alike
-    "contagion": {"neighbour", "neighbour/strata", "moran", "moran/any", "channels", "channels/strata"},
+    # East-first timing makes neighbours' times alike, and exposure on the real graph higher.
+    "gradient": {"moran", "moran/any", "gradient", "structure", "structure/threshold"},
+    "contagion": {
+        "neighbour",
+        "neighbour/strata",
+        "moran",
+        "moran/any",
+        "channels",
+        "channels/strata",
+        "structure",
+        "structure/threshold",
+    },
 }
 
 
@@ -67,18 +79,21 @@ def breadth_cases(rng: np.random.Generator, geo) -> pd.DataFrame:
     return cases
 
 
-def rates(setting: str, datasets: int, seed: int, folder: Path) -> dict[str, list[tuple[float, float]]]:
-    """(p, mid-p) of every test on every dataset of a setting in which it ran."""
+def rates(
+    setting: str, datasets: int, seed: int, folder: Path, tests: tuple[str, ...] = tuple(TESTS)
+) -> dict[str, list[tuple[float, float]]]:
+    """(p, mid-p) of the tests on every dataset of a setting in which they ran."""
     rng = np.random.default_rng([seed, (*SETTINGS, "breadth").index(setting)])
     geo = load_geography()
-    out: dict[str, list[tuple[float, float]]] = {label: [] for label in TESTS}
+    out: dict[str, list[tuple[float, float]]] = {label: [] for label in tests}
     for _ in tqdm(range(datasets), desc=setting, unit="dataset"):
         cases = breadth_cases(rng, geo) if setting == "breadth" else simulate_cases(setting, rng, geo)
         tags = sorted(cases["practices"].unique())
         pd.DataFrame({"tag_id": tags, "label_en": tags, "label_zh": tags}).to_csv(folder / "practices.csv", index=False)
         cases.to_csv(folder / "cases.csv", index=False)
         ds = read_cases(folder / "cases.csv", geography=geo, vocabulary=folder / "practices.csv", time="year")
-        for label, (name, options) in TESTS.items():
+        for label in tests:
+            name, options = TESTS[label]
             seed = int(rng.integers(2**31))
             if name == "channels":
                 shares = adoption_channels(ds, n_permutations=999, seed=seed, progress=False, **options).overall()
@@ -91,12 +106,16 @@ def rates(setting: str, datasets: int, seed: int, folder: Path) -> dict[str, lis
     return out
 
 
-def main(datasets: int = 500, seed: int = 0, settings: str = "rates,shock,gradient,breadth,contagion") -> None:
+def main(
+    datasets: int = 500, seed: int = 0, settings: str = "rates,shock,gradient,breadth,contagion", tests: str = ""
+) -> None:
     folder = Path(tempfile.mkdtemp())
     print(f"{datasets} datasets per setting; 999 permutations; alpha 0.05")
     print(f"{'setting':<10} {'test':<17} {'kind':<6} {'rate':>6}  95 % interval    mid-p  datasets")
     for setting in settings.split(","):
-        for label, ps in rates(setting, datasets, seed, folder).items():
+        for label, ps in rates(
+            setting, datasets, seed, folder, tuple(tests.split(",")) if tests else tuple(TESTS)
+        ).items():
             p = np.array(ps).reshape(-1, 2)
             hits = int((p[:, 0] <= 0.05).sum())
             low, high = wilson(hits, len(p))
@@ -110,5 +129,5 @@ def main(datasets: int = 500, seed: int = 0, settings: str = "rates,shock,gradie
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:4]
+    args = sys.argv[1:5]
     main(*(int(a) for a in args[:2]), *args[2:])

@@ -281,6 +281,22 @@ def _pilots(args: argparse.Namespace, argv: list[str]) -> None:
         print(write_csv(found.model, args.model))
 
 
+def _exposure(args: argparse.Namespace, argv: list[str]) -> None:
+    from diffusion.output import write_csv
+    from diffusion.stats import exposure as ex
+
+    ds = dataset(args)
+    options = {"level": args.level, "graph": args.graph}
+    table = ex.exposure(ds, kind=args.kind, lag=args.lag, **options)
+    limits = ex.thresholds(ds, kind=args.kind, lag=args.lag, **options) if args.thresholds else None
+    spread = ex.infection_susceptibility(ds, K=args.K, **options) if args.infection else None
+    print(write_csv(table, args.out))
+    if limits is not None:
+        print(write_csv(limits, args.thresholds))
+    if spread is not None:
+        print(write_csv(spread, args.infection))
+
+
 def _network(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.network.build import build_network
     from diffusion.output import write_csv
@@ -320,6 +336,7 @@ COMMANDS: dict[str, tuple[str, Callable]] = {
     "spread": ("spread metrics per practice and innovativeness per region, as CSV", _spread),
     "channels": ("the routes open at each adoption (top-down, horizontal, bottom-up), against chance", _channels),
     "pilots": ("are pilots a representative draw of the units? balance and a selection model", _pilots),
+    "exposure": ("exposure, thresholds, infectiousness and susceptibility of every unit, on any graph", _exposure),
     "test": ("test a hypothesis on how practices spread", _test),
     "model": ("event-history model of adoption with channel and covariate terms", _model),
     "compare": ("compare adoption between macro-regions, provinces or your groups", _compare),

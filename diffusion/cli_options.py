@@ -20,6 +20,8 @@ MODEL_INFERENCE = ("wild", "jackknife", "sandwich")
 OUTCOMES = ("within", "own")
 CHANNEL_NULLS = ("times", "strata")
 PILOT_DEFINITIONS = ("first", "cases")
+EXPOSURE_GRAPHS = ("ties", "hierarchy")
+EXPOSURE_KINDS = ("share", "count", "weighted")
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
@@ -239,6 +241,21 @@ def _pilots_options(p: argparse.ArgumentParser) -> None:
     input_options(p)
 
 
+def _exposure_options(p: argparse.ArgumentParser) -> None:
+    source_options(p)
+    p.add_argument(
+        "--out", metavar="PATH.csv", required=True, help="exposure of every unit to every practice, per period"
+    )
+    p.add_argument("--thresholds", metavar="PATH.csv", help="each adopter's exposure when it adopted")
+    p.add_argument("--infection", metavar="PATH.csv", help="infectiousness and susceptibility of every adopter")
+    p.add_argument("--level", help="level of the units (default: the level of the neighbour graph)")
+    p.add_argument("--graph", choices=EXPOSURE_GRAPHS, default="ties", help="adjacency or network (ties), or parent")
+    p.add_argument("--kind", choices=EXPOSURE_KINDS, default="share", help="share, count or weighted share of alters")
+    p.add_argument("--lag", type=int, default=1, help="count adoptions this many periods before or earlier (default 1)")
+    p.add_argument("--K", type=int, default=1, help="periods of infectiousness and susceptibility (default 1)")
+    input_options(p)
+
+
 def _betweenness_option(value: str) -> str | int:
     if value in ("auto", "exact", "none"):
         return value
@@ -255,6 +272,7 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "spread": _spread_options,
     "channels": _channels_options,
     "pilots": _pilots_options,
+    "exposure": _exposure_options,
     "test": _test_options,
     "model": _model_options,
     "compare": _compare_options,

@@ -334,7 +334,7 @@ def test_a_different_seed_changes_only_what_is_random():
     b = result_document(report_context(ds, seed=1))
     changed = {k for k in a if a[k] != b[k]}
     # Permutation p-values, bootstrap intervals and the key findings quoting them; the seed itself.
-    assert changed <= {"channels", "tests", "pilots", "compare", "findings", "seed"}
+    assert changed <= {"channels", "tests", "pilots", "compare", "findings", "seed"}  # exposure: not random
     assert "tests" in changed and "seed" in changed
     for key in ("coverage", "summary", "spread", "network", "counts", "regions"):
         assert a[key] == b[key], key

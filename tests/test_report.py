@@ -56,8 +56,9 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     doc = parse(leading_html)
     assert doc.urls == []  # no external resource, not even a link
     assert doc.tags.count("script") == 1  # our own table script, the same in every report
-    # heatmap, curves, tiles, network, route shares, diffusion tree, forest plot, balance, 3 comparison figures
-    assert doc.tags.count("svg") == 11 and "text" in doc.tags
+    # heatmap, curves, tiles, network, route shares, diffusion tree, thresholds, infectiousness, forest plot,
+    # balance, 3 comparison figures
+    assert doc.tags.count("svg") == 13 and "text" in doc.tags
     svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
     assert "<path" in svg
@@ -130,7 +131,7 @@ def test_spread_section(leading_html):
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
     assert "Most innovative provinces (Walker score)" in text
-    assert leading_html.count("<svg") == 11  # heatmap, curves, tiles, network, 2 channels, forest, balance, 3 compare
+    assert leading_html.count("<svg") == 13  # heatmap, curves, tiles, network, 2 channels, 2 exposure, forest, balance, 3
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):
@@ -184,6 +185,15 @@ def test_pilots_section_compares_first_adopters_with_all_provinces(leading_html)
     assert "the 12 pilots (first-period adopters) look like a random draw of the 31 province units" in text
     assert "log gdp_per_capita" in text and "Selection model: logit over 31 units (12 pilots)" in text
     assert pilots.count("<svg") == 1
+
+
+def test_exposure_section_and_the_structural_test(leading_html):
+    exposure = leading_html[leading_html.index('id="exposure"') : leading_html.index('id="tests"')]
+    text = " ".join(" ".join(parse(exposure).text).split())
+    assert "over the 21 adoptions after each practice's first period it averages 8%" in text
+    assert exposure.count("<svg") == 2
+    tests = leading_html[leading_html.index('id="tests"') : leading_html.index('id="pilots"')]
+    assert "of adoptions had an alter that adopted before them on the geographic adjacency" in tests
 
 
 def test_key_findings_come_first_and_start_with_coverage(leading_html):

@@ -46,6 +46,7 @@ __all__ = [
     "LocalisationWarning",
     "centrality",
     "igraph_graph",
+    "seeded_igraph",
     "time_respecting_reachability",
 ]
 
@@ -62,7 +63,7 @@ class HitsWarning(UserWarning):
 
 
 @contextlib.contextmanager
-def _seeded_igraph(seed: int = 0):
+def seeded_igraph(seed: int = 0):
     """igraph draws ARPACK start vectors from a global generator: fix it, then restore the default."""
     ig.set_random_number_generator(random.Random(seed))
     try:
@@ -405,7 +406,7 @@ def _graph_metrics(task: _GraphTask) -> dict:
     worker process, to be raised again by the caller).
     """
     g = _graph(task.n, task.source, task.target, task.weight, directed=task.graph == "ties")
-    with _seeded_igraph(task.seed), warnings.catch_warnings(record=True) as caught:
+    with seeded_igraph(task.seed), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LocalisationWarning)
         if task.graph == "ties":
             out = _directed_metrics(g, sources=task.sources)

@@ -1,4 +1,4 @@
-"""Figures of the channels of each adoption: route shares over time, and the tree from pilots on.
+"""Figures of the channels of each adoption (route shares over time, the tree from pilots on) and of exposure.
 
 Both draw on the Axes they are given and return them; the data are the tables of
 :func:`diffusion.stats.adoption_channels.adoption_channels` (``adoptions``, and ``pairs`` for the tree).
@@ -13,7 +13,7 @@ import seaborn as sns
 
 from diffusion.stats.adoption_channels import ROUTES
 
-__all__ = ["ROUTE_COLOURS", "diffusion_tree", "first_sources", "route_shares"]
+__all__ = ["ROUTE_COLOURS", "diffusion_tree", "first_sources", "infection_scatter", "route_shares", "threshold_plot"]
 
 #: One distinct colour per route (qualitative: the routes are categories, not an order).
 ROUTE_COLOURS = dict(zip(ROUTES, ["#3b6fb6", "#4a9c5d", "#c0504d", "#8e6bb8", "#c8c8c8"]))
@@ -120,4 +120,47 @@ def diffusion_tree(
     ax.set_yticks([])
     ax.set_title(title, fontsize=8)
     sns.despine(ax=ax, left=True)
+    return ax
+
+
+def threshold_plot(thresholds: pd.DataFrame, *, ax: plt.Axes, labels: dict | None = None) -> plt.Axes:
+    """Each adopter's threshold (exposure when it adopted) against its period of adoption, with the period means.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"period": [1, 2, 2], "threshold": [0.0, 0.5, 1.0]})
+    >>> ax = threshold_plot(t, ax=plt.subplots()[1])
+    >>> ax.lines[0].get_ydata().tolist()  # the mean of each period
+    [0.0, 0.75]
+    """
+    data = thresholds.dropna(subset=["threshold"])
+    periods = sorted(data["period"].unique())
+    x = data["period"].map({p: i for i, p in enumerate(periods)}).to_numpy(dtype=float)
+    jitter = (np.arange(len(x)) % 7 - 3) * 0.04  # a fixed spread, so the figure is the same on every run
+    ax.scatter(x + jitter, data["threshold"], s=8, alpha=0.5, color="#3b6fb6", linewidths=0)
+    means = data.groupby("period")["threshold"].mean().reindex(periods)
+    ax.plot(range(len(periods)), means.to_numpy(), color="#c0504d", marker="o", markersize=3, linewidth=1.2)
+    ax.set_xticks(range(len(periods)), [str((labels or {}).get(p, p)) for p in periods], rotation=30, ha="right")
+    ax.set_ylabel("threshold (share of alters adopted before)")
+    ax.set_ylim(-0.05, 1.05)
+    sns.despine(ax=ax)
+    return ax
+
+
+def infection_scatter(values: pd.DataFrame, *, ax: plt.Axes) -> plt.Axes:
+    """Infectiousness against susceptibility of every adopter with both defined.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"infectiousness": [0.5, None], "susceptibility": [1.0, 0.2]})
+    >>> len(infection_scatter(v, ax=plt.subplots()[1]).collections[0].get_offsets())
+    1
+    """
+    data = values.dropna(subset=["infectiousness", "susceptibility"])
+    ax.scatter(data["susceptibility"], data["infectiousness"], s=10, alpha=0.6, color="#4a9c5d", linewidths=0)
+    ax.set_xlabel("susceptibility")
+    ax.set_ylabel("infectiousness")
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.05, 1.05)
+    sns.despine(ax=ax)
     return ax

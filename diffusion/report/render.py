@@ -28,6 +28,7 @@ from diffusion.i18n import level_name, t, translate, translate_problems
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import atomic_write
 from diffusion.report.channels import channels_section
+from diffusion.report.exposure import exposure_section
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
 from diffusion.report.labels import COLUMNS_ZH, LABELS
 from diffusion.report.pilots import pilots_section
@@ -242,6 +243,7 @@ def report_context(
         "network": lambda: network_section(ds, lang, seed, top_k),
         "spread": lambda: spread_section(ds, lang),
         "channels": lambda: channels_section(ds, lang, seed),
+        "exposure": lambda: exposure_section(ds, lang),
         "tests": lambda: tests_section(ds, hypotheses, seed),
         "pilots": lambda: pilots_section(ds, seed),
         "compare": lambda: compare_section(ds, lang, seed),

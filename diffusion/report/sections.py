@@ -311,6 +311,7 @@ DEFAULT_HYPOTHESES: list[dict] = [
     {"test": "gradient"},
     {"test": "join-counts"},
     {"test": "moran"},
+    {"test": "structure"},
     {"test": "coadoption", "permutations": 199},
     {"test": "event-history"},
 ]

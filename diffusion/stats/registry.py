@@ -58,6 +58,10 @@ OPTION_HELP = {
     "outcome": "a region adopts with a case inside it (within) or at itself (own) (default: within)",
     "inference": "wild cluster score bootstrap, cluster jackknife or sandwich (default: wild)",
     "draws": "wild bootstrap draws (default 9999)",
+    "graph": "the geography's adjacency or your network at the level (ties), or the units of the same parent "
+    "(hierarchy) (default: ties)",
+    "lag": "exposure counts adoptions this many periods before or earlier (default 1)",
+    "statistic": "any (an alter had adopted before) or threshold (the share of alters that had) (default: any)",
 }
 
 #: Parameters of every test that are not options of the question asked (how to run, not what).
@@ -211,6 +215,19 @@ TESTS: dict[str, TestSpec] = {
                 "Moran's I of the first adoption period over adopting regions with adopting neighbours.",
                 "Adoption periods permuted among those regions.",
                 "Islands (no adopting neighbour) are left out.",
+            ),
+        ),
+        TestSpec(
+            "structure",
+            "diffusion.stats.structure:structure_test",
+            MethodCard(
+                "Share of adoptions (after each practice's first period) with an alter that had adopted earlier "
+                "(statistic 'any'), or the mean threshold: the share of each adopter's alters that had (statistic "
+                "'threshold', netdiffuseR's struct_test example).",
+                "The graph rewired keeping every unit's degree (igraph edge swaps, 10 per tie; in- and out-degree "
+                "for a directed network); adoption times kept. {calibration}",
+                "A graph that matches a gradient (East-to-West timing among neighbours) passes the test without "
+                "contagion; dated ties cannot be rewired with their dates (not tested).",
             ),
         ),
         TestSpec(
