@@ -171,7 +171,7 @@ def test_channels_section_comes_first_among_the_tests(leading_html):
     assert leading_html.index('id="channels"') < leading_html.index('id="tests"')
     assert "54 adoptions of 13 practices by 32 units" in text
     assert "of adoptions had a top-down route open (chance: 76%" in text
-    channels = leading_html[leading_html.index('id="channels"') : leading_html.index('id="tests"')]
+    channels = leading_html[leading_html.index('id="channels"') : leading_html.index('id="exposure"')]
     assert channels.count("<svg") == 2 and "Tree of the spread of" in channels
     assert "#3b6fb6" in channels and "#4a9c5d" in channels  # routes drawn in their colours
     assert "Calibration of the horizontal share" in channels  # the method card

@@ -7,9 +7,10 @@ import pandas as pd
 
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
+from diffusion.errors import DiffusionError
 from diffusion.report.channel_figures import diffusion_tree, route_shares
 from diffusion.report.sections import svg_figure, table
-from diffusion.stats.adoption_channels import MAIN_CHANNELS, ROUTES, _Routes, adoption_channels
+from diffusion.stats.adoption_channels import MAIN_CHANNELS, ROUTES, adoption_channels, route_pairs
 
 __all__ = ["CHANNELS_CARD", "channels_section"]
 
@@ -35,10 +36,11 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
     """Channels of each adoption: sentences, shares against chance, route shares over time, a tree."""
     if not ds.events["time_known"].any():
         return None
-    found = adoption_channels(ds, n_permutations=n_permutations, seed=seed, progress=False)
-    a = found.adoptions
-    if a.empty:
+    try:
+        found = adoption_channels(ds, n_permutations=n_permutations, seed=seed, progress=False)
+    except DiffusionError:  # no timed adoption placed in the geography
         return None
+    a = found.adoptions
     vocab, key = ds.vocabulary, "zh" if lang == "zh" else "en"
     labels = period_labels(ds).set_index("period")["date"].to_dict()
     overall = found.overall()
@@ -64,10 +66,7 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
     shares_svg = svg_figure(draw, (2.3 * cols + 0.4, 2.2 * rows + 0.6), rows, cols)
     tree_practice = chosen[0]
     rows_of = np.flatnonzero(a["practice"].to_numpy() == tree_practice)
-    routes = _Routes(ds, a)
-    pairs = routes.pairs(a["period"].to_numpy(), rows_of)
-    local = {row: i for i, row in enumerate(rows_of)}
-    pairs = pairs.assign(source=pairs["source"].map(local), target=pairs["target"].map(local))
+    pairs = route_pairs(ds, a, tree_practice)
     tree_name = vocab.label(tree_practice, key)
     tree_svg = svg_figure(
         lambda ax: diffusion_tree(a.iloc[rows_of], pairs, ax=ax, labels=labels, title=tree_name),

@@ -298,6 +298,9 @@ def key_findings(context: dict) -> list[str]:
         for row in rows:
             if row["test"] in ("neighbour", "gradient", "event-history") and row["statistic"] is not None:
                 out.append(row["interpretation"])
+    pilots = context.get("pilots")
+    if pilots:
+        out.append(pilots["verdict"])
     network = context.get("network")
     if network and network["top"]:
         last = network["top"]["rows"][-network["top_k"] :] if network["top"]["rows"] else []

@@ -36,10 +36,11 @@ import pandas as pd
 from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of
+from diffusion.errors import DiffusionError
 from diffusion.stats.inference import p_value, permutation_options, permutation_test
 from diffusion.stats.nulls import permute_within
 
-__all__ = ["CHANNEL_NAMES", "MAIN_CHANNELS", "ROUTES", "ChannelShares", "adoption_channels"]
+__all__ = ["CHANNEL_NAMES", "MAIN_CHANNELS", "ROUTES", "ChannelShares", "adoption_channels", "route_pairs"]
 
 NEVER = np.iinfo(np.int64).max - 1  # the period of "not before anything"
 
@@ -147,13 +148,15 @@ def adoption_channels(
     opts = permutation_options(n_permutations, "two-sided", seed)
     check_choice("null", null, ("times", "strata"))
     frame, left_out = _adoptions(ds)
+    if frame.empty:
+        raise DiffusionError("no adoption with a period and a place in the geography: there is no route to find.")
     routes = _Routes(ds, frame)
-    observed = routes.flags(frame["period"].to_numpy())
+    times = frame["period"].to_numpy()
+    observed = routes.flags(times)
     periods = np.sort(frame["period"].unique())
     practice = pd.factorize(frame["practice"], sort=True)[0]
     summarise = _Summary(practice, periods)
-    obs = summarise(observed, frame["period"].to_numpy())
-    times = frame["period"].to_numpy()
+    obs = summarise(observed, times)
     groups = practice if null == "times" else pd.factorize(frame["practice"] + "|" + frame["macro_region"])[0]
 
     def batch(rng, k):
@@ -172,6 +175,26 @@ def adoption_channels(
         + "."
     )
     return ChannelShares(adoptions, shares, coverage, routes.graph, null, opts["n_permutations"], opts["seed"])
+
+
+def route_pairs(ds: Dataset, adoptions: pd.DataFrame, practice: str) -> pd.DataFrame:
+    """Every route between two adoptions of one practice: ``source, target, channel``, by position among them.
+
+    ``adoptions`` is :attr:`ChannelShares.adoptions`; positions count that practice's rows in
+    order. Channels: ancestor, neighbour, peer, inside (bottom-up); sources adopted earlier.
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> ds = load_dataset("broadband-china")
+    >>> found = adoption_channels(ds, n_permutations=9, progress=False)
+    >>> sorted(set(route_pairs(ds, found.adoptions, "broadband_china")["channel"]))
+    ['inside', 'neighbour', 'peer']
+    """
+    rows = np.flatnonzero(adoptions["practice"].to_numpy() == practice)
+    pairs = _Routes(ds, adoptions).pairs(adoptions["period"].to_numpy(), rows)
+    local = {row: i for i, row in enumerate(rows)}
+    return pairs.assign(source=pairs["source"].map(local), target=pairs["target"].map(local))
 
 
 def _adoptions(ds: Dataset) -> tuple[pd.DataFrame, int]:

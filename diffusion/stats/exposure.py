@@ -132,7 +132,7 @@ def _exposure_matrix(g: Graph, when: np.ndarray, last: int, kind: str, lag: int)
 
     periods = np.arange(1, last + 1)
     seen = when[g.influencer][:, None] <= (periods - lag)[None, :]  # ties x periods: the alter had adopted
-    active = np.column_stack([g.at(p) for p in periods]) if g.active is not None else np.ones_like(seen)
+    active = np.column_stack([g.at(int(p)) for p in periods]) if g.active is not None else np.ones_like(seen)
     w = g.weight[:, None] if kind == "weighted" else np.ones((len(g.looker), 1))
     numerator = row_sums(g.looker, w * (seen & active), len(g.units))
     if kind == "count":

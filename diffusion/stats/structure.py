@@ -17,9 +17,8 @@ Reference: Vega Yon, G. G., & Valente, T. W. netdiffuseR, ``struct_test``.
 from __future__ import annotations
 
 import random
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import igraph as ig
 import numpy as np
 from scipy import sparse
 
@@ -35,6 +34,9 @@ from diffusion.stats.inference import (
     result,
     unsupported,
 )
+
+if TYPE_CHECKING:
+    import igraph as ig
 
 __all__ = ["STRUCTURE_Q", "structure_test"]
 
@@ -108,12 +110,14 @@ def structure_test(
     if not np.isfinite(observed):
         return unsupported(name, STRUCTURE_Q, "no adoption after a practice's first period", null_model=model)
 
+    import igraph  # imported here: reading the test's options (the CLI's help) needs no graph library
+
     def batch(rng, k):
-        ig.set_random_number_generator(random.Random(int(rng.integers(2**63))))
+        igraph.set_random_number_generator(random.Random(int(rng.integers(2**63))))
         try:
             return np.array([stat(*_rewired(base, directed)) for _ in range(k)])
         finally:
-            ig.set_random_number_generator(random)
+            igraph.set_random_number_generator(random)
 
     p, dist = permutation_test(observed, batch, **opts, n_jobs=1, progress=progress)
     adopters = int(np.isfinite(times).sum())
@@ -153,7 +157,9 @@ def _igraph(g: Graph, directed: bool) -> ig.Graph:
     if not directed:
         pairs = np.unique(np.sort(pairs, axis=1), axis=0)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    return ig.Graph(n=len(g.units), edges=pairs.tolist(), directed=directed)
+    import igraph
+
+    return igraph.Graph(n=len(g.units), edges=pairs.tolist(), directed=directed)
 
 
 def _rewired(base: ig.Graph, directed: bool) -> tuple[np.ndarray, np.ndarray]:
