@@ -131,7 +131,7 @@ def test_spread_section(leading_html):
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
     assert "Most innovative provinces (Walker score)" in text
-    assert leading_html.count("<svg") == 13  # heatmap, curves, tiles, network, 2 channels, 2 exposure, forest, balance, 3
+    assert leading_html.count("<svg") == 13  # heatmap, curves, tiles, network, 2 + 2 + 1 + 1 new, 3 comparison
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):

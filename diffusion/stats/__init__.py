@@ -33,6 +33,9 @@ test               question, statistic and null model
                    adoption periods over its adopting regions with adopting neighbours
                    (row-standardised), averaged with weights = regions; analytical z beside.
                    Null: periods permuted among each practice's regions.
+``structure``      Did the graph carry the spread beyond its degrees? Share of adoptions with an
+                   alter that adopted earlier (or the mean threshold). Null: the graph rewired,
+                   every unit's degree kept (netdiffuseR's ``struct_test``).
 ``event-history``  Do regions adopt sooner through a channel (neighbours, peers, the parent
                    unit, promotion) or with a covariate? Discrete-time logit / cloglog / linear
                    model over a baseline per practice and period; wild cluster score bootstrap.
@@ -53,11 +56,14 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "diffusion.stats.dyadic": ["dyad_periods", "fit_dyadic_event_history"],
         "diffusion.stats.event_history": ["event_history_test", "person_period"],
         "diffusion.stats.event_model": ["EventHistoryModel", "fit_event_history"],
+        "diffusion.stats.exposure": ["exposure", "infection_susceptibility", "thresholds"],
         "diffusion.stats.gradient": ["gradient_test"],
         "diffusion.stats.inference": ["TestResult", "p_value", "permutation_test"],
         "diffusion.stats.neighbour": ["neighbour_test"],
         "diffusion.stats.promotion": ["promotion_test"],
         "diffusion.stats.registry": ["read_hypotheses", "run_hypotheses", "run_test"],
+        "diffusion.stats.representativeness": ["PilotBalance", "pilot_balance"],
         "diffusion.stats.spatial": ["join_count_test", "moran_test"],
+        "diffusion.stats.structure": ["structure_test"],
     },
 )

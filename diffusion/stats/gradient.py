@@ -183,29 +183,31 @@ def _pairwise(t: np.ndarray, g: np.ndarray, pr: np.ndarray, order: tuple[str, ..
     out = []
     for a in range(len(order)):
         for b in range(a + 1, len(order)):
-            u = mean = var = 0.0
-            n_pairs = 0
-            for p in np.unique(pr):
-                xa, xb = t[(g == a) & (pr == p)], t[(g == b) & (pr == p)]
-                if not (len(xa) and len(xb)):
-                    continue
-                u += float(stats.mannwhitneyu(xb, xa).statistic)  # pairs with a earlier, ties 1/2
-                both = np.r_[xa, xb]
-                n, na, nb = len(both), len(xa), len(xb)
-                _, ties = np.unique(both, return_counts=True)
-                mean += na * nb / 2
-                var += na * nb / 12 * ((n + 1) - (ties**3 - ties).sum() / (n * (n - 1)))
-                n_pairs += na * nb
-            if n_pairs:
-                z = (u - mean) / np.sqrt(var) if var > 0 else float("nan")
-                out.append(
-                    {
-                        "earlier": order[a],
-                        "later": order[b],
-                        "pairs": n_pairs,
-                        "U": u,
-                        "p_earlier_first": u / n_pairs,
-                        "p_value": float(stats.norm.sf(z)) if var > 0 else float("nan"),
-                    }
-                )
+            mine = (g == a) | (g == b)
+            frame = pd.DataFrame({"p": pr[mine], "t": t[mine], "a": g[mine] == a})
+            sizes = frame.groupby("p")["a"].agg(["sum", "size"])
+            sizes = sizes[(sizes["sum"] > 0) & (sizes["sum"] < sizes["size"])]  # practices in both groups
+            if sizes.empty:
+                continue
+            frame = frame[frame["p"].isin(sizes.index)]
+            u = float(
+                _jonckheere(frame["t"].to_numpy(), (~frame["a"]).to_numpy(dtype=int)[None, :], frame["p"].to_numpy())[0]
+            )
+            na, n = sizes["sum"].to_numpy(dtype=float), sizes["size"].to_numpy(dtype=float)
+            nb = n - na
+            ties = frame.groupby(["p", "t"]).size().rename("k").reset_index()
+            tie_sum = (ties["k"] ** 3 - ties["k"]).groupby(ties["p"]).sum().reindex(sizes.index).to_numpy(dtype=float)
+            pairs = float((na * nb).sum())
+            var = float((na * nb / 12 * ((n + 1) - tie_sum / (n * (n - 1)))).sum())
+            z = (u - pairs / 2) / np.sqrt(var) if var > 0 else float("nan")
+            out.append(
+                {
+                    "earlier": order[a],
+                    "later": order[b],
+                    "pairs": int(pairs),
+                    "U": u,
+                    "p_earlier_first": u / pairs,
+                    "p_value": float(stats.norm.sf(z)) if var > 0 else float("nan"),
+                }
+            )
     return out
