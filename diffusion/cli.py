@@ -297,6 +297,46 @@ def _exposure(args: argparse.Namespace, argv: list[str]) -> None:
         print(write_csv(spread, args.infection))
 
 
+def _infer(args: argparse.Namespace, argv: list[str]) -> None:
+    from diffusion.network.cascades import dataset_cascades
+    from diffusion.network.inferred import adjacency_overlap, netinf_windows, senders_receivers
+    from diffusion.network.netinf import netinf
+    from diffusion.output import write_csv
+
+    if args.graph and args.window:
+        raise DiffusionError("`--graph` writes one network: give it without `--window`.")
+    ds = dataset(args)
+    cascades = dataset_cascades(ds, args.level)
+    options = {"model": args.model, "param": args.param, "n_edges": args.n_edges, "p_value": args.p_value}
+    options |= {"calibrate": args.calibrate, "seed": args.seed}
+    for line in ds.coverage_statements():
+        print("coverage: " + translate(line, args.lang), file=sys.stderr)
+    if args.window:
+        found = netinf_windows(cascades, args.window, step=args.step, **options)
+        print(found.summary.to_string(index=False))
+        print(write_csv(found.edges, args.out))
+        return
+    net = netinf(cascades, **options)
+    print(net.describe())
+    try:
+        print(adjacency_overlap(net, ds).describe())
+    except DiffusionError as exc:
+        print(f"no comparison with neighbours: {exc}", file=sys.stderr)
+    graph = net.to_networkx() if args.graph else None  # everything is computed before anything is written
+    name = {u: ds.geography.label(u, args.lang) for u in cascades.units}
+    edges = net.edges.assign(source_name=net.edges["source"].map(name), target_name=net.edges["target"].map(name))
+    print(write_csv(edges, args.out))
+    if args.units:
+        units = senders_receivers(net)
+        print(write_csv(units.assign(name=units["unit"].map(name)), args.units))
+    if args.trees:
+        print(write_csv(net.trees(), args.trees))
+    if graph is not None:
+        from diffusion.network.export import write_graph
+
+        print(write_graph(graph, args.graph))
+
+
 def _network(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.network.build import build_network
     from diffusion.output import write_csv
@@ -337,6 +377,7 @@ COMMANDS: dict[str, tuple[str, Callable]] = {
     "channels": ("the routes open at each adoption (top-down, horizontal, bottom-up), against chance", _channels),
     "pilots": ("are pilots a representative draw of the units? balance and a selection model", _pilots),
     "exposure": ("exposure, thresholds, infectiousness and susceptibility of every unit, on any graph", _exposure),
+    "infer": ("infer who learns from whom from adoption times alone (NetInf), also on moving windows", _infer),
     "test": ("test a hypothesis on how practices spread", _test),
     "model": ("event-history model of adoption with channel and covariate terms", _model),
     "compare": ("compare adoption between macro-regions, provinces or your groups", _compare),

@@ -22,6 +22,7 @@ CHANNEL_NULLS = ("times", "strata")
 PILOT_DEFINITIONS = ("first", "cases")
 EXPOSURE_GRAPHS = ("ties", "hierarchy")
 EXPOSURE_KINDS = ("share", "count", "weighted")
+TRANSMISSION_MODELS = ("exponential", "power", "rayleigh")
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
@@ -256,6 +257,31 @@ def _exposure_options(p: argparse.ArgumentParser) -> None:
     input_options(p)
 
 
+def _infer_options(p: argparse.ArgumentParser) -> None:
+    source_options(p)
+    p.add_argument("--out", metavar="PATH.csv", required=True, help="the inferred edges, in the order added")
+    p.add_argument("--level", help="level of the units (default: the level of the neighbour graph)")
+    p.add_argument("--model", choices=TRANSMISSION_MODELS, default="exponential", help="transmission model")
+    p.add_argument("--param", type=float, help="its parameter (default: chosen from the data, as NetworkInference)")
+    p.add_argument("--edges", dest="n_edges", type=int, help="infer this many edges (default: while p < --p-value)")
+    p.add_argument(
+        "--p-value", dest="p_value", type=float, default=0.05, help="cut-off of the test of each edge (default 0.05)"
+    )
+    p.add_argument(
+        "--calibrate",
+        type=int,
+        default=199,
+        help="permutations that calibrate the test (default 199; 0: NetworkInference's uncalibrated rule)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
+    p.add_argument("--window", type=float, help="infer on moving windows of this many years (e.g. 35)")
+    p.add_argument("--step", type=float, default=1.0, help="years between window ends (default 1)")
+    p.add_argument("--graph", metavar="PATH", help="write the network: .graphml, .gexf or .json (not with --window)")
+    p.add_argument("--units", metavar="PATH.csv", help="edges sent and received by each unit")
+    p.add_argument("--trees", metavar="PATH.csv", help="each adoption with the unit it most likely learnt from")
+    input_options(p)
+
+
 def _betweenness_option(value: str) -> str | int:
     if value in ("auto", "exact", "none"):
         return value
@@ -273,6 +299,7 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "channels": _channels_options,
     "pilots": _pilots_options,
     "exposure": _exposure_options,
+    "infer": _infer_options,
     "test": _test_options,
     "model": _model_options,
     "compare": _compare_options,

@@ -105,6 +105,9 @@ def test_model_choices_of_the_cli_agree_with_the_model():
     from diffusion.stats.adoption_channels import adoption_channels
 
     assert typing.get_args(typing.get_type_hints(adoption_channels)["null"]) == cli.CHANNEL_NULLS
+    from diffusion.network.transmission import TRANSMISSION_MODELS
+
+    assert cli.TRANSMISSION_MODELS == TRANSMISSION_MODELS
 
 
 def test_no_module_is_over_500_lines():

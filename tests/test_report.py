@@ -188,7 +188,7 @@ def test_pilots_section_compares_first_adopters_with_all_provinces(leading_html)
 
 
 def test_exposure_section_and_the_structural_test(leading_html):
-    exposure = leading_html[leading_html.index('id="exposure"') : leading_html.index('id="tests"')]
+    exposure = leading_html[leading_html.index('id="exposure"') : leading_html.index('id="inferred"')]
     text = " ".join(" ".join(parse(exposure).text).split())
     assert "over the 21 adoptions after each practice's first period it averages 8%" in text
     assert exposure.count("<svg") == 2

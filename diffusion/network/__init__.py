@@ -1,4 +1,5 @@
-"""The temporal network of cases, practices and regions: building it, its centralities, exporting it.
+"""The temporal network of cases, practices and regions: building it, its centralities, exporting it;
+and the latent network inferred from adoption times (NetInf).
 
 Only this subpackage imports igraph, and only when centrality is computed."""
 
@@ -17,5 +18,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "jaccard",
         ],
         "diffusion.network.export": ["write_graph"],
+        "diffusion.network.cascades": ["Cascades", "dataset_cascades"],
+        "diffusion.network.netinf": ["InferredNetwork", "netinf"],
+        "diffusion.network.inferred": ["adjacency_overlap", "infer_network", "netinf_windows", "senders_receivers"],
     },
 )

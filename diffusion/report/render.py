@@ -30,6 +30,7 @@ from diffusion.output import atomic_write
 from diffusion.report.channels import channels_section
 from diffusion.report.exposure import exposure_section
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
+from diffusion.report.inferred import inferred_section
 from diffusion.report.labels import COLUMNS_ZH, LABELS
 from diffusion.report.pilots import pilots_section
 from diffusion.report.sections import (
@@ -244,6 +245,7 @@ def report_context(
         "spread": lambda: spread_section(ds, lang),
         "channels": lambda: channels_section(ds, lang, seed),
         "exposure": lambda: exposure_section(ds, lang),
+        "inferred": lambda: inferred_section(ds, lang, seed),
         "tests": lambda: tests_section(ds, hypotheses, seed),
         "pilots": lambda: pilots_section(ds, seed),
         "compare": lambda: compare_section(ds, lang, seed),

@@ -32,7 +32,7 @@ from diffusion.report.figures import (
     to_svg,
 )
 
-__all__ = ["network_section", "spread_section", "svg_figure", "table"]
+__all__ = ["network_section", "spread_section", "strongest_edges", "svg_figure", "table"]
 
 
 def table(
@@ -118,7 +118,7 @@ def svg_figure(draw, figsize: tuple[float, float], nrows: int = 1, ncols: int = 
     return svg_of(make)
 
 
-def _strongest(graph, k: int):
+def strongest_edges(graph, k: int):
     """A copy of ``graph`` with only its ``k`` heaviest edges (ties broken by node names), all nodes kept."""
     edges = sorted(graph.edges(data="weight"), key=lambda e: (-e[2], e[0], e[1]))
     keep = graph.copy()
@@ -157,7 +157,7 @@ def network_section(ds: Dataset, lang: str, seed: int, top_k: int, max_arrows: i
             )
     graph = net.to_networkx("ties")
     n_arrows = graph.number_of_edges()
-    drawn = _strongest(graph, max_arrows)
+    drawn = strongest_edges(graph, max_arrows)
     last = wide[wide["batch"] == wide["batch"].max()].set_index("node")["out_strength"].to_dict()
     svg = svg_figure(lambda ax: diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=last), (7.5, 6))
     n_ties = len(net.ties)
