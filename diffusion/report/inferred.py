@@ -80,9 +80,9 @@ def inferred_section(ds: Dataset, lang: str, seed: int, max_arrows: int = 80) ->
         f"The {drawn.number_of_edges()} strongest of {len(net.edges)} inferred edges among {level} units, "
         "at the units' coordinates where known; thicker arrows add more to the likelihood, larger circles send more."
     )
-    edges = net.edges.assign(
-        source=net.edges["source"].map(name), target=net.edges["target"].map(name)
-    ).drop(columns="step")
+    edges = net.edges.assign(source=net.edges["source"].map(name), target=net.edges["target"].map(name)).drop(
+        columns="step"
+    )
     out["table"] = table(edges.head(30), formats={"improvement": ".4g", "p_value": ".3g"})
     units = senders_receivers(net).head(15).assign(unit=lambda d: d["unit"].map(name))
     out["units"] = table(units, formats=dict.fromkeys(["sent_improvement", "received_improvement"], ".4g"))
