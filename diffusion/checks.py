@@ -65,6 +65,24 @@ def check_int(name: str, value: object, low: int | None = None, high: int | None
     raise ParameterError(name, f"The `{name}` parameter must be an int in the range {span}. Got {value!r} instead.")
 
 
+MAX_DRAWS = 10_000_000  # permutations, bootstrap draws: a p-value needs far fewer, and more run for hours
+
+
+def check_draws(name: str, value: object, low: int = 1) -> int:
+    """A number of random draws (permutations, bootstrap samples) in ``[low, MAX_DRAWS]``.
+
+    Examples
+    --------
+    >>> check_draws("n_permutations", 999)
+    999
+    >>> check_draws("n_permutations", 10**11) # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    diffusion.errors.ParameterError: The `n_permutations` parameter must be an int in the range [1, 10000000]. ...
+    """
+    return check_int(name, value, low=low, high=MAX_DRAWS)
+
+
 def check_number(
     name: str,
     value: object,

@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -21,11 +23,13 @@ import diffusion
 from diffusion.cli_input import (
     bundled,
     dataset,
+    printable,
     read,
     with_flags,
     write_problems,
 )
 from diffusion.cli_options import OPTIONS
+from diffusion.cli_paths import check_output_paths
 from diffusion.data.resources import bundled_datasets, dataset_title
 from diffusion.errors import DiffusionError, ValidationError
 from diffusion.i18n import t, translate
@@ -56,26 +60,53 @@ class _Version(argparse.Action):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 ok, 2 bad input)."""
+    """Run the CLI; returns the exit status (0 ok, 2 bad input, 130 interrupted, 143 terminated)."""
     argv = sys.argv[1:] if argv is None else argv
     command = next((a for a in argv if a in COMMANDS), None)
     parser, sub = _parser(command)
     args = parser.parse_args(argv)
     args.subparser = sub  # so that messages can name the flag behind a parameter
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if in_main else None
     with warnings.catch_warnings():  # restores the caller's warning display afterwards
         warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
         try:
+            check_output_paths(args, sub)  # before any work: a bad output path fails in a second, not after it
             COMMANDS[args.command][1](args, argv)
         except DiffusionError as exc:
             lang = getattr(args, "lang", "en")
             text = exc.message(lang) if isinstance(exc, ValidationError) else str(exc)
-            print(f"{'错误' if lang == 'zh' else 'error'}: {with_flags(text, sub)}", file=sys.stderr)
+            print(f"{'错误' if lang == 'zh' else 'error'}: {printable(with_flags(text, sub))}", file=sys.stderr)
             if isinstance(exc, ValidationError) and getattr(args, "problems", None):
                 write_problems(exc.failures, args.problems, lang)
             return 2
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM through _terminated
+            _stop_workers()
+            signalled = isinstance(exc, _Terminated)
+            print(f"{'terminated' if signalled else 'interrupted'}: files being written were not.", file=sys.stderr)
+            return 143 if signalled else 130
         except BrokenPipeError:  # output piped into `head` and closed: not an error
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it unwinds like Ctrl-C: temporary files removed."""
+
+
+def _terminated(signum, frame):
+    raise _Terminated
+
+
+def _stop_workers() -> None:
+    """Kill joblib's worker processes (they would outlive an interrupted run)."""
+    loky = sys.modules.get("joblib.externals.loky.reusable_executor")
+    executor = getattr(loky, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True, kill_workers=True)
 
 
 def _datasets(args: argparse.Namespace, argv: list[str]) -> None:

@@ -179,6 +179,20 @@ def bundled(args: argparse.Namespace, name: str):
     return ds.with_network(args.network, directed=args.directed) if getattr(args, "network", None) else ds
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control characters (ANSI escapes included) shown as ``\x1b``, not run by the terminal.
+
+    Examples
+    --------
+    >>> printable("red \x1b[31mtext")
+    'red \\x1b[31mtext'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
 def print_read_summary(ds, parser: argparse.ArgumentParser | None, lang: str = "en") -> None:
     from diffusion.data.calendar import describe_calendar
     from diffusion.i18n import problems_text, t, translate
@@ -200,4 +214,4 @@ def print_read_summary(ds, parser: argparse.ArgumentParser | None, lang: str = "
     if len(ds.warnings):
         n = len(ds.warnings)
         print(f"{n} 条提示：" if lang == "zh" else f"{n} warning(s):", file=sys.stderr)
-        print(with_flags(problems_text(ds.warnings.drop(columns="file"), lang), parser), file=sys.stderr)
+        print(printable(with_flags(problems_text(ds.warnings.drop(columns="file"), lang), parser)), file=sys.stderr)

@@ -9,36 +9,77 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["atomic_write", "neutralise_formulas", "write_csv"]
+from diffusion.errors import DiffusionError
+from diffusion.writable import output_problem
+
+__all__ = ["TEMP_PREFIX", "atomic_write", "atomic_write_all", "neutralise_formulas", "write_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEMP_PREFIX = ".diffusion-tmp-"  # our temporary files, so that stale ones can be told from others'
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
 
     An error leaves no partial file behind. The file gets the usual permissions (umask), not the
-    0600 of a temporary file.
+    0600 of a temporary file. Only a regular file (or a new path) is replaced: a folder, device or
+    pipe at ``path`` is an error, as is a disk or permission error while writing.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(fd)
+    return atomic_write_all({Path(path): write})[0]
+
+
+def atomic_write_all(writers: dict[Path, Callable[[Path], object]]) -> list[Path]:
+    """Write every file to a temporary file first, then rename them all: files that belong together
+    (a report's HTML and JSON) are published together or not at all.
+
+    Our own temporary files older than an hour (left by a killed run) are removed from the folders
+    written to.
+    """
+    for path in writers:
+        problem = output_problem(path)
+        if problem:
+            raise DiffusionError(f"{str(path)!r}: {problem}")
+    temps: dict[Path, Path] = {}
     try:
-        write(Path(tmp))
+        for path, write in writers.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale(path.parent)
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
+            os.close(fd)
+            temps[path] = Path(name)
+            write(Path(name))
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+        for tmp in temps.values():
+            os.chmod(tmp, 0o666 & ~umask)
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    except OSError as exc:
+        raise DiffusionError(
+            f"{str(exc.filename or next(iter(writers)))!r} could not be written: {exc.strerror or exc}. "
+            "Nothing was written."
+        ) from exc
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+    return list(writers)
+
+
+def _remove_stale(folder: Path, age: float = 3600.0) -> None:
+    """Remove our temporary files older than ``age`` seconds (a run killed while writing)."""
+    now = time.time()
+    for old in folder.glob(TEMP_PREFIX + "*"):
+        try:
+            if old.is_file() and now - old.stat().st_mtime > age:
+                old.unlink()
+        except OSError:
+            pass  # another process's file, or gone already
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:

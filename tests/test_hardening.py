@@ -217,7 +217,7 @@ def test_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(output.os, "replace", boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(DiffusionError, match=r"disk full\. Nothing was written"):
         write_report(load_dataset("broadband-china"), tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
 

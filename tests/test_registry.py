@@ -125,7 +125,7 @@ def test_cli_options_are_the_registry_options(capsys):
 
 def test_cli_adds_the_flag_to_a_bad_value(capsys):
     assert main(["test", "gradient", "--dataset", "broadband-china", "--permutations", "0"]) == 2
-    assert "The `n_permutations` (--permutations) parameter must be an int in the range [1, inf)" in (
+    assert "The `n_permutations` (--permutations) parameter must be an int in the range [1, 10000000]" in (
         capsys.readouterr().err
     )
 

@@ -150,6 +150,17 @@ def parse_cases(
         problems.add(
             int(i), "case_id", "", t("empty case id"), t("a unique id per case"), t("fill in an id such as B1-01")
         )
+    # ";" lists the cases behind one adoption, and control characters break the exports: refused here.
+    unfit = frame["case_id"].str.contains(r"[;\x00-\x1f\x7f\ud800-\udfff]", regex=True)
+    for i in np.flatnonzero(unfit.to_numpy()):
+        problems.add(
+            int(i),
+            "case_id",
+            frame["case_id"].iloc[i],
+            t("case id with a semicolon or a control character"),
+            t("letters, digits and punctuation other than ;"),
+            t("replace ; (and any invisible character) in the id, e.g. with -"),
+        )
     # Each field is parsed once per distinct cell (or combination of cells) and the result, with
     # any problem, given to every row that has it: a national file repeats a few thousand places.
     fields = [

@@ -50,6 +50,7 @@ def read_worksheet(path: Path, raw: bytes, sheet: str | int | None) -> list[list
     import openpyxl
     from openpyxl.utils.datetime import from_excel
 
+    _check_expanded_size(path, raw)
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on corrupt workbooks
@@ -64,8 +65,14 @@ def read_worksheet(path: Path, raw: bytes, sheet: str | int | None) -> list[list
             raise InputFileError(
                 f"{path}: no worksheet {sheet!r}; the workbook has {names}. Name an existing worksheet (`sheet`)."
             )
-        rows = []
+        worksheet.reset_dimensions()  # the stored rows, not the range the sheet claims (XFD1048576: 17e9 cells)
+        rows, cells = [], 0
         for row in worksheet.iter_rows():
+            cells += len(row)
+            if cells > MAX_CELLS:
+                raise InputFileError(
+                    f"{path}: more than {MAX_CELLS:,} cells in the worksheet; split the file or save it as CSV."
+                )
             values = []
             for cell in row:
                 value = getattr(cell, "value", None)
@@ -79,7 +86,27 @@ def read_worksheet(path: Path, raw: bytes, sheet: str | int | None) -> list[list
             rows.append(values)
     finally:
         book.close()
-    return rows
+    width = max((len(r) for r in rows), default=0)
+    return [r + [None] * (width - len(r)) for r in rows]
+
+
+MAX_CELLS = 50_000_000
+MAX_EXPANDED = 1 << 30  # bytes a workbook may unpack to (a "zip bomb" of 1.5 MB unpacks to gigabytes)
+
+
+def _check_expanded_size(path: Path, raw: bytes) -> None:
+    """Refuse a workbook whose parts claim to unpack to more than :data:`MAX_EXPANDED` bytes."""
+    import zipfile
+
+    try:
+        size = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+    except zipfile.BadZipFile:
+        return  # openpyxl says what is wrong with it
+    if size > MAX_EXPANDED:
+        raise InputFileError(
+            f"{path}: the workbook unpacks to {size / 2**30:.1f} GB, more than {MAX_EXPANDED / 2**30:.0f} GB; "
+            "save the sheet as CSV."
+        )
 
 
 def _iso(value: datetime.date, precision: str) -> str:

@@ -267,12 +267,49 @@ def load_geography(source: str | Path | None = None) -> Geography:
     return _read_geography(folder)
 
 
+#: The keys of geography.json and the type each must have.
+_META_TYPES = {
+    "name": str,
+    "title_en": str,
+    "notes": str,
+    "levels": list,
+    "sub_levels": list,
+    "gradient_order": list,
+}
+
+
+def _read_meta(path: Path) -> dict:
+    """geography.json, checked: an object whose known keys have their types (lists of names)."""
+    try:
+        if path.stat().st_size > 1_000_000:
+            raise InputFileError(f"{path}: more than 1 MB; a geography.json holds a few names and lists.")
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc}).") from None
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
+    except (RecursionError, ValueError):
+        raise InputFileError(
+            f"{path}: nested too deeply or holding an absurd number; see the README's format."
+        ) from None
+    if not isinstance(meta, dict):
+        raise InputFileError(f'{path}: must be a JSON object such as {{"levels": ["state", "county"]}}.')
+    for key, kind in _META_TYPES.items():
+        value = meta.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
+            expected = "a list of names" if kind is list else "a text"
+            raise InputFileError(f"{path}: {key!r} must be {expected}, not {json.dumps(value)[:60]}.")
+    return meta
+
+
 def _read_geography(folder: Path) -> Geography:
     units_path = folder / "units.csv"
     if not units_path.is_file():
         raise InputFileError(f"{folder}: no units.csv in the geography folder.")
     meta_path = folder / "geography.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    meta = _read_meta(meta_path) if meta_path.is_file() else {}
     table = read_table(units_path)
     units, failures = units_from(table)
     if failures:

@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import io
 import json
+import re
 import unicodedata
 import zipfile
 from collections.abc import Sequence
@@ -104,8 +105,11 @@ def read_table(path: str | Path, *, delimiter: str | None = None, sheet: str | i
             f"{path}: the delimiter must be one character (such as , ; | or a tab), not {delimiter!r}."
         )
     if not path.is_file():
-        raise InputFileError(f"{path}: file not found.")
-    raw = path.read_bytes()
+        raise InputFileError(f"{path}: {_not_a_file(path)}")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror}); check its permissions.") from None
     if not raw.strip():
         raise InputFileError(f"{path}: the file is empty. Fill in a header row and one row per case.")
     suffix = path.suffix.lower()
@@ -320,6 +324,12 @@ def _read_json(path: Path, text: str) -> pd.DataFrame:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
+    except RecursionError:
+        raise InputFileError(
+            f"{path}: the JSON is nested too deeply to be a case list; give a list of objects."
+        ) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise InputFileError(f"{path}: the JSON holds a number of more than 4,300 digits; that is not data.") from None
     if isinstance(data, dict) and isinstance(data.get("cases"), list):
         data = data["cases"]
     if not isinstance(data, list) or not data or not all(isinstance(r, dict) for r in data):
@@ -328,9 +338,19 @@ def _read_json(path: Path, text: str) -> pd.DataFrame:
             'with such a list under "cases".'
         )
     records = [{str(k): _json_cell(v) for k, v in r.items()} for r in data]
+    for row, r in enumerate(records, start=1):
+        for key, value in r.items():
+            if _SURROGATE.search(key) or (isinstance(value, str) and _SURROGATE.search(value)):
+                raise InputFileError(
+                    f"{path}: case {row}, key {key.encode('utf-8', 'backslashreplace').decode()!r}: a \\u escape "
+                    "encodes half of a character (a lone surrogate), which no file can hold. Fix the text."
+                )
     names = _header(path, list(dict.fromkeys(k for r in records for k in r)))
     frame = pd.DataFrame.from_records(records, columns=names)
     return _clean(frame.astype(object))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _json_cell(value: object) -> object:
@@ -339,3 +359,18 @@ def _json_cell(value: object) -> object:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return "" if value is None else value
+
+
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be read as a file: missing, or a folder, pipe or device."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "file not found."
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})."
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device")]
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    return f"is {kind}, not a file; give the path of a case file (CSV, TSV, XLSX or JSON)."

@@ -114,8 +114,12 @@ def _chinese_number(text: str) -> int | None:
     return None if t is None or o is None else 10 * t + o
 
 
+MAX_BATCH = 99_999  # a 40-digit "batch" is a slip, not a batch
+
+
 def parse_batch(cell: str) -> int | None:
-    """A batch number from "3", "3.0", "第三批", "第3批", "batch 3"; None if unreadable.
+    """A batch number from "3", "3.0", "第三批", "第3批", "batch 3"; None if unreadable or above
+    :data:`MAX_BATCH`.
 
     Examples
     --------
@@ -125,8 +129,8 @@ def parse_batch(cell: str) -> int | None:
     text = unicodedata.normalize("NFKC", cell).strip().lower()
     text = re.sub(r"^(batch|no\.?|#)\s*", "", text)
     text = re.sub(r"^第|批(次)?$", "", text).strip()
-    value = int(float(text)) if re.fullmatch(r"\d+(\.0+)?", text) else _chinese_number(text)
-    return value if value is not None and value >= 1 else None
+    value = int(text.split(".")[0]) if re.fullmatch(r"\d{1,9}(\.0+)?", text) else _chinese_number(text)
+    return value if value is not None and 1 <= value <= MAX_BATCH else None
 
 
 _BATCH_YEAR = re.compile(r"[(（]?\s*(\d{4})\s*年?\s*[)）]?")

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
-from diffusion.checks import Seed, as_generator, check_choice, resolve_seed
+from diffusion.checks import Seed, as_generator, check_choice, check_draws, resolve_seed
 from diffusion.data.dataset import Dataset
 from diffusion.data.io import read_table
 from diffusion.data.periods import period_labels
@@ -279,6 +279,7 @@ def compare_groups(
     """
     seed = resolve_seed(seed)
     check_choice("strata", strata, (None, "province"))
+    n_boot, n_permutations = check_draws("n_boot", n_boot), check_draws("n_permutations", n_permutations)
     level = level or default_level(ds)
     groups = assign_groups(ds, by, level)
     units = _unit_measures(ds, groups, level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -25,6 +26,7 @@ def write_graph(graph: nx.Graph, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in GRAPH_FORMATS:
         raise DiffusionError(f"{path}: unknown graph format '{suffix}'; use one of {list(GRAPH_FORMATS)}.")
+    graph = _legal(graph)
     if suffix == ".graphml":
         g = _flat(graph)
         return atomic_write(path, lambda tmp: nx.write_graphml(g, tmp))
@@ -49,4 +51,35 @@ def _flat(graph: nx.Graph) -> nx.Graph:
     for key, value in list(g.graph.items()):
         if isinstance(value, dict | list):
             g.graph[key] = json.dumps(value, sort_keys=True)
+    return g
+
+
+# Characters XML 1.0 does not allow (controls, lone surrogates, U+FFFE/FFFF): GraphML and GEXF with
+# them cannot be read back, and lone surrogates cannot be written as UTF-8 at all.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(text: str) -> str:
+    r"""``text`` with every character XML cannot hold written as ``\xNN`` or ``\uNNNN``.
+
+    Examples
+    --------
+    >>> _escape("Ash\x07ford")
+    'Ash\\x07ford'
+    """
+    return _ILLEGAL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
+def _legal(graph: nx.Graph) -> nx.Graph:
+    """A copy whose node names and text attributes hold only characters XML allows (escaped)."""
+
+    def clean(value):
+        return _escape(value) if isinstance(value, str) else value
+
+    g = nx.relabel_nodes(graph, {n: clean(n) for n in graph.nodes}, copy=True)
+    g.graph.update({k: clean(v) for k, v in g.graph.items()})
+    for _, attrs in g.nodes(data=True):
+        attrs.update({k: clean(v) for k, v in attrs.items()})
+    for *_, attrs in g.edges(data=True):
+        attrs.update({k: clean(v) for k, v in attrs.items()})
     return g

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import special
 from tqdm.auto import tqdm
 
-from diffusion.checks import Seed, as_generator, check_choice, check_int, check_number
+from diffusion.checks import Seed, as_generator, check_choice, check_draws, check_int, check_number
 from diffusion.network.cascades import Cascades
 from diffusion.network.transmission import (
     TRANSMISSION_MODELS,
@@ -194,7 +194,7 @@ def netinf(
         n_edges, calibrate = check_int("n_edges", n_edges, low=1), 0
     else:
         p_value = check_number("p_value", p_value, 0, 1, low_open=True)
-        calibrate = check_int("calibrate", calibrate, low=0)
+        calibrate = check_draws("calibrate", calibrate, low=0)
     param = check_parameter(model, auto_parameter(cascades, model) if param is None else param)
     delta = shortest_delay(cascades)
     show = sys.stderr.isatty() if progress is None else progress

@@ -8,6 +8,7 @@ error never leaves a half-written report. The same input gives byte-identical HT
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import platform
 import re
@@ -26,7 +27,7 @@ from diffusion.data.periods import calendar_of
 from diffusion.data.resources import data_dir
 from diffusion.i18n import level_name, t, translate, translate_problems
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
-from diffusion.output import atomic_write
+from diffusion.output import atomic_write_all
 from diffusion.report.channels import channels_section
 from diffusion.report.exposure import exposure_section
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
@@ -64,8 +65,16 @@ _ENV.filters["show"] = show
 
 
 def report_filename(ds: Dataset) -> str:
-    """A safe file name for the dataset's report (names from data never steer the path)."""
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ds.name).strip("-.") or "dataset"
+    """A safe file name for the dataset's report: letters of any script (Chinese names stay Chinese),
+    digits, ``_ . -``; never a path (names from data never steer where files go).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> [report_filename(SimpleNamespace(name=n)) for n in ["乡村治理案例", "../x", "a b"]]
+    ['乡村治理案例-report.html', 'x-report.html', 'a-b-report.html']
+    """
+    stem = re.sub(r"[^\w.-]+", "-", ds.name).strip("-.")[:100].strip("-.") or "dataset"
     return f"{stem}-report.html"
 
 
@@ -332,7 +341,8 @@ def write_report(
 ) -> Path:
     """Write the HTML report and its JSON result document (same name, ``.json``) into ``out_dir``.
 
-    Both are computed before either is written, and each is written atomically. Returns the
+    Both are computed before either is written, then written to temporary files and published
+    together; the JSON holds the HTML's SHA-256 (``html_sha256``), which ties the pair. Returns the
     HTML file's path.
     """
     out_dir = Path(out_dir)
@@ -340,8 +350,13 @@ def write_report(
         ds, command=command, lang=lang, seed=seed, hypotheses=hypotheses, timestamp=timestamp, progress=progress
     )
     html = render_html(context)
-    document = json.dumps(result_document(context), ensure_ascii=False, indent=1, sort_keys=True, default=plain_value)
+    doc = result_document(context) | {"html_sha256": hashlib.sha256(html.encode("utf-8")).hexdigest()}
+    document = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True, default=plain_value)
     target = out_dir / report_filename(ds)
-    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8", newline="\n"))
-    atomic_write(target.with_suffix(".json"), lambda tmp: tmp.write_text(document + "\n", encoding="utf-8"))
+    atomic_write_all(  # both published together: never a new HTML beside an old JSON
+        {
+            target: lambda tmp: tmp.write_text(html, encoding="utf-8", newline="\n"),
+            target.with_suffix(".json"): lambda tmp: tmp.write_text(document + "\n", encoding="utf-8"),
+        }
+    )
     return target

@@ -16,6 +16,7 @@ Each item names a test and its options (any option of the test's function, or an
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +31,11 @@ from diffusion.stats.registry import ALIASES, TEST_NAMES, TESTS, run_test
 __all__ = ["read_hypotheses", "run_hypotheses"]
 
 
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 20
+MAX_ALIASES = 20
+
+
 def read_hypotheses(path: str | Path) -> list[dict]:
     """Read and check a hypotheses YAML file; every problem is reported at once.
 
@@ -38,15 +44,19 @@ def read_hypotheses(path: str | Path) -> list[dict]:
     """
     path = Path(path)
     try:
-        items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        if path.stat().st_size > MAX_BYTES:
+            raise DiffusionError(f"{path}: {path.stat().st_size:,} bytes is too large for a hypotheses file.")
+        text = path.read_text(encoding="utf-8")
+        _check_shape(path, text)
+        items = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:  # ValueError: a date like 2019-13-45
         raise DiffusionError(f"{path}: cannot read the hypotheses file ({exc}).") from None
     if not isinstance(items, list) or not items:
         raise DiffusionError(f"{path}: a hypotheses file is a non-empty YAML list of items with a 'test' key.")
     failures = []
     for k, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or item.get("test") not in TESTS:
-            shown = str(item.get("test") if isinstance(item, dict) else item)
+        if not isinstance(item, dict) or not isinstance(item.get("test"), str) or item["test"] not in TESTS:
+            shown = reprlib.repr(item.get("test") if isinstance(item, dict) else item)
             failures.append(
                 problem(
                     str(path),
@@ -63,6 +73,25 @@ def read_hypotheses(path: str | Path) -> list[dict]:
     if failures:
         raise ValidationError(failures, source=str(path))
     return items
+
+
+def _check_shape(path: Path, text: str) -> None:
+    """Refuse, before building it, YAML nested deeper than :data:`MAX_DEPTH` or with more than
+    :data:`MAX_ALIASES` aliases (a "billion laughs" file expands exponentially through them)."""
+    depth = aliases = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DiffusionError(
+                    f"{path}: nested more than {MAX_DEPTH} levels deep; a hypotheses file is a flat list."
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise DiffusionError(f"{path}: more than {MAX_ALIASES} YAML aliases (*name); write the items out.")
 
 
 def _item_problems(path: str, k: int, item: dict) -> list[dict]:

@@ -31,7 +31,7 @@ import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
-from diffusion.checks import Seed, check_choice, check_int, resolve_seed
+from diffusion.checks import Seed, check_choice, check_draws, resolve_seed
 
 __all__ = [
     "ALTERNATIVES",
@@ -63,7 +63,7 @@ def permutation_options(n_permutations: int, alternative: str, seed: Seed) -> di
     {'n_permutations': 99, 'alternative': 'less', 'seed': 3}
     """
     return {
-        "n_permutations": check_int("n_permutations", n_permutations, low=1),
+        "n_permutations": check_draws("n_permutations", n_permutations),
         "alternative": check_choice("alternative", alternative, ALTERNATIVES),
         "seed": resolve_seed(seed),
     }
