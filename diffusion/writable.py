@@ -25,7 +25,7 @@ def output_problem(path: Path, *, folder: bool = False) -> str:
             return f"the name {part[:40]!r}... is longer than 255 bytes, more than file systems allow."
     try:
         mode = os.stat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # new, or under a file: the parents say which
         mode = None
     except OSError as exc:
         return f"cannot be checked ({exc.strerror})."

@@ -7,6 +7,7 @@ never another exception, never a partial output file.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import io
 import json
@@ -28,6 +29,17 @@ from diffusion.output import neutralise_formulas, write_csv
 from diffusion.report.render import render_report, write_report
 
 LONG = os.environ.get("DIFFUSION_FUZZ") == "long"
+OUTCOMES: collections.Counter = collections.Counter()  # of the fuzz: analyses and our errors
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fuzz_counts():
+    """With DIFFUSION_FUZZ_COUNTS=PATH, write how the fuzzed inputs ended (for the closing notes)."""
+    yield
+    if os.environ.get("DIFFUSION_FUZZ_COUNTS"):
+        Path(os.environ["DIFFUSION_FUZZ_COUNTS"]).write_text(json.dumps(dict(OUTCOMES), indent=1) + "\n")
+
+
 EXAMPLES = 10_000 if LONG else 250
 REPORT_EXAMPLES = 300 if LONG else 12
 
@@ -117,6 +129,12 @@ CELLS = st.one_of(
             "1691",
             "0846-05",
             "地点",
+            # Reliability, round two (issue 20): separators and control characters in ids, digits
+            # by the thousand, a 40-digit batch.
+            "F;1",
+            "F\x072",
+            "9" * 5000,
+            "1234567890123456789012345678901234567890",
         ]
     ),
     st.text(max_size=12),
@@ -133,9 +151,14 @@ def hostile_files(draw):
     """(file name, bytes): a generated table in some format and encoding, sometimes damaged."""
     headers = draw(st.lists(st.sampled_from(HEADERS), min_size=1, max_size=9))
     rows = draw(st.lists(st.lists(CELLS, max_size=10), max_size=6))
-    kind = draw(st.sampled_from(["csv", "tsv", "json", "xlsx", "bytes"]))
+    kind = draw(st.sampled_from(["csv", "tsv", "json", "xlsx", "bytes", "deep", "surrogate"]))
     if kind == "bytes":
         return draw(st.sampled_from(["f.csv", "f.json", "f.xlsx"])), draw(st.binary(max_size=600))
+    if kind == "deep":  # JSON nested far deeper than any case list
+        depth = draw(st.integers(1, 200_000))
+        return "f.json", ("[" * depth + "]" * depth).encode()
+    if kind == "surrogate":  # a \u escape that encodes half a character
+        return "f.json", b'[{"case_id": "a\\ud800", "practices": "x", "province": "\xe6\xb5\x99\xe6\xb1\x9f"}]'
     frame = _table(headers, rows)
     if kind == "json":
         records = [dict(zip(headers, r)) for r in frame.itertuples(index=False, name=None)]
@@ -179,13 +202,16 @@ def test_every_hostile_file_ends_in_an_analysis_or_our_error(tmp_path_factory, s
     try:
         ds = read_cases(path, extend_vocabulary=True)
     except DiffusionError as exc:
+        OUTCOMES["files: our error"] += 1
         assert str(exc)  # our error, with a message
         if isinstance(exc, ValidationError):
             assert exc.message("zh").count("\n") == str(exc).count("\n")  # every row shown in Chinese too
     else:
+        OUTCOMES["files: analysis"] += 1
         _check_ds(ds)
         assert all(translate(line, "zh") for line in ds.coverage_statements())
     assert path.read_bytes() == data  # the input is never modified
+    OUTCOMES["files: input unchanged"] += 1
 
 
 @settings(max_examples=REPORT_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -201,8 +227,10 @@ def test_reports_of_hostile_files_are_whole_or_absent_and_escaped(tmp_path_facto
         ds = read_cases(path, extend_vocabulary=True)
         report = write_report(ds, out)
     except DiffusionError:
+        OUTCOMES["reports: our error, nothing written"] += 1
         assert not out.exists() or list(out.iterdir()) == []  # nothing half-written
         return
+    OUTCOMES["reports: whole pair"] += 1
     files = sorted(p.name for p in out.iterdir())
     assert files == sorted([report.name, report.with_suffix(".json").name])  # no temporary file left behind
     html = report.read_text(encoding="utf-8")

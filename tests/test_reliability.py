@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diffusion.cli import main
 from diffusion.errors import DiffusionError
@@ -381,3 +383,52 @@ def test_a_workbook_that_unpacks_too_far_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(excel, "MAX_EXPANDED", 1000)
     with pytest.raises(DiffusionError, match="unpacks to"):
         read_table(_workbook(tmp_path))
+
+
+PATH_KINDS = ["new", "nested-new", "existing-file", "the-input", "input-by-another-name", "folder", "fifo"]
+PATH_KINDS += ["parent-is-a-file", "empty", "long-name", "dot"]
+
+
+def _output_path(kind: str, folder: Path, data: Path) -> str:
+    """An output path of a kind, made in ``folder``; ``data`` is the command's input."""
+    made = {
+        "new": folder / "out.csv",
+        "nested-new": folder / "a" / "b" / "out.csv",
+        "existing-file": folder / "old.csv",
+        "the-input": data,
+        "input-by-another-name": folder / "x" / ".." / data.name,
+        "folder": folder / "dir",
+        "fifo": folder / "pipe",
+        "parent-is-a-file": folder / "old.csv" / "out.csv",
+        "long-name": folder / ("n" * 300),
+    }
+    (folder / "old.csv").write_text("old\n")
+    (folder / "dir").mkdir(exist_ok=True)
+    (folder / "x").mkdir(exist_ok=True)
+    if not (folder / "pipe").exists():
+        os.mkfifo(folder / "pipe")
+    special = {"empty": "", "dot": "."}
+    return special[kind] if kind in special else str(made[kind])
+
+
+@settings(max_examples=200 if os.environ.get("DIFFUSION_FUZZ") == "long" else 40, deadline=None)
+@given(kind=st.sampled_from(PATH_KINDS), second=st.sampled_from([None, *PATH_KINDS]))
+def test_every_output_path_is_written_whole_or_refused(tmp_path_factory, kind, second):
+    """validate --problems (and a second output for spread-like commands): exit 0 with whole files,
+    or exit 2 with nothing changed; never a traceback, the input never touched."""
+    folder = tmp_path_factory.mktemp("paths")
+    data = folder / "cases.csv"
+    data.write_text("case_id,batch,practices,province\nA,1,积分制,浙江\nB,,清单制,Atlantis\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in (data, folder / "old.csv") if p.exists()}
+    out = _output_path(kind, folder, data)
+    argv = ["validate", str(data), "--problems", out]
+    if second is not None:  # spread writes two files: --out and --regions
+        argv = ["spread", "--data", str(data), "--allow-unresolved", "--out", out]
+        argv += ["--regions", _output_path(second, folder, data)]
+    code = main(argv)
+    assert code in (0, 2)
+    assert data.read_bytes() == before[data]
+    assert (folder / "pipe").is_fifo() and (folder / "dir").is_dir()
+    assert not list(folder.rglob(".diffusion-tmp-*"))
+    if code == 2 and kind not in ("new", "nested-new", "existing-file") and second is None:
+        assert (folder / "old.csv").read_text() == "old\n"
