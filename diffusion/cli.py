@@ -125,7 +125,8 @@ def _report(args: argparse.Namespace, argv: list[str]) -> None:
 
     command = "diffusion " + " ".join(shlex.quote(a) for a in argv)
     hypotheses = read_hypotheses(args.hypotheses) if args.hypotheses else None
-    datasets = [read(args, args.data)] if args.data else [bundled(args, n) for n in args.dataset or bundled_datasets()]
+    names = dict.fromkeys(args.dataset or bundled_datasets())  # a name given twice is one report
+    datasets = [read(args, args.data)] if args.data else [bundled(args, n) for n in names]
     for ds in datasets:  # everything is read and validated before anything is written
         path = write_report(
             ds,
@@ -344,13 +345,13 @@ def _infer(args: argparse.Namespace, argv: list[str]) -> None:
         print("coverage: " + translate(line, args.lang), file=sys.stderr)
     if args.window:
         found = netinf_windows(cascades, args.window, step=args.step, **options)
-        print(found.summary.to_string(index=False))
+        print(printable(found.summary.to_string(index=False)))
         print(write_csv(found.edges, args.out))
         return
     net = netinf(cascades, **options)
-    print(net.describe())
+    print(printable(net.describe()))  # unit names come from the data
     try:
-        print(adjacency_overlap(net, ds).describe())
+        print(printable(adjacency_overlap(net, ds).describe()))
     except DiffusionError as exc:
         print(f"no comparison with neighbours: {exc}", file=sys.stderr)
     graph = net.to_networkx() if args.graph else None  # everything is computed before anything is written

@@ -432,3 +432,12 @@ def test_every_output_path_is_written_whole_or_refused(tmp_path_factory, kind, s
     assert not list(folder.rglob(".diffusion-tmp-*"))
     if code == 2 and kind not in ("new", "nested-new", "existing-file") and second is None:
         assert (folder / "old.csv").read_text() == "old\n"
+
+
+def test_a_dataset_named_twice_gives_one_report(tmp_path, capsys):
+    argv = ["report", "--dataset", "broadband-china", "--dataset", "broadband-china", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.split() == [
+        str(tmp_path / "broadband-china-report.html"),
+        str(tmp_path / "broadband-china-report.json"),
+    ]
