@@ -20,6 +20,7 @@ from typing import TypeVar
 import numpy as np
 
 from diffusion.errors import ParameterError
+from diffusion.limits import limit, raise_hint
 
 __all__ = ["Seed", "as_generator", "check_choice", "check_int", "check_number", "resolve_seed"]
 
@@ -65,11 +66,8 @@ def check_int(name: str, value: object, low: int | None = None, high: int | None
     raise ParameterError(name, f"The `{name}` parameter must be an int in the range {span}. Got {value!r} instead.")
 
 
-MAX_DRAWS = 10_000_000  # permutations, bootstrap draws: a p-value needs far fewer, and more run for hours
-
-
 def check_draws(name: str, value: object, low: int = 1) -> int:
-    """A number of random draws (permutations, bootstrap samples) in ``[low, MAX_DRAWS]``.
+    """A number of random draws (permutations, bootstrap samples) in ``[low, limit("draws")]``.
 
     Examples
     --------
@@ -80,7 +78,12 @@ def check_draws(name: str, value: object, low: int = 1) -> int:
     ...
     diffusion.errors.ParameterError: The `n_permutations` parameter must be an int in the range [1, 10000000]. ...
     """
-    return check_int(name, value, low=low, high=MAX_DRAWS)
+    try:
+        return check_int(name, value, low=low, high=limit("draws"))
+    except ParameterError as exc:
+        if isinstance(value, int) and value > limit("draws"):  # a p-value needs thousands: say how to insist
+            raise ParameterError(name, f"{exc} A larger count runs for hours; {raise_hint('draws')}.") from None
+        raise
 
 
 def check_number(

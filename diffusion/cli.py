@@ -10,6 +10,7 @@ start without the statistics and drawing libraries.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import signal
@@ -69,10 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if in_main else None
     with warnings.catch_warnings():  # restores the caller's warning display afterwards
-        warnings.showwarning = lambda message, *rest, **kw: print(f"warning: {message}", file=sys.stderr)
+        warnings.showwarning = lambda message, *rest, **kw: print(
+            f"warning: {printable(str(message))}", file=sys.stderr
+        )
         try:
             check_output_paths(args, sub)  # before any work: a bad output path fails in a second, not after it
-            COMMANDS[args.command][1](args, argv)
+            with contextlib.redirect_stdout(_Printable(sys.stdout)):  # names from the data reach the terminal
+                COMMANDS[args.command][1](args, argv)
         except DiffusionError as exc:
             lang = getattr(args, "lang", "en")
             text = exc.message(lang) if isinstance(exc, ValidationError) else str(exc)
@@ -91,6 +95,19 @@ def main(argv: list[str] | None = None) -> int:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+class _Printable:
+    """A text stream that shows control characters (ANSI escapes) of what is written as ``\\x1b``."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(printable(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
 
 
 class _Terminated(KeyboardInterrupt):
@@ -345,13 +362,13 @@ def _infer(args: argparse.Namespace, argv: list[str]) -> None:
         print("coverage: " + translate(line, args.lang), file=sys.stderr)
     if args.window:
         found = netinf_windows(cascades, args.window, step=args.step, **options)
-        print(printable(found.summary.to_string(index=False)))
+        print(found.summary.to_string(index=False))
         print(write_csv(found.edges, args.out))
         return
     net = netinf(cascades, **options)
-    print(printable(net.describe()))  # unit names come from the data
+    print(net.describe())
     try:
-        print(printable(adjacency_overlap(net, ds).describe()))
+        print(adjacency_overlap(net, ds).describe())
     except DiffusionError as exc:
         print(f"no comparison with neighbours: {exc}", file=sys.stderr)
     graph = net.to_networkx() if args.graph else None  # everything is computed before anything is written

@@ -12,6 +12,7 @@ from diffusion.data.resources import bundled_datasets
 
 # Repeated from diffusion.data.calendar (which imports pandas); tests/test_layout.py checks that they agree.
 TIME_UNITS = ("batch", "year", "month")
+SHOWN = 50  # warnings printed on the terminal; --problems writes them all
 
 __all__ = [
     "bundled",
@@ -214,4 +215,8 @@ def print_read_summary(ds, parser: argparse.ArgumentParser | None, lang: str = "
     if len(ds.warnings):
         n = len(ds.warnings)
         print(f"{n} 条提示：" if lang == "zh" else f"{n} warning(s):", file=sys.stderr)
-        print(printable(with_flags(problems_text(ds.warnings.drop(columns="file"), lang), parser)), file=sys.stderr)
+        shown = problems_text(ds.warnings.drop(columns="file").head(SHOWN), lang)
+        print(printable(with_flags(shown, parser)), file=sys.stderr)
+        if n > SHOWN:
+            more = t("... and {n:,} more (all of them with --problems FILE.csv)", n=n - SHOWN)
+            print(translate(more, lang), file=sys.stderr)

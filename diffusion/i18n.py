@@ -120,14 +120,25 @@ def translate_problems(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def problems_text(table: pd.DataFrame, lang: str) -> str:
-    """A failure or warning table as plain text in ``lang``, whole cells, columns aligned.
+    """A failure or warning table as plain text in ``lang``, columns aligned, our texts whole.
 
-    Chinese characters take two columns of a terminal; pandas aligns them when told so.
+    Chinese characters take two columns of a terminal; pandas aligns them when told so. A value from the
+    data longer than 200 characters (a 100,000-character name) is cut, saying how much was left out, so
+    one cell cannot flood the terminal.
     """
     import pandas as pd
 
+    if "value" in table:
+        table = table.assign(value=[_shorten(v, lang) for v in table["value"]])
     with pd.option_context("display.unicode.east_asian_width", lang == "zh"):
         return translate_problems(table, lang).to_string(index=False)
+
+
+def _shorten(cell: Any, lang: str, limit: int = 200) -> Any:
+    """``cell`` cut to ``limit`` characters with the length of the rest, e.g. ``某某…(+99,820 characters)``."""
+    if not isinstance(cell, str) or len(cell) <= limit:
+        return cell
+    return cell[:limit] + "…" + translate(t("(+{n:,} characters)", n=len(cell) - limit), lang)
 
 
 def placeholders(template: str) -> set[str]:

@@ -7,9 +7,11 @@ left as numbers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,8 +40,9 @@ def atomic_write_all(writers: dict[Path, Callable[[Path], object]]) -> list[Path
     """Write every file to a temporary file first, then rename them all: files that belong together
     (a report's HTML and JSON) are published together or not at all.
 
-    Our own temporary files older than an hour (left by a killed run) are removed from the folders
-    written to.
+    If publishing fails half-way (an error or an interrupt between two renames), the files already
+    published are put back as they were: the previous versions where they existed, else removed. Our
+    own temporary files older than an hour (left by a killed run) are removed from the folders written to.
     """
     for path in writers:
         problem = output_problem(path)
@@ -58,8 +61,7 @@ def atomic_write_all(writers: dict[Path, Callable[[Path], object]]) -> list[Path
         os.umask(umask)
         for tmp in temps.values():
             os.chmod(tmp, 0o666 & ~umask)
-        for path, tmp in temps.items():
-            os.replace(tmp, path)
+        _publish(temps)
     except OSError as exc:
         raise DiffusionError(
             f"{str(exc.filename or next(iter(writers)))!r} could not be written: {exc.strerror or exc}. "
@@ -69,6 +71,32 @@ def atomic_write_all(writers: dict[Path, Callable[[Path], object]]) -> list[Path
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)
     return list(writers)
+
+
+def _publish(temps: dict[Path, Path]) -> None:
+    """Rename each temporary file over its path; all of them, or (on any error or interrupt) none."""
+    backups: dict[Path, Path] = {}
+    existed = {path for path in temps if path.exists()}
+    for path in existed:  # hard-linked aside, so that the old version can be put back
+        backup = path.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex}.bak")
+        with contextlib.suppress(OSError):  # no hard links here: the old version cannot be kept
+            os.link(path, backup)
+            backups[path] = backup
+    published: list[Path] = []
+    try:
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+            published.append(path)
+    except BaseException:
+        for path in published:
+            if path in backups:
+                os.replace(backups.pop(path), path)
+            elif path not in existed:
+                path.unlink(missing_ok=True)
+        raise
+    finally:
+        for backup in backups.values():
+            backup.unlink(missing_ok=True)
 
 
 def _remove_stale(folder: Path, age: float = 3600.0) -> None:

@@ -9,7 +9,7 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["output_problem"]
+__all__ = ["file_kind", "output_problem"]
 
 
 def output_problem(path: Path, *, folder: bool = False) -> str:
@@ -31,24 +31,31 @@ def output_problem(path: Path, *, folder: bool = False) -> str:
         return f"cannot be checked ({exc.strerror})."
     if mode is not None:
         if folder and not stat.S_ISDIR(mode):
-            return f"is {_kind(mode)}, not a folder; give a folder for the output files."
+            return f"is {file_kind(mode)}, not a folder; give a folder for the output files."
         if not folder and not stat.S_ISREG(mode):
-            return f"is {_kind(mode)}, not a regular file; give the path of a file to write."
+            return f"is {file_kind(mode)}, not a regular file; give the path of a file to write."
         target = path if folder else path.parent
         return "" if os.access(target, os.W_OK) else f"{_where(target)} is not writable: check its permissions."
     existing = next((p for p in Path(os.path.abspath(path)).parents if p.exists()), None)
     if existing is None:
         return ""
     if not existing.is_dir():
-        return (
-            f"{_where(existing)} is {_kind(os.stat(existing).st_mode)}, not a folder, so nothing can be made inside it."
-        )
+        kind = file_kind(os.stat(existing).st_mode)
+        return f"{_where(existing)} is {kind}, not a folder, so nothing can be made inside it."
     if not os.access(existing, os.W_OK):
         return f"{_where(existing)} is not writable: check its permissions."
     return ""
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a path of ``os.stat`` mode ``mode`` is, for messages: "a folder", "a character device", ...
+
+    Examples
+    --------
+    >>> import stat
+    >>> file_kind(stat.S_IFIFO)
+    'a named pipe (FIFO)'
+    """
     kinds = [
         (stat.S_ISDIR, "a folder"),
         (stat.S_ISCHR, "a character device"),

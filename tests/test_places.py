@@ -64,7 +64,7 @@ def test_context_disambiguates(resolver):
 def test_unknown_names_get_suggestions_only(resolver):
     res = resolver.resolve("长治县")  # abolished before 2024 (now 上党区)
     assert res.status == "unknown" and res.code is None
-    assert "长治市 (140400, 山西省)" in res.suggestions
+    assert "长治市 (140400, 山西省)" in resolver.suggest(res)
     assert resolver.resolve("新化县", within="44").status == "unknown"
 
 

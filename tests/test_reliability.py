@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffusion.cli import main
-from diffusion.errors import DiffusionError
+from diffusion.errors import DiffusionError, ParameterError
 from diffusion.output import atomic_write, write_csv
 from diffusion.writable import output_problem
 
@@ -167,6 +167,35 @@ def test_stale_temporary_files_of_ours_are_removed(tmp_path):
     assert not stale.exists() and fresh.exists() and other.exists()
 
 
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_pair_failing_between_its_two_renames_is_put_back(failure, tmp_path, monkeypatch):
+    import diffusion.output as output
+
+    html, meta = tmp_path / "r.html", tmp_path / "r.json"
+    html.write_text("old html")
+    meta.write_text("old json")
+    real, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:  # the first file is published, the second fails
+            raise failure
+        real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", replace)
+    writers = {html: lambda p: p.write_text("new html"), meta: lambda p: p.write_text("new json")}
+    expected = DiffusionError if isinstance(failure, OSError) else KeyboardInterrupt
+    with pytest.raises(expected):
+        output.atomic_write_all(writers)
+    assert (html.read_text(), meta.read_text()) == ("old html", "old json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json"]  # no temporary or backup left
+    new = tmp_path / "new.html"
+    calls.clear()
+    with pytest.raises(expected):
+        output.atomic_write_all({new: writers[html], tmp_path / "new.json": writers[meta]})
+    assert not new.exists()  # a file that did not exist before is removed again
+
+
 def test_report_pair_is_tied_by_the_html_hash(tmp_path):
     import hashlib
     import json
@@ -244,7 +273,11 @@ def test_hostile_files_get_a_clean_error(name, content, message, tmp_path, capsy
 def test_inputs_that_are_not_files_say_what_they_are(tmp_path, capsys):
     fifo = tmp_path / "cases.csv"
     os.mkfifo(fifo)
-    for path, kind in ((tmp_path, "is a folder"), (fifo, "is a named pipe (FIFO)"), (Path("/dev/zero"), "is a device")):
+    for path, kind in (
+        (tmp_path, "is a folder"),
+        (fifo, "is a named pipe (FIFO)"),
+        (Path("/dev/zero"), "is a character device"),
+    ):
         assert main(["validate", str(path)]) == 2
         assert kind in capsys.readouterr().err
 
@@ -289,7 +322,63 @@ def test_hostile_hypotheses_files(content, message, tmp_path, capsys):
 def test_absurd_draw_counts_are_refused_at_once(capsys):
     start = time.perf_counter()
     assert main(["test", "neighbour", "--dataset", "leading-cases", "--permutations", "100000000000"]) == 2
-    assert "[1, 10000000]" in capsys.readouterr().err and time.perf_counter() - start < 10
+    err = capsys.readouterr().err
+    assert "[1, 10000000]" in err and "DIFFUSION_MAX_DRAWS" in err and time.perf_counter() - start < 10
+
+
+def test_limits_are_raised_by_their_variable_and_a_bad_value_is_named(monkeypatch):
+    from diffusion.checks import check_draws
+
+    with pytest.raises(ParameterError, match="DIFFUSION_MAX_DRAWS"):
+        check_draws("n_permutations", 20_000_000)
+    monkeypatch.setenv("DIFFUSION_MAX_DRAWS", "30000000")
+    assert check_draws("n_permutations", 20_000_000) == 20_000_000
+    monkeypatch.setenv("DIFFUSION_MAX_DRAWS", "many")
+    with pytest.raises(DiffusionError, match="DIFFUSION_MAX_DRAWS='many'"):
+        check_draws("n_permutations", 999)
+
+
+def test_a_table_wider_than_the_column_limit_is_refused(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "wide.csv"
+    path.write_text("case_id,batch,province,practices" + "".join(f",x{i}" for i in range(60)) + "\nA,1,浙江,积分制\n")
+    monkeypatch.setenv("DIFFUSION_MAX_COLUMNS", "50")
+    assert main(["validate", str(path)]) == 2
+    assert "64 columns, more than 50" in capsys.readouterr().err
+    monkeypatch.setenv("DIFFUSION_MAX_COLUMNS", "100")
+    assert main(["validate", str(path)]) == 0
+
+
+def test_a_report_of_more_practices_than_it_can_cover_is_refused_before_the_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DIFFUSION_MAX_REPORT_PRACTICES", "3")
+    start = time.perf_counter()
+    assert main(["report", "--dataset", "leading-cases", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "more than the 3 a report covers" in err and "DIFFUSION_MAX_REPORT_PRACTICES" in err
+    assert time.perf_counter() - start < 10 and not list(tmp_path.rglob("*.html"))
+
+
+def test_closest_names_are_searched_for_the_first_unknown_names_only(tmp_path, capsys):
+    """A file of 100,000 unknown names took minutes searching for each one's closest names."""
+    from diffusion.data.problems import SUGGESTED
+
+    path, problems = tmp_path / "unknown.csv", tmp_path / "problems.csv"
+    rows = "".join(f"C{i},1,山西省,长冶{i}市,积分制\n" for i in range(SUGGESTED + 20))
+    path.write_text("case_id,batch,province,prefecture,practices\n" + rows)
+    assert main(["validate", str(path), "--problems", str(problems)]) == 2
+    expected = pd.read_csv(problems)["expected"]
+    assert expected.str.contains("not searched").sum() == 20
+    assert expected.iloc[:SUGGESTED].str.contains("长治市").all()
+
+
+def test_a_huge_place_name_is_refused_quickly_and_shown_cut(tmp_path, capsys):
+    """A 100,000-character county took 65 s in the name search (quadratic splitting) and filled the terminal."""
+    path = tmp_path / "long.csv"
+    path.write_text("case_id,batch,province,county,practices\nX1,1,湖南省," + "某" * 100_000 + ",积分制\n")
+    start = time.perf_counter()
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert time.perf_counter() - start < 5
+    assert "unknown county" in err and "(+99,800 characters)" in err and len(err) < 2_000
 
 
 def test_a_lone_surrogate_in_a_json_case_file_is_refused_at_the_door(tmp_path, capsys):
@@ -343,6 +432,13 @@ def test_terminal_escape_sequences_in_cells_are_shown_not_run(tmp_path, capsys):
     assert "\x1b" not in err and "\\x1b[31m" in err
 
 
+def test_what_commands_print_shows_escape_sequences_not_runs_them(tmp_path, capsys):
+    out = tmp_path / "spread\x1b[2J\x1b[31m.csv"
+    assert main(["spread", "--dataset", "leading-cases", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert out.exists() and "\x1b" not in printed and "spread\\x1b[2J\\x1b[31m.csv" in printed
+
+
 def _workbook(tmp_path: Path, dimension: str | None = None) -> Path:
     import zipfile
 
@@ -377,12 +473,14 @@ def test_a_worksheet_claiming_a_huge_range_reads_only_its_cells(tmp_path):
 
 
 def test_a_workbook_that_unpacks_too_far_is_refused(tmp_path, monkeypatch):
-    from diffusion.data import excel
     from diffusion.data.io import read_table
 
-    monkeypatch.setattr(excel, "MAX_EXPANDED", 1000)
-    with pytest.raises(DiffusionError, match="unpacks to"):
-        read_table(_workbook(tmp_path))
+    path = _workbook(tmp_path)
+    monkeypatch.setenv("DIFFUSION_MAX_UNPACKED_BYTES", "1000")
+    with pytest.raises(DiffusionError, match=r"unpacks to .*DIFFUSION_MAX_UNPACKED_BYTES"):
+        read_table(path)
+    monkeypatch.setenv("DIFFUSION_MAX_UNPACKED_BYTES", str(1 << 30))
+    assert read_table(path).frame.shape[0] > 0
 
 
 PATH_KINDS = ["new", "nested-new", "existing-file", "the-input", "input-by-another-name", "folder", "fifo"]

@@ -11,7 +11,7 @@ import pytest
 from diffusion import read_cases
 from diffusion.data.distance import haversine_km
 from diffusion.measures.bass import bass_cumulative, bass_new, fit_bass
-from diffusion.measures.concentration import gini, hhi, normalised_entropy
+from diffusion.measures.concentration import concentration_by_column, gini, hhi, normalised_entropy
 from diffusion.measures.innovativeness import (
     coadoption_counts,
     rank_earliness,
@@ -143,6 +143,39 @@ def test_concentration_on_known_vectors(values, g, h, e):
     # Gini from its definition: mean absolute difference over twice the mean.
     v = np.array(values, dtype=float)
     assert gini(values) == pytest.approx(np.abs(v[:, None] - v[None, :]).sum() / (2 * len(v) ** 2 * v.mean()))
+
+
+def test_concentration_by_column_equals_each_column_on_its_own():
+    rng = np.random.default_rng(3)
+    table = rng.integers(0, 4, size=(7, 40)) * (rng.random((7, 40)) < 0.5)
+    table[:, 0] = 0  # an empty column: NaN throughout
+    for column, values in zip(table.T, zip(*concentration_by_column(table))):
+        expected = (gini(column), hhi(column), normalised_entropy(column))
+        np.testing.assert_allclose(values, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_dispersion_by_period_equals_its_definition(tmp_path):
+    """Standard distance: root mean squared distance from the spherical mean centre of the adopters so far."""
+    from diffusion.simulate import SimulationParameters, planar_geography, write_simulation
+
+    geo = planar_geography(60, 4, seed=2)
+    path = write_simulation(tmp_path, geo, SimulationParameters(practices=2, periods=6, seed=2), progress=False)
+    ds = read_cases(path, geography=geo, vocabulary=tmp_path / "practices.csv")
+    m = spread_metrics(ds)
+    points, checked = geo.points(list(geo.units.index)), 0
+    for practice, group in ds.events.groupby("practice"):
+        first = group.groupby("unit_id")["period"].min()
+        lat, lon = points.loc[first.index, "lat"].to_numpy(), points.loc[first.index, "lon"].to_numpy()
+        rows = m[(m["practice"] == practice) & (m["metric"] == "standard_distance_km")]
+        for period, value in zip(rows["batch"], rows["value"]):
+            upto = (first <= period).to_numpy()
+            phi, lam = np.radians(lat[upto]), np.radians(lon[upto])
+            xyz = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]).mean(axis=0)
+            centre = np.degrees(np.arctan2(xyz[2], np.hypot(xyz[0], xyz[1]))), np.degrees(np.arctan2(xyz[1], xyz[0]))
+            d = haversine_km(lat[upto], lon[upto], *centre)
+            assert value == pytest.approx(np.sqrt((d**2).mean()), rel=1e-10)
+            checked += 1
+    assert checked >= 8
 
 
 def test_haversine_known_pairs():

@@ -28,7 +28,7 @@ from diffusion.data.header import fix_header
 from diffusion.data.io import Table
 from diffusion.data.place_cells import PlaceParser
 from diffusion.data.places import resolver_for
-from diffusion.data.problems import Problems, per_distinct
+from diffusion.data.problems import Closest, Problems, per_distinct
 from diffusion.data.schema import (
     COLUMN_ALIASES,
     REQUIRED,
@@ -144,6 +144,7 @@ def parse_cases(
                 warning=True,
             )
     places = PlaceParser(geography, resolver_for(geography), allow_unresolved)
+    closest = Closest()
     place_columns = [c for c in frame.columns if c in places.columns]
     show = len(frame) > 20_000 and sys.stderr.isatty()  # a progress bar on large files, on terminals only
     for i in np.flatnonzero((frame["case_id"] == "").to_numpy()):
@@ -169,7 +170,9 @@ def parse_cases(
         per_distinct(
             frame,
             ["practices"],
-            lambda row, pr: {"practices": _parse_practices(0, row["practices"], vocabulary, pr, practice_separator)},
+            lambda row, pr: {
+                "practices": _parse_practices(row["practices"], vocabulary, pr, practice_separator, closest)
+            },
             problems,
         ),
         per_distinct(
@@ -330,8 +333,10 @@ def _rename(frame: pd.DataFrame, geo: Geography, problems: Problems) -> pd.DataF
 
 
 def _parse_practices(
-    i: int, cell: str, vocabulary: Vocabulary, problems: Problems, practice_separator: str | None = None
+    cell: str, vocabulary: Vocabulary, problems: Problems, practice_separator: str | None, closest: Closest
 ) -> str:
+    """The tags of a practices cell, or its problems (on the first row of ``problems``)."""
+    i = 0
     names = vocabulary.split(cell, practice_separator)
     if not names:
         problems.add(
@@ -357,13 +362,12 @@ def _parse_practices(
                 t("separate them: {names}", names="; ".join(joined)),
             )
         elif tag is None:
-            close = vocabulary.closest(name)
             problems.add(
                 i,
                 "practices",
                 name,
                 t("unknown practice"),
-                t("a practice of the vocabulary; closest: {names}", names="; ".join(close) or t("no close name")),
+                t("a practice of the vocabulary; closest: {names}", names=closest(vocabulary.closest, name)),
                 t("use a known tag or label, or extend the vocabulary (`extend_vocabulary`, or your own `vocabulary`)"),
             )
         else:
@@ -414,14 +418,18 @@ def _check_ids(cases: pd.DataFrame, problems: Problems) -> None:
 
 def _events(cases: pd.DataFrame, geo: Geography, period_of: dict[str, int]) -> pd.DataFrame:
     """One row per (unit, practice, time); several cases for the same event are listed together."""
-    rows = cases[cases["unit_id"] != ""].assign(practice=lambda d: d["practices"].str.split(";")).explode("practice")
-    rows = rows[rows["practice"].notna() & (rows["practice"] != "")]
     keys = ["unit_id", "practice", "date"]
     level_codes = [lvl + "_code" for lvl in geo.levels]
     agg = {
         c: "first"
         for c in ["unit_name", "unit_level", "geo_code", *level_codes, "series", "batch", "year", "confidence"]
     }
+    # Only the columns events keep are repeated per practice: a cell of 500,000 practices repeated
+    # 500,000 times (with titles and notes) took terabytes.
+    kept = cases[cases["unit_id"] != ""]
+    rows = kept[["unit_id", "date", "case_id", *agg]].assign(practice=kept["practices"].str.split(";"))
+    rows = rows.explode("practice")
+    rows = rows[rows["practice"].notna() & (rows["practice"] != "")]
     rows = rows.sort_values(["date", "case_id"], kind="stable")
     events = (
         rows.groupby(keys, sort=True, dropna=False)

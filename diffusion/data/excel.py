@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from diffusion.errors import InputFileError
+from diffusion.limits import limit, raise_hint
 
 __all__ = ["date_precision", "read_worksheet"]
 
@@ -66,12 +67,13 @@ def read_worksheet(path: Path, raw: bytes, sheet: str | int | None) -> list[list
                 f"{path}: no worksheet {sheet!r}; the workbook has {names}. Name an existing worksheet (`sheet`)."
             )
         worksheet.reset_dimensions()  # the stored rows, not the range the sheet claims (XFD1048576: 17e9 cells)
-        rows, cells = [], 0
+        rows, cells, max_cells = [], 0, limit("cells")
         for row in worksheet.iter_rows():
             cells += len(row)
-            if cells > MAX_CELLS:
+            if cells > max_cells:
                 raise InputFileError(
-                    f"{path}: more than {MAX_CELLS:,} cells in the worksheet; split the file or save it as CSV."
+                    f"{path}: more than {max_cells:,} cells in the worksheet; split the file or save it as CSV "
+                    f"({raise_hint('cells')})."
                 )
             values = []
             for cell in row:
@@ -90,22 +92,18 @@ def read_worksheet(path: Path, raw: bytes, sheet: str | int | None) -> list[list
     return [r + [None] * (width - len(r)) for r in rows]
 
 
-MAX_CELLS = 50_000_000
-MAX_EXPANDED = 1 << 30  # bytes a workbook may unpack to (a "zip bomb" of 1.5 MB unpacks to gigabytes)
-
-
 def _check_expanded_size(path: Path, raw: bytes) -> None:
-    """Refuse a workbook whose parts claim to unpack to more than :data:`MAX_EXPANDED` bytes."""
+    """Refuse a workbook whose parts claim to unpack to more than the ``unpacked_bytes`` limit (a "zip bomb")."""
     import zipfile
 
     try:
         size = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
     except zipfile.BadZipFile:
         return  # openpyxl says what is wrong with it
-    if size > MAX_EXPANDED:
+    if size > (most := limit("unpacked_bytes")):
         raise InputFileError(
-            f"{path}: the workbook unpacks to {size / 2**30:.1f} GB, more than {MAX_EXPANDED / 2**30:.0f} GB; "
-            "save the sheet as CSV."
+            f"{path}: the workbook unpacks to {size:,} bytes, more than {most:,}; save the sheet as CSV "
+            f"({raise_hint('unpacked_bytes')})."
         )
 
 

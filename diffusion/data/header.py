@@ -9,6 +9,7 @@ forces a line.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import pandas as pd
@@ -54,7 +55,7 @@ def fix_header(table: Table, levels: tuple[str, ...], problems: Problems, header
         names = _named(["" if _blank(c) else str(c) for c in lines[start]])
     else:
         start, span, names = _best(lines, levels)
-    dups = sorted({n for n in names if names.count(n) > 1})
+    dups = sorted(n for n, k in Counter(names).items() if k > 1)
     if dups:
         raise InputFileError(
             f"{table.path}: the header line {numbers[start]} repeats the column name(s) {dups}. "

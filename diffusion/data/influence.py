@@ -20,7 +20,7 @@ import pandas as pd
 from diffusion.data.geography import Geography
 from diffusion.data.io import read_table
 from diffusion.data.places import resolver_for
-from diffusion.data.problems import Problems
+from diffusion.data.problems import Closest, Problems
 from diffusion.data.schema import header_key, parse_date
 from diffusion.errors import ValidationError
 from diffusion.i18n import level_name, t
@@ -192,10 +192,10 @@ def read_network(
             )
     if problems.failures:
         raise ValidationError(problems.failures, source=table.path)
-    resolver = resolver_for(geography)
+    resolver, closest = resolver_for(geography), Closest()
     codes = {}
     for col in ("source", "target"):
-        codes[col] = [_unit(i, col, v, resolver, problems) for i, v in enumerate(frame[col])]
+        codes[col] = [_unit(i, col, v, resolver, problems, closest) for i, v in enumerate(frame[col])]
     level = _level(codes, frame, geography, problems)
     for i, (s, g) in enumerate(zip(codes["source"], codes["target"])):
         if s and s == g:
@@ -258,7 +258,7 @@ def _canonical(headers: list[str]) -> dict[str, str]:
     return {h: keys[header_key(h)] for h in headers if header_key(h) in keys}
 
 
-def _unit(i: int, column: str, value: str, resolver, problems: Problems) -> str:
+def _unit(i: int, column: str, value: str, resolver, problems: Problems, closest: Closest) -> str:
     res = resolver.resolve(value) if value else None
     if res is not None and res.status == "ok":
         return str(res.code)
@@ -275,7 +275,7 @@ def _unit(i: int, column: str, value: str, resolver, problems: Problems) -> str:
             t("write the unit with its parent (湖南省新化县), or its code"),
         )
     else:
-        names = "; ".join(res.suggestions) or t("no close name")
+        names = closest(resolver.suggest, res)
         problems.add(
             i,
             column,

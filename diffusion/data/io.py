@@ -26,6 +26,8 @@ import pandas as pd
 
 from diffusion.data.excel import read_worksheet
 from diffusion.errors import InputFileError
+from diffusion.limits import limit, raise_hint
+from diffusion.writable import file_kind
 
 __all__ = ["Table", "file_sha256", "read_table"]
 
@@ -196,6 +198,11 @@ def _clean_cell(value: object) -> str:
 
 
 def _header(path: Path, cells: Sequence[object]) -> list[str]:
+    if len(cells) > (most := limit("columns")):
+        raise InputFileError(
+            f"{path}: {len(cells):,} columns, more than {most:,}; a case file has a column per field (or per "
+            f"year or practice in a wide table). Check the delimiter, or {raise_hint('columns')}."
+        )
     names = ["" if pd.isna(c) else unicodedata.normalize("NFKC", str(c)).strip() for c in cells]
     seen: dict[str, int] = {}
     dups = []
@@ -212,6 +219,9 @@ def _header(path: Path, cells: Sequence[object]) -> list[str]:
 
 def _read_delimited(path: Path, text: str, sep: str) -> pd.DataFrame:
     text = text.lstrip("\ufeff")
+    first = text.partition("\n")[0]
+    if first.count(sep) >= limit("columns"):  # refused before parsing: 400,000 columns take a gigabyte
+        _header(path, next(csv.reader([first], delimiter=sep), []))
     header: Any
     body: Any  # object arrays from the fast path, lists of cells from the csv module
     fast = _fast_table(text, sep)
@@ -363,14 +373,10 @@ def _json_cell(value: object) -> object:
 
 def _not_a_file(path: Path) -> str:
     """Why ``path`` cannot be read as a file: missing, or a folder, pipe or device."""
-    import stat
-
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
         return "file not found."
     except OSError as exc:
         return f"cannot be read ({exc.strerror})."
-    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device")]
-    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
-    return f"is {kind}, not a file; give the path of a case file (CSV, TSV, XLSX or JSON)."
+    return f"is {file_kind(mode)}, not a regular file; give the path of a case file (CSV, TSV, XLSX or JSON)."

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from diffusion.data.geography import Geography
 from diffusion.data.places import PlaceResolver
-from diffusion.data.problems import Problems
+from diffusion.data.problems import Closest, Problems
 from diffusion.i18n import level_name, t
 
 __all__ = ["PlaceParser", "place_record"]
@@ -20,6 +20,7 @@ class PlaceParser:
     resolver: PlaceResolver
     allow_unresolved: bool
     problems: Problems = field(init=False)
+    closest: Closest = field(init=False, default_factory=Closest)
 
     @property
     def columns(self) -> set[str]:
@@ -168,7 +169,11 @@ class PlaceParser:
             level,
             name,
             t("unknown {level}", level=level_name(level)),
-            t("a {level} name of the geography; closest: {names}", level=level_name(level), names=_closest(res)),
+            t(
+                "a {level} name of the geography; closest: {names}",
+                level=level_name(level),
+                names=self.closest(self.resolver.suggest, res),
+            ),
             t("correct the spelling, add the parent columns, or give the code"),
         )
         return None, "stop"
@@ -203,7 +208,7 @@ class PlaceParser:
                 "unit",
                 unit,
                 t("unknown place"),
-                t("a place of the geography; closest: {names}", names=_closest(res)),
+                t("a place of the geography; closest: {names}", names=self.closest(self.resolver.suggest, res)),
                 t("correct the spelling or write the place with its province"),
             )
         return None
@@ -231,10 +236,6 @@ class PlaceParser:
                 t("'{level}' (the deepest place named on the row)", level=deepest),
                 t("fill in the {level} name, or correct unit_level", level=level_name(level)),
             )
-
-
-def _closest(res) -> str:
-    return "; ".join(res.suggestions) or t("no close name")
 
 
 def place_record(geo: Geography, code: str | None, named: list[str], row: dict, unresolved: str = "") -> dict:

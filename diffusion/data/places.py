@@ -74,14 +74,15 @@ class Resolution:
     """The outcome of resolving one name.
 
     ``status`` is "ok" (``code`` set), "ambiguous" (``candidates`` lists the codes) or
-    "unknown" (``suggestions`` lists close names, for the error message only).
+    "unknown" (:meth:`PlaceResolver.suggest` gives close names, for the error message only).
     """
 
     text: str
     status: str
     code: str | None = None
     candidates: tuple[str, ...] = ()
-    suggestions: tuple[str, ...] = ()
+    level: str | None = None
+    within: str | None = None
 
 
 class PlaceResolver:
@@ -127,6 +128,11 @@ class PlaceResolver:
             if name
         ]
 
+    @cached_property
+    def _longest(self) -> int:
+        """Length of the longest known name: no longer prefix can name a unit."""
+        return max(map(len, (*self._index[0], *self._index[1])), default=0)
+
     def _lookup(self, key: str) -> list[str]:
         full, short = self._index
         return full.get(key) or short.get(key, [])
@@ -168,15 +174,16 @@ class PlaceResolver:
             return Resolution(text, "ok", found[0])
         if found:
             return Resolution(text, "ambiguous", candidates=tuple(found))
-        return Resolution(text, "unknown", suggestions=self._suggest(key, level, within))
+        return Resolution(text, "unknown", level=level, within=within)
 
     def _candidates(self, key: str, depth: int) -> list[str]:
         direct = self._lookup(key)
         if direct or depth >= 3 or len(key) < 2:
             return direct
-        # Split "湖南新化" into a head that names a unit and a tail inside that unit.
+        # Split "湖南新化" into a head that names a unit and a tail inside that unit. Heads are never longer
+        # than the longest name, which keeps a 100,000-character cell linear, not quadratic.
         out: list[str] = []
-        for i in range(2, len(key) - 1):
+        for i in range(2, min(len(key) - 1, self._longest + 1)):
             heads = self._lookup(key[:i])
             if not heads:
                 continue
@@ -184,8 +191,25 @@ class PlaceResolver:
             out.extend(t for t in tails for h in heads if t != h and self.geography.is_within(t, h))
         return out
 
+    def suggest(self, res: Resolution) -> tuple[str, ...]:
+        """Closest names to an unknown name among the units its row allows (none for a text far longer than any).
+
+        Examples
+        --------
+        >>> from diffusion import load_geography
+        >>> r = PlaceResolver(load_geography())
+        >>> r.suggest(r.resolve("长冶市", level="prefecture"))[0]
+        '长治市 (140400, 山西省)'
+        """
+        key = normalise_name(res.text)
+        if has_traditional(res.text):
+            key = normalise_name(fold_traditional(res.text))
+        if len(key) > 2 * self._longest:
+            return ()
+        return self._suggest(key, res.level, res.within)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 -- resolvers live as long as their geography
     def _suggest(self, key: str, level: str | None, within: str | None) -> tuple[str, ...]:
-        """Closest names among the units that the row's other columns allow."""
         names: dict[str, list[str]] = defaultdict(list)
         for name, code, unit_level in self._names:
             if (level and unit_level != level) or (within and not self.geography.is_within(code, within)):

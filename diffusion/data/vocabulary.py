@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -78,11 +79,14 @@ class Vocabulary:
         table = table[VOCAB_COLUMNS].fillna("").set_index("tag_id", drop=False)
         object.__setattr__(self, "table", table)
         index: dict[str, str] = {}
-        for tag, row in table.iterrows():
+        # Plain columns, not iterrows: an extended vocabulary can have 100,000 tags.
+        for tag, label_en, label_zh, alias_cell in zip(
+            table.index, table["label_en"], table["label_zh"], table["aliases"]
+        ):
             # Compound Chinese labels ("数字化/智慧治理") also match by each part.
-            parts = [p for p in re.split(r"[/／]", row["label_zh"]) if len(p) >= 2]
-            aliases = [a for a in row["aliases"].split(";") if a.strip()]
-            for name in (tag, row["label_en"], row["label_zh"], *parts, *aliases):
+            parts = [p for p in re.split(r"[/／]", label_zh) if len(p) >= 2]
+            aliases = [a for a in alias_cell.split(";") if a.strip()]
+            for name in (tag, label_en, label_zh, *parts, *aliases):
                 if name:
                     index.setdefault(_key(name), tag)
         object.__setattr__(self, "_index", index)
@@ -177,7 +181,7 @@ class Vocabulary:
         inner = [k for k in found if not any(k != o and k in o for o in found)]  # 积分制, not 积分 inside it
         return sorted(inner, key=key.index) if len(inner) >= 2 else []
 
-    @property
+    @cached_property  # split() asks for it once per distinct cell
     def _compound(self) -> list[str]:
         """Known names (original spelling) that contain a separator, longest first."""
         names = [*self.table["label_en"], *self.table["label_zh"], *self.table["tag_id"]]

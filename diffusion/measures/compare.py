@@ -25,6 +25,7 @@ from diffusion.data.dataset import Dataset
 from diffusion.data.io import read_table
 from diffusion.data.periods import period_labels
 from diffusion.data.places import resolver_for
+from diffusion.data.problems import Closest
 from diffusion.errors import DiffusionError, ParameterError, ValidationError, problem
 from diffusion.i18n import t
 from diffusion.measures.innovativeness import order_scores
@@ -123,13 +124,13 @@ def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
             ],
             source=table.path,
         )
-    resolver = resolver_for(geo)
+    resolver, closest = resolver_for(geo), Closest()
     mapped: dict[str, str] = {}
     for row, unit, group in zip(table.rows, df["unit"], df["group"]):
         res = resolver.resolve(unit)
         code = res.code or ""  # set whenever the status is "ok"
         if res.status != "ok":
-            hint = "; ".join((res.candidates and map(resolver.describe, res.candidates)) or res.suggestions)
+            hint = "; ".join(map(resolver.describe, res.candidates)) or closest(resolver.suggest, res)
             failures.append(
                 problem(
                     table.path,

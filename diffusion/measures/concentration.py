@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gini", "hhi", "normalised_entropy"]
+__all__ = ["concentration_by_column", "gini", "hhi", "normalised_entropy"]
 
 
 def _shares(counts) -> np.ndarray:
@@ -67,3 +67,28 @@ def normalised_entropy(counts) -> float:
         return float("nan")
     s = x[x > 0] / x.sum()
     return float(-(s * np.log(s)).sum() / np.log(len(x)) + 0.0)
+
+
+def concentration_by_column(counts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`gini`, :func:`hhi` and :func:`normalised_entropy` of each column of a regions x periods
+    table of counts, at once (NaN for a column of zeros).
+
+    Examples
+    --------
+    >>> g, h, e = concentration_by_column(np.array([[1, 0], [1, 0], [1, 0], [1, 4]]))
+    >>> g.tolist(), h.tolist(), e.tolist()
+    ([0.0, 0.75], [0.25, 1.0], [1.0, 0.0])
+    """
+    x = np.asarray(counts, dtype=float)
+    if x.ndim != 2 or (x < 0).any():
+        raise ValueError("counts must be a two-dimensional table of non-negative numbers")
+    n, total = x.shape[0], x.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ranks = np.arange(1, n + 1)[:, None]
+        g = 2 * (ranks * np.sort(x, axis=0)).sum(axis=0) / (n * total) - (n + 1) / n
+        s = x / total
+        h = (s**2).sum(axis=0)
+        plogp = np.where(s > 0, s * np.log(np.where(s > 0, s, 1.0)), 0.0)
+        e = -plogp.sum(axis=0) / np.log(n) + 0.0 if n >= 2 else np.full(x.shape[1], np.nan)
+    empty = total == 0
+    return tuple(np.where(empty, np.nan, v) for v in (g, h, e))  # type: ignore[return-value]

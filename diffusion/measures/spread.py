@@ -48,7 +48,7 @@ from diffusion.data.dataset import Dataset
 from diffusion.data.distance import haversine_km
 from diffusion.data.periods import period_labels
 from diffusion.measures.bass import fit_bass
-from diffusion.measures.concentration import gini, hhi, normalised_entropy
+from diffusion.measures.concentration import concentration_by_column
 
 __all__ = ["SPREAD_COLUMNS", "adopters_by_level", "plural", "spread_metrics"]
 
@@ -88,18 +88,50 @@ def _coordinates(ds: Dataset) -> dict[str, tuple[float, float, bool]]:
     }
 
 
-def _row(series, practice, batch, level, metric, value, lower=np.nan, upper=np.nan, note=""):
-    return {
-        "series": series,
-        "practice": practice,
-        "batch": batch,
-        "level": level,
-        "metric": metric,
-        "value": float(value),
-        "lower": float(lower),
-        "upper": float(upper),
-        "note": note,
-    }
+class _Rows:
+    """The tidy table, gathered a block at a time: periods x metrics of one practice as arrays (a dict
+    per row was most of the time of 700 practices x 200 periods)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple] = []
+
+    def grid(self, series, practice, batches, levels, metrics, values, note="", lower=None, upper=None) -> None:
+        """One row per batch and metric, batch-major: ``values`` is len(batches) x len(metrics)."""
+        m, k = len(batches), len(metrics)
+        if m == 0:
+            return
+        levels = [levels] * k if isinstance(levels, str) else levels
+        bounds = [np.full(m * k, np.nan) if b is None else np.asarray(b, dtype=float).ravel() for b in (lower, upper)]
+        self.blocks.append(
+            (
+                series,
+                practice,
+                np.repeat(np.asarray(batches, dtype=float), k),
+                np.tile(np.asarray(levels, dtype=object), m),
+                np.tile(np.asarray(metrics, dtype=object), m),
+                np.asarray(values, dtype=float).ravel(),
+                *bounds,
+                note,
+            )
+        )
+
+    def one(self, series, practice, batch, level, metric, value, lower=np.nan, upper=np.nan, note="") -> None:
+        """One row: a whole-history metric (``batch`` NaN), with its interval where there is one."""
+        self.grid(series, practice, [batch], level, [metric], [[value]], note, [lower], [upper])
+
+    def frame(self) -> pd.DataFrame:
+        if not self.blocks:
+            return pd.DataFrame(columns=SPREAD_COLUMNS).astype({"batch": "Int64"})
+        sizes = [len(b[5]) for b in self.blocks]
+        columns = [
+            np.repeat(np.array([b[i] for b in self.blocks], dtype=object), sizes)
+            if i in (0, 1, 8)
+            else np.concatenate([b[i] for b in self.blocks])
+            for i in range(9)
+        ]
+        out = pd.DataFrame(dict(zip(SPREAD_COLUMNS, columns)))
+        out["batch"] = out["batch"].astype("Int64")
+        return out
 
 
 def spread_metrics(
@@ -150,13 +182,11 @@ def spread_metrics(
     scopes = [(ALL_SERIES, ev)]
     if by_series and ev["series"].nunique() > 1:
         scopes += [(s, g) for s, g in ev.groupby("series", sort=True)]
-    rows: list[dict] = []
+    rows = _Rows()
     for series, sub in scopes:
         for practice, adopters in _adopters(sub, ds.geography):
-            rows += _practice_rows(setting, series, practice, adopters)
-    out = pd.DataFrame(rows, columns=SPREAD_COLUMNS)
-    out["batch"] = out["batch"].astype("Int64")
-    return out
+            _practice_rows(rows, setting, series, practice, adopters)
+    return rows.frame()
 
 
 @dataclass(frozen=True)
@@ -199,35 +229,31 @@ def _adopters(ev: pd.DataFrame, geo) -> list[tuple[str, _Adopters]]:
     ]
 
 
-def _practice_rows(setting: _Setting, series: str, practice: str, u: _Adopters) -> list[dict]:
+def _practice_rows(rows: _Rows, setting: _Setting, series: str, practice: str, u: _Adopters) -> None:
     geo, periods = setting.ds.geography, setting.periods
-    rows = []
     origin = int(u.period.min())
+    lengths = setting.timing["length"].reindex(periods).to_numpy(dtype=float)
     for level in geo.levels:
         pop = geo.population(level)
         first = _first_periods(u.at[level], u.period, pop)
         new = _per_period(first[first < NEVER], periods)
         cum = new.cumsum()
+        at_risk = pop - (cum - new)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hazard = np.where(at_risk > 0, new / at_risk, np.nan)
         name = plural(level)
-        for p, n_new, n_cum in zip(periods, new, cum):
-            at_risk = pop - (n_cum - n_new)
-            hazard = n_new / at_risk if at_risk else np.nan
-            rows += [
-                _row(series, practice, p, level, f"new_{name}", n_new),
-                _row(series, practice, p, level, f"{name}_reached", n_cum),
-                _row(series, practice, p, level, f"share_{name}_reached", n_cum / pop),
-                _row(series, practice, p, level, f"hazard_{name}", hazard),
-                # Per year of the period's length: comparable across unequal periods (NaN without dates).
-                _row(series, practice, p, level, f"hazard_{name}_per_year", hazard / setting.timing.at[p, "length"]),
-            ]
+        metrics = [f"new_{name}", f"{name}_reached", f"share_{name}_reached", f"hazard_{name}"]
+        # Per year of the period's length: comparable across unequal periods (NaN without dates).
+        values = np.column_stack([new, cum, cum / pop, hazard, hazard / lengths])
+        rows.grid(series, practice, periods, level, [*metrics, f"hazard_{name}_per_year"], values)
     new_any = _per_period(u.period, periods)
-    rows += [_row(series, practice, p, "", "new_adopters", v) for p, v in zip(periods, new_any)]
-    rows += [_row(series, practice, p, "", "adopters", v) for p, v in zip(periods, new_any.cumsum())]
-    rows += _dispersion_rows(series, practice, u, origin, periods, setting.coords)
-    rows += _concentration_rows(setting.ds, series, practice, u, periods)
-    rows += _hierarchy_rows(setting.ds, series, practice, u, periods)
-    rows += _milestone_rows(setting, series, practice, u, origin)
-    rows += _promotion_rows(setting.ds, series, practice, u, setting.calendar)
+    rows.grid(series, practice, periods, "", ["new_adopters"], new_any[:, None])
+    rows.grid(series, practice, periods, "", ["adopters"], new_any.cumsum()[:, None])
+    _dispersion_rows(rows, series, practice, u, origin, periods, setting.coords)
+    _concentration_rows(rows, setting.ds, series, practice, u, periods)
+    _hierarchy_rows(rows, setting.ds, series, practice, u, periods)
+    _milestone_rows(rows, setting, series, practice, u, origin)
+    _promotion_rows(rows, setting.ds, series, practice, u, setting.calendar)
     fitted = periods >= origin
     times = bass_times(setting.timing, periods[fitted])
     fit = fit_bass(
@@ -241,8 +267,7 @@ def _practice_rows(setting: _Setting, series: str, practice: str, u: _Adopters) 
         note = "" if fit.identifiable else f"not identifiable: {fit.reason}"
         if fit.m_at_bound:
             note = "m at its bound: every unit at risk adopts"
-        rows.append(_row(series, practice, np.nan, "", metric, value, *ci, note=note))
-    return rows
+        rows.one(series, practice, np.nan, "", metric, value, *ci, note=note)
 
 
 def units_at_risk(geo, levels: np.ndarray) -> int | None:
@@ -299,41 +324,39 @@ def _per_period(period: np.ndarray, periods: np.ndarray) -> np.ndarray:
     return np.bincount(np.searchsorted(periods, period), minlength=len(periods))
 
 
-def _dispersion_rows(series, practice, u: _Adopters, origin, periods, coords):
+def _dispersion_rows(rows: _Rows, series, practice, u: _Adopters, origin, periods, coords) -> None:
     located = np.array([c in coords for c in u.geo_code], dtype=bool)
     when = u.period[located]
     if not (when == origin).any():
-        return []
+        return
     lat, lon, borrowed = np.array([coords[c] for c in u.geo_code[located]], dtype=float).reshape(-1, 3).T
     note = f"{int(borrowed.sum())} units at a parent's point (no point of their own)" if borrowed.any() else ""
     # Each unit's distance to the nearest pilot (origin-period adopter), once for all periods.
     pilots = when == origin
     dist = haversine_km(lat[:, None], lon[:, None], lat[None, pilots], lon[None, pilots]).min(axis=1)
-    rows = []
-    for p in periods:
-        upto = when <= p
-        if p < origin or not upto.any():
-            continue
-        d = dist[upto]
-        rows += [
-            _row(series, practice, p, "", "mean_distance_from_origin_km", d.mean(), note=note),
-            _row(series, practice, p, "", "max_distance_from_origin_km", d.max(), note=note),
-            _row(series, practice, p, "", "standard_distance_km", _standard_distance(lat[upto], lon[upto]), note=note),
-        ]
-    return rows
+    shown = periods[periods >= origin]
+    upto = when[:, None] <= shown[None, :]  # adopter x period: adopted by then
+    n = upto.sum(axis=0)
+    mean = (dist[:, None] * upto).sum(axis=0) / n
+    furthest = np.where(upto, dist[:, None], -np.inf).max(axis=0)
+    values = np.column_stack([mean, furthest, _standard_distances(lat, lon, upto)])
+    metrics = ["mean_distance_from_origin_km", "max_distance_from_origin_km", "standard_distance_km"]
+    rows.grid(series, practice, shown, "", metrics, values, note)
 
 
-def _standard_distance(lat: np.ndarray, lon: np.ndarray) -> float:
-    """Root mean squared great-circle distance from the spherical mean centre."""
+def _standard_distances(lat: np.ndarray, lon: np.ndarray, upto: np.ndarray) -> np.ndarray:
+    """Root mean squared great-circle distance of the points of each column of ``upto`` from their
+    spherical mean centre."""
     phi, lam = np.radians(lat), np.radians(lon)
-    xyz = np.array([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]).mean(axis=1)
-    clat = np.degrees(np.arctan2(xyz[2], np.hypot(xyz[0], xyz[1])))
-    clon = np.degrees(np.arctan2(xyz[1], xyz[0]))
-    d = haversine_km(lat, lon, clat, clon)
-    return float(np.sqrt((d**2).mean()))
+    xyz = np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+    centre = (upto.T @ xyz) / upto.sum(axis=0)[:, None]  # period x 3
+    clat = np.degrees(np.arctan2(centre[:, 2], np.hypot(centre[:, 0], centre[:, 1])))
+    clon = np.degrees(np.arctan2(centre[:, 1], centre[:, 0]))
+    d = haversine_km(lat[:, None], lon[:, None], clat[None, :], clon[None, :])
+    return np.sqrt((d**2 * upto).sum(axis=0) / upto.sum(axis=0))
 
 
-def _concentration_rows(ds, series, practice, u: _Adopters, periods):
+def _concentration_rows(rows: _Rows, ds, series, practice, u: _Adopters, periods) -> None:
     geo = ds.geography
     top = geo.levels[0]
     tops = geo.level_units(top)
@@ -345,39 +368,24 @@ def _concentration_rows(ds, series, practice, u: _Adopters, periods):
     in_region = tops["macro_region"].isin(regions).to_numpy()
     np.add.at(macro, pd.Index(regions).get_indexer(tops["macro_region"][in_region]), upto[in_region])
     name = plural(top)
-    rows = []
-    for j, p in enumerate(periods):
-        per_top = upto[:, j]
-        if not per_top.any():
-            continue
-        rows += [
-            _row(series, practice, p, top, f"gini_{name}", gini(per_top)),
-            _row(series, practice, p, top, f"hhi_{name}", hhi(per_top)),
-            _row(series, practice, p, top, f"entropy_{name}", normalised_entropy(per_top)),
-        ]
-        if len(regions) > 1:
-            per_macro = macro[:, j]
-            rows += [
-                _row(series, practice, p, "macro_region", "gini_macro_regions", gini(per_macro)),
-                _row(series, practice, p, "macro_region", "hhi_macro_regions", hhi(per_macro)),
-                _row(series, practice, p, "macro_region", "entropy_macro_regions", normalised_entropy(per_macro)),
-            ]
-    return rows
+    shown = upto.any(axis=0)
+    metrics, levels = [f"gini_{name}", f"hhi_{name}", f"entropy_{name}"], [top] * 3
+    values = [np.column_stack(concentration_by_column(upto[:, shown]))]
+    if len(regions) > 1:
+        metrics += ["gini_macro_regions", "hhi_macro_regions", "entropy_macro_regions"]
+        levels += ["macro_region"] * 3
+        values.append(np.column_stack(concentration_by_column(macro[:, shown])))
+    rows.grid(series, practice, periods[shown], levels, metrics, np.hstack(values))
 
 
-def _hierarchy_rows(ds, series, practice, u: _Adopters, periods):
+def _hierarchy_rows(rows: _Rows, ds, series, practice, u: _Adopters, periods) -> None:
     present = set(u.unit_level)
     order = [lvl for lvl in (*ds.geography.levels, *ds.geography.sub_levels) if lvl in present]
     new = _counts(pd.Index(order).get_indexer(u.unit_level), len(order), u.period, periods)  # level x period
     total = new.sum(axis=0)
-    rows = []
-    for j, p in enumerate(periods):
-        if total[j]:
-            rows += [
-                _row(series, practice, p, lvl, f"share_new_at_{lvl}", new[i, j] / total[j])
-                for i, lvl in enumerate(order)
-            ]
-    return rows
+    shown = total > 0
+    metrics = [f"share_new_at_{lvl}" for lvl in order]
+    rows.grid(series, practice, periods[shown], order, metrics, (new[:, shown] / total[shown]).T)
 
 
 def _counts(rows: np.ndarray, n_rows: int, period: np.ndarray, periods: np.ndarray) -> np.ndarray:
@@ -387,7 +395,7 @@ def _counts(rows: np.ndarray, n_rows: int, period: np.ndarray, periods: np.ndarr
     return out
 
 
-def _milestone_rows(setting: _Setting, series, practice, u: _Adopters, origin):
+def _milestone_rows(rows: _Rows, setting: _Setting, series, practice, u: _Adopters, origin) -> None:
     geo, periods, k, share = setting.ds.geography, setting.periods, setting.k, setting.share
     top = geo.levels[0]
     name = plural(top)
@@ -401,11 +409,9 @@ def _milestone_rows(setting: _Setting, series, practice, u: _Adopters, origin):
         hit = np.flatnonzero(reached >= target)
         return float(periods[hit[0]] - origin) if len(hit) else np.nan
 
-    rows = [
-        _row(series, practice, np.nan, "", "origin_period", origin),
-        _row(series, practice, np.nan, top, f"periods_to_{k}_{name}", periods_until(k)),
-        _row(series, practice, np.nan, top, f"periods_to_{round(share * 100)}pct_{name}", periods_until(share * pop)),
-    ]
+    rows.one(series, practice, np.nan, "", "origin_period", origin)
+    rows.one(series, practice, np.nan, top, f"periods_to_{k}_{name}", periods_until(k))
+    rows.one(series, practice, np.nan, top, f"periods_to_{round(share * 100)}pct_{name}", periods_until(share * pop))
     macro = tops["macro_region"].to_numpy()
     regions = set(macro) - {""}
     if len(regions) > 1:
@@ -413,25 +419,22 @@ def _milestone_rows(setting: _Setting, series, practice, u: _Adopters, origin):
         earliest = [first_top[macro == r].min() for r in sorted(regions)]
         done = max(earliest)
         when = float(done - origin) if done < NEVER else np.nan
-        rows.append(_row(series, practice, np.nan, "macro_region", "periods_to_all_macro_regions", when))
+        rows.one(series, practice, np.nan, "macro_region", "periods_to_all_macro_regions", when)
     origin_tops = np.unique(u.at[top][inside & (u.period == origin)])
     pilots = int((u.period == origin).sum())
     outside = int((inside & ~np.isin(u.at[top], origin_tops)).sum())
-    rows.append(_row(series, practice, np.nan, top, "scale_up_ratio", outside / pilots))
-    return rows
+    rows.one(series, practice, np.nan, top, "scale_up_ratio", outside / pilots)
 
 
-def _promotion_rows(ds, series, practice, u: _Adopters, calendar):
+def _promotion_rows(rows: _Rows, ds, series, practice, u: _Adopters, calendar) -> None:
     events = ds.promotion_events
     if events is None or events.empty:
-        return []
+        return
     mine = events[events["practices"].str.split(";").apply(lambda tags: practice in tags)]
     if mine.empty:
-        return []
+        return
     date = min(mine["date"])
     when = calendar.reindex(u.period)
     note = f"first central promotion of the practice: {date}"
-    return [
-        _row(series, practice, np.nan, "", "adoptions_before_promotion", (when < date).sum(), note=note),
-        _row(series, practice, np.nan, "", "adoptions_after_promotion", (when >= date).sum(), note=note),
-    ]
+    rows.one(series, practice, np.nan, "", "adoptions_before_promotion", (when < date).sum(), note=note)
+    rows.one(series, practice, np.nan, "", "adoptions_after_promotion", (when >= date).sum(), note=note)

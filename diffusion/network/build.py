@@ -282,7 +282,8 @@ def build_network(
     ev["period"] = ev["period"].astype(int)
     ev["region"] = ev["geo_code"].map({code: _region_at(geo, code, level) for code in ev["geo_code"].unique()})
     cases = ev.groupby("case_id", sort=True).agg(period=("period", "min"), region=("region", "first"))
-    case_practice = ev[["case_ids", "practice", "period"]].assign(case=ev["case_ids"].str.split(";")).explode("case")
+    # case_ids is not carried through the explode: an event of 10,000 cases would repeat its list 10,000 times.
+    case_practice = ev[["practice", "period"]].assign(case=ev["case_ids"].str.split(";")).explode("case")
     case_practice = case_practice.drop_duplicates(["case", "practice"])
 
     first_region = _first_periods(geo, ev, level)

@@ -25,7 +25,9 @@ from diffusion.data.calendar import describe_calendar
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of
 from diffusion.data.resources import data_dir
+from diffusion.errors import DiffusionError
 from diffusion.i18n import level_name, t, translate, translate_problems
+from diffusion.limits import limit, raise_hint
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import atomic_write_all
 from diffusion.report.channels import channels_section
@@ -134,6 +136,17 @@ def result_document(context: dict) -> dict:
     return strip(context)
 
 
+def _check_size(ds: Dataset) -> None:
+    """Refuse, before any analysis, more practices than a report can show (each has its rows, tests, curves)."""
+    n = ds.events["practice"].nunique()
+    if n > (most := limit("report_practices")):
+        raise DiffusionError(
+            f"{n:,} practices, more than the {most:,} a report covers. Study them with `diffusion spread` and "
+            f"`diffusion test`, report on a part of them (split the file by practice), or "
+            f"{raise_hint('report_practices')}."
+        )
+
+
 def report_context(
     ds: Dataset,
     *,
@@ -166,6 +179,7 @@ def report_context(
         A progress bar over the sections; by default on terminals for files of over 20,000 events.
     """
     check_choice("lang", lang, sorted(LABELS))
+    _check_size(ds)
     seed = resolve_seed(seed)
     geo = ds.geography
     counts = counts_by_period_practice(ds)

@@ -41,7 +41,8 @@ def coadoption_test(
     check_choice("by", by, ("case", "region"))
     name, model = "coadoption", f"curveball rewiring of the {by} x practice matrix (degrees kept)"
     if by == "case":
-        pairs = ds.cases[["case_id", "practices"]].assign(practice=lambda d: d["practices"].str.split(";"))
+        # The practices cell is not carried through the explode (a cell of n practices would be repeated n times).
+        pairs = ds.cases[["case_id"]].assign(practice=ds.cases["practices"].str.split(";"))
         pairs = pairs.explode("practice").rename(columns={"case_id": "member"})
     else:
         pairs = first_adoptions(ds).rename(columns={"region": "member"})

@@ -25,15 +25,11 @@ import yaml
 from diffusion.data.dataset import Dataset
 from diffusion.errors import DiffusionError, ValidationError, problem
 from diffusion.i18n import t
+from diffusion.limits import limit, raise_hint
 from diffusion.stats.inference import TestResult
 from diffusion.stats.registry import ALIASES, TEST_NAMES, TESTS, run_test
 
 __all__ = ["read_hypotheses", "run_hypotheses"]
-
-
-MAX_BYTES = 1_000_000
-MAX_DEPTH = 20
-MAX_ALIASES = 20
 
 
 def read_hypotheses(path: str | Path) -> list[dict]:
@@ -44,8 +40,11 @@ def read_hypotheses(path: str | Path) -> list[dict]:
     """
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise DiffusionError(f"{path}: {path.stat().st_size:,} bytes is too large for a hypotheses file.")
+        if path.stat().st_size > limit("yaml_bytes"):
+            raise DiffusionError(
+                f"{path}: {path.stat().st_size:,} bytes is too large for a hypotheses file "
+                f"({raise_hint('yaml_bytes')})."
+            )
         text = path.read_text(encoding="utf-8")
         _check_shape(path, text)
         items = yaml.safe_load(text)
@@ -76,22 +75,27 @@ def read_hypotheses(path: str | Path) -> list[dict]:
 
 
 def _check_shape(path: Path, text: str) -> None:
-    """Refuse, before building it, YAML nested deeper than :data:`MAX_DEPTH` or with more than
-    :data:`MAX_ALIASES` aliases (a "billion laughs" file expands exponentially through them)."""
+    """Refuse, before building it, YAML nested deeper or with more aliases than the limits ``yaml_depth``
+    and ``yaml_aliases`` (a "billion laughs" file expands exponentially through its aliases)."""
     depth = aliases = 0
+    max_depth, max_aliases = limit("yaml_depth"), limit("yaml_aliases")
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
-            if depth > MAX_DEPTH:
+            if depth > max_depth:
                 raise DiffusionError(
-                    f"{path}: nested more than {MAX_DEPTH} levels deep; a hypotheses file is a flat list."
+                    f"{path}: nested more than {max_depth} levels deep; a hypotheses file is a flat list "
+                    f"({raise_hint('yaml_depth')})."
                 )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         elif isinstance(event, yaml.AliasEvent):
             aliases += 1
-            if aliases > MAX_ALIASES:
-                raise DiffusionError(f"{path}: more than {MAX_ALIASES} YAML aliases (*name); write the items out.")
+            if aliases > max_aliases:
+                raise DiffusionError(
+                    f"{path}: more than {max_aliases} YAML aliases (*name); write the items out "
+                    f"({raise_hint('yaml_aliases')})."
+                )
 
 
 def _item_problems(path: str, k: int, item: dict) -> list[dict]:

@@ -47,7 +47,8 @@ def join_count_test(
     if w is None:
         return unsupported(name, JOIN_Q, no_ties_reason(ds, level), null_model=model)
     units, adj, graph = w
-    y = np.isin(units, first["region"]).astype(float)
+    y = np.zeros(len(units))
+    y[_positions(pd.Index(units), first["region"])] = 1.0
     if y.sum() < 2 or y.sum() > len(y) - 2:
         return unsupported(
             name,
@@ -130,7 +131,16 @@ def join_count_moments(y: np.ndarray, adj: sparse.spmatrix) -> dict[str, float]:
 
 
 def _join_chi2(bb: float, bw: float, ww: float) -> tuple[float, float]:
-    """esda's chi-square of the focal x neighbour join table (each BW join counted half each way)."""
+    """esda's chi-square of the focal x neighbour join table (each BW join counted half each way); NaN
+    when a margin is empty (no join touches a non-adopter, or none an adopter: no table to test).
+
+    Examples
+    --------
+    >>> _join_chi2(3.0, 0.0, 0.0)
+    (nan, nan)
+    """
+    if min(ww + bw / 2, bb + bw / 2) == 0:
+        return float("nan"), float("nan")
     test = stats.chi2_contingency([[ww, bw / 2], [bw / 2, bb]])
     return float(test.statistic), float(test.pvalue)
 
@@ -196,7 +206,15 @@ def moran_test(
     units, adj, graph = w
     if pooling == "any":
         first = first.groupby("region", as_index=False)["period"].min().assign(practice="(any)")
-    strata = [s for _, g in first.groupby("practice", sort=True) if (s := _moran_stratum(g, units, adj)) is not None]
+    # Each practice's earliest period per region, from one grouping (not one per practice).
+    when = first.groupby(["practice", "region"], sort=True)["period"].min().reset_index()
+    position, period = pd.Index(units).get_indexer(when["region"]), when["period"].to_numpy(dtype=float)
+    starts = np.flatnonzero(~when["practice"].duplicated().to_numpy())
+    strata = [
+        s
+        for a, b in zip(starts, [*starts[1:], len(when)])
+        if (s := _moran_stratum(str(when["practice"].iat[a]), position[a:b], period[a:b], adj)) is not None
+    ]
     if not strata:
         return unsupported(
             name,
@@ -206,18 +224,21 @@ def moran_test(
         )
     practices, y, weights, groups = _stack(strata)
     n_p = np.bincount(groups).astype(float)
-    indicator = sparse.csr_matrix((np.ones(len(y)), (np.arange(len(y)), groups)), shape=(len(y), len(strata)))
+    # A permutation within a practice keeps its mean and its sum of squares: the periods are centred
+    # and the denominators summed once, and each draw permutes the centred values.
+    z = y - (np.bincount(groups, y) / n_p)[groups]
+    denominator = np.bincount(groups, z * z)
+    starts = np.flatnonzero(np.r_[True, np.diff(groups) != 0])  # strata are contiguous
 
     def stat(values: np.ndarray) -> np.ndarray:
-        """Combined I (column 0) and each practice's I, for each row of ``values``."""
-        z = values - (values @ indicator / n_p) @ indicator.T
-        each = ((z * (weights @ z.T).T) @ indicator) / ((z * z) @ indicator)
+        """Combined I (column 0) and each practice's I, for each row of centred ``values``."""
+        each = np.add.reduceat(values * (weights @ values.T).T, starts, axis=1) / denominator
         return np.column_stack([each @ n_p / n_p.sum(), each])
 
-    observed = stat(y[None, :])[0]
+    observed = stat(z[None, :])[0]
 
     def batch(rng, k):
-        return stat(permute_within(y, groups, rng, k))
+        return stat(permute_within(z, groups, rng, k))
 
     _, dist = permutation_test(observed[0], batch, **opts, n_jobs=n_jobs, progress=progress)
     p = p_value(observed[0], dist[:, 0], opts["alternative"])
@@ -276,27 +297,34 @@ def moran_test(
     )
 
 
+def _positions(units: pd.Index, regions) -> np.ndarray:
+    """Positions in ``units`` of the ``regions`` found there, by hashing (``np.isin`` on string arrays
+    sorted both sides for every practice, which dominated the test at township scale)."""
+    found = units.get_indexer(pd.unique(np.asarray(regions, dtype=object)))
+    return found[found >= 0]
+
+
 class _Stratum(NamedTuple):
     practice: str
     y: np.ndarray
     weights: sparse.csr_matrix
 
 
-def _moran_stratum(first: pd.DataFrame, units: list[str], adj: sparse.csr_matrix) -> _Stratum | None:
-    """One practice's adopting regions with an adopting neighbour, their periods and row-standardised weights."""
-    when = first.groupby("region")["period"].min()
-    keep = np.flatnonzero(np.isin(units, when.index))
-    sub = adj[keep][:, keep]
-    keep = keep[np.asarray(sub.sum(axis=1)).ravel() > 0]  # islands have no neighbour to compare with
-    y = when.reindex([units[i] for i in keep]).to_numpy(dtype=float)
+def _moran_stratum(practice: str, position: np.ndarray, period: np.ndarray, adj: sparse.csr_matrix) -> _Stratum | None:
+    """One practice's adopting regions with an adopting neighbour, their periods and row-standardised weights.
+
+    ``position`` is each adopting region's row in ``adj`` (-1: not a unit of the weights), ``period``
+    its first adoption.
+    """
+    order = np.argsort(position, kind="stable")
+    order = order[position[order] >= 0]
+    keep, y = position[order], period[order]
+    has = np.asarray(adj[keep][:, keep].sum(axis=1)).ravel() > 0  # islands have no neighbour to compare with
+    keep, y = keep[has], y[has]
     if len(keep) < 4 or len(np.unique(y)) < 2:
         return None
     sub = adj[keep][:, keep]
-    return _Stratum(
-        str(first["practice"].iloc[0]),
-        y,
-        sparse.csr_matrix(sparse.diags(1 / np.asarray(sub.sum(axis=1)).ravel()) @ sub),
-    )
+    return _Stratum(practice, y, sparse.csr_matrix(sparse.diags(1 / np.asarray(sub.sum(axis=1)).ravel()) @ sub))
 
 
 def _stack(strata: list[_Stratum]) -> tuple[list[str], np.ndarray, sparse.csr_matrix, np.ndarray]:
