@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import chain
 from pathlib import Path
 
 from diffusion.simulate import SimulationParameters, planar_geography, write_simulation
@@ -49,14 +50,15 @@ def write_geography(folder: Path) -> Path:
 
 def commands(data: Path, geo: Path, out: Path) -> dict[str, tuple[list[str], list[Path]]]:
     """Each command's arguments and the outputs whose size is reported."""
+    spread = [out / "spread.csv", out / "periods.csv", out / "regions.csv"]
     inputs = ["--data", str(data / "cases.csv"), "--geography", str(geo), "--practices", str(data / "practices.csv")]
     return {
         "validate": (["validate", *inputs[1:]], []),
         "report": (["report", *inputs, "--out", str(out / "report")], [out / "report"]),
         "network": (["network", *inputs, "--ties", "adjacent", "--out", str(out / "net.csv")], [out / "net.csv"]),
         "spread": (
-            ["spread", *inputs, "--out", str(out / "spread.csv"), "--regions", str(out / "regions.csv")],
-            [out / "spread.csv", out / "regions.csv"],
+            ["spread", *inputs, *chain.from_iterable(zip(("--out", "--periods", "--regions"), map(str, spread)))],
+            spread,
         ),
         "event-history": (["test", "event-history", *inputs], []),
         "moran": (["test", "moran", *inputs, "--permutations", "999"], []),

@@ -283,16 +283,19 @@ def _compare(args: argparse.Namespace, argv: list[str]) -> None:
 def _spread(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.measures.innovativeness import region_profiles
     from diffusion.measures.spread import spread_metrics
+    from diffusion.measures.spread_tables import history_table, period_table
     from diffusion.output import write_csv
 
     ds = dataset(args)
     metrics = spread_metrics(ds, k=args.k, share=args.share, bass_intervals=args.bass_intervals, seed=args.seed)
+    periods = period_table(metrics) if args.periods else None
     regions = region_profiles(ds, args.level) if args.regions else None
     for line in ds.coverage_statements():
         print("coverage: " + translate(line, args.lang), file=sys.stderr)
-    print(write_csv(metrics, args.out))
-    if regions is not None:
-        print(write_csv(regions, args.regions))
+    print(write_csv(history_table(metrics), args.out))
+    for path, frame in ((args.periods, periods), (args.regions, regions)):
+        if frame is not None:
+            print(write_csv(frame, path))
 
 
 def _channels(args: argparse.Namespace, argv: list[str]) -> None:

@@ -77,7 +77,14 @@ def _network_options(p: argparse.ArgumentParser) -> None:
 
 def _spread_options(p: argparse.ArgumentParser) -> None:
     source_options(p)
-    p.add_argument("--out", metavar="PATH.csv", required=True, help="tidy spread metrics (see the README)")
+    p.add_argument(
+        "--out", metavar="PATH.csv", required=True, help="per practice: origin, milestones, Bass p/q/m (tidy)"
+    )
+    p.add_argument(
+        "--periods",
+        metavar="PATH.csv",
+        help="per practice and period in which it gained adopters: reach, hazards, distances, concentration",
+    )
     p.add_argument("--regions", metavar="PATH.csv", help="per region: Walker score, breadth, earliness, Rogers")
     p.add_argument("--level", help="level of the regions for --regions (default: the top level)")
     p.add_argument("--k", type=int, default=5, help="milestone: periods until k top-level units (default 5)")

@@ -167,14 +167,18 @@ def test_network_command_errors_write_nothing(tmp_path, capsys):
 
 
 def test_spread_command(tmp_path, capsys):
-    out, regions = tmp_path / "m.csv", tmp_path / "r.csv"
-    assert main(["spread", "--dataset", "broadband-china", "--out", str(out), "--regions", str(regions)]) == 0
-    assert capsys.readouterr().out.split() == [str(out), str(regions)]
+    out, periods, regions = tmp_path / "m.csv", tmp_path / "p.csv", tmp_path / "r.csv"
+    argv = ["spread", "--dataset", "broadband-china", "--out", str(out), "--periods", str(periods)]
+    assert main([*argv, "--regions", str(regions)]) == 0
+    assert capsys.readouterr().out.split() == [str(out), str(periods), str(regions)]
     import pandas as pd
 
     m = pd.read_csv(out, encoding="utf-8-sig")
-    reached = m.query("series == 'broadband_china' and metric == 'provinces_reached'")["value"].tolist()
-    assert reached == [0, 0, 21, 26, 31]  # Broadband China: 2014, 2015, 2016 after the IP years 2012-13
+    assert "batch" not in m and {"origin_period", "bass_p", "scale_up_ratio"} <= set(m["metric"])
+    p = pd.read_csv(periods, encoding="utf-8-sig")
+    reached = p.query("series == 'broadband_china' and practice == 'broadband_china'")
+    # Broadband China: 2014, 2015, 2016 (periods 3-5) after the IP years 2012-13, which gained none of it.
+    assert reached[["period", "provinces_reached"]].values.tolist() == [[3, 21], [4, 26], [5, 31]]
     r = pd.read_csv(regions, encoding="utf-8-sig", dtype={"region": str})
     assert len(r) == 31 and r["breadth"].max() == 2
     assert main(["spread", "--out", str(out), "--share", "2"]) == 2

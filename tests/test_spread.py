@@ -178,6 +178,34 @@ def test_dispersion_by_period_equals_its_definition(tmp_path):
     assert checked >= 8
 
 
+@pytest.mark.parametrize("name", ["leading-cases", "broadband-china"])
+def test_the_period_table_holds_every_period_of_the_tidy_table(name):
+    """Rows only where a practice gained adopters: the rest is zero (new) or the row before (cumulative)."""
+    from diffusion import load_dataset
+    from diffusion.measures.spread_tables import history_table, period_table
+
+    tidy = spread_metrics(load_dataset(name))
+    compact = period_table(tidy)
+    assert len(compact) < tidy["batch"].notna().sum()
+    for metric, carried in (("adopters", True), ("new_adopters", False), ("provinces_reached", True)):
+        full = tidy[tidy["metric"] == metric].pivot(index="batch", columns=["series", "practice"], values="value")
+        rows = compact.pivot(index="period", columns=["series", "practice"], values=metric).reindex(full.index)
+        rebuilt = rows.ffill().fillna(0) if carried else rows.fillna(0)
+        pd.testing.assert_frame_equal(rebuilt, full[rebuilt.columns], check_names=False, check_index_type=False)
+    assert len(history_table(tidy)) == tidy["batch"].isna().sum()
+
+
+def test_bass_jacobian_in_closed_form_equals_finite_differences():
+    from scipy.optimize._numdiff import approx_derivative
+
+    from diffusion.measures.bass import _expected, _jacobian
+
+    times = np.array([1.0, 2.0, 3.5, 4.0, 6.0, 7.0])
+    for theta in ([0.01, 0.4, 30.0], [0.2, 0.05, 10.0], [0.003, 1.2, 500.0]):
+        numeric = approx_derivative(lambda x: _expected(x, times), np.array(theta), method="3-point")
+        assert np.abs(_jacobian(theta, times) - numeric).max() < 1e-5 * np.abs(numeric).max()
+
+
 def test_haversine_known_pairs():
     assert float(haversine_km(39.9075, 116.39723, 31.22222, 121.45806)) == pytest.approx(
         1067, abs=5

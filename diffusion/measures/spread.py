@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -119,15 +120,18 @@ class _Rows:
         """One row: a whole-history metric (``batch`` NaN), with its interval where there is one."""
         self.grid(series, practice, [batch], level, [metric], [[value]], note, [lower], [upper])
 
+    SCALARS = (0, 1, 8)  # series, practice and note: one per block, repeated over its rows
+
     def frame(self) -> pd.DataFrame:
+        """The table of ``SPREAD_COLUMNS``, blocks in the order they were added."""
         if not self.blocks:
             return pd.DataFrame(columns=SPREAD_COLUMNS).astype({"batch": "Int64"})
         sizes = [len(b[5]) for b in self.blocks]
         columns = [
             np.repeat(np.array([b[i] for b in self.blocks], dtype=object), sizes)
-            if i in (0, 1, 8)
+            if i in self.SCALARS
             else np.concatenate([b[i] for b in self.blocks])
-            for i in range(9)
+            for i in range(len(SPREAD_COLUMNS))
         ]
         out = pd.DataFrame(dict(zip(SPREAD_COLUMNS, columns)))
         out["batch"] = out["batch"].astype("Int64")
@@ -203,6 +207,12 @@ class _Setting:
     bass_intervals: str
     seed: int
 
+    @cached_property
+    def tops(self) -> pd.DataFrame:
+        """The units of the top level (provinces), looked up once for every practice."""
+        geo = self.ds.geography
+        return geo.level_units(geo.levels[0])
+
 
 @dataclass(frozen=True)
 class _Adopters:
@@ -250,7 +260,7 @@ def _practice_rows(rows: _Rows, setting: _Setting, series: str, practice: str, u
     rows.grid(series, practice, periods, "", ["new_adopters"], new_any[:, None])
     rows.grid(series, practice, periods, "", ["adopters"], new_any.cumsum()[:, None])
     _dispersion_rows(rows, series, practice, u, origin, periods, setting.coords)
-    _concentration_rows(rows, setting.ds, series, practice, u, periods)
+    _concentration_rows(rows, setting, series, practice, u, periods)
     _hierarchy_rows(rows, setting.ds, series, practice, u, periods)
     _milestone_rows(rows, setting, series, practice, u, origin)
     _promotion_rows(rows, setting.ds, series, practice, u, setting.calendar)
@@ -356,10 +366,8 @@ def _standard_distances(lat: np.ndarray, lon: np.ndarray, upto: np.ndarray) -> n
     return np.sqrt((d**2 * upto).sum(axis=0) / upto.sum(axis=0))
 
 
-def _concentration_rows(rows: _Rows, ds, series, practice, u: _Adopters, periods) -> None:
-    geo = ds.geography
-    top = geo.levels[0]
-    tops = geo.level_units(top)
+def _concentration_rows(rows: _Rows, setting: _Setting, series, practice, u: _Adopters, periods) -> None:
+    top, tops = setting.ds.geography.levels[0], setting.tops
     inside = u.at[top] >= 0
     # Adopting units per top-level unit (rows) up to each period (columns).
     upto = _counts(u.at[top][inside], len(tops), u.period[inside], periods).cumsum(axis=1)
@@ -399,7 +407,7 @@ def _milestone_rows(rows: _Rows, setting: _Setting, series, practice, u: _Adopte
     geo, periods, k, share = setting.ds.geography, setting.periods, setting.k, setting.share
     top = geo.levels[0]
     name = plural(top)
-    tops = geo.level_units(top)
+    tops = setting.tops
     inside = u.at[top] >= 0
     first_top = _first_periods(u.at[top], u.period, len(tops))
     reached = _per_period(first_top[first_top < NEVER], periods).cumsum()
