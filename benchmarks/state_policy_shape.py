@@ -51,11 +51,23 @@ def write_geography(folder: Path) -> Path:
 def commands(data: Path, geo: Path, out: Path) -> dict[str, tuple[list[str], list[Path]]]:
     """Each command's arguments and the outputs whose size is reported."""
     spread = [out / "spread.csv", out / "periods.csv", out / "regions.csv"]
+    net, flags = [out / "centrality.csv", out / "network.graphml"], ("--centrality", "--export")
     inputs = ["--data", str(data / "cases.csv"), "--geography", str(geo), "--practices", str(data / "practices.csv")]
     return {
         "validate": (["validate", *inputs[1:]], []),
         "report": (["report", *inputs, "--out", str(out / "report")], [out / "report"]),
-        "network": (["network", *inputs, "--ties", "adjacent", "--out", str(out / "net.csv")], [out / "net.csv"]),
+        "network": (
+            [
+                "network",
+                *inputs,
+                "--level",
+                "county",
+                "--ties",
+                "adjacent",
+                *chain.from_iterable(zip(flags, map(str, net))),
+            ],
+            net,
+        ),
         "spread": (
             ["spread", *inputs, *chain.from_iterable(zip(("--out", "--periods", "--regions"), map(str, spread)))],
             spread,

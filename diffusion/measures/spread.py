@@ -208,6 +208,11 @@ class _Setting:
     seed: int
 
     @cached_property
+    def population(self) -> dict[str, int]:
+        """Units of each level of the geography, counted once for every practice."""
+        return {level: self.ds.geography.population(level) for level in self.ds.geography.levels}
+
+    @cached_property
     def tops(self) -> pd.DataFrame:
         """The units of the top level (provinces), looked up once for every practice."""
         geo = self.ds.geography
@@ -244,7 +249,7 @@ def _practice_rows(rows: _Rows, setting: _Setting, series: str, practice: str, u
     origin = int(u.period.min())
     lengths = setting.timing["length"].reindex(periods).to_numpy(dtype=float)
     for level in geo.levels:
-        pop = geo.population(level)
+        pop = setting.population[level]
         first = _first_periods(u.at[level], u.period, pop)
         new = _per_period(first[first < NEVER], periods)
         cum = new.cumsum()
@@ -411,7 +416,7 @@ def _milestone_rows(rows: _Rows, setting: _Setting, series, practice, u: _Adopte
     inside = u.at[top] >= 0
     first_top = _first_periods(u.at[top], u.period, len(tops))
     reached = _per_period(first_top[first_top < NEVER], periods).cumsum()
-    pop = geo.population(top)
+    pop = setting.population[top]
 
     def periods_until(target: float) -> float:
         hit = np.flatnonzero(reached >= target)
