@@ -210,6 +210,7 @@ class PlaceResolver:
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 -- resolvers live as long as their geography
     def _suggest(self, key: str, level: str | None, within: str | None) -> tuple[str, ...]:
+        """Closest names among the units that the row's other columns allow."""
         names: dict[str, list[str]] = defaultdict(list)
         for name, code, unit_level in self._names:
             if (level and unit_level != level) or (within and not self.geography.is_within(code, within)):
