@@ -197,12 +197,17 @@ def _clean_cell(value: object) -> str:
     return text.replace("\u3000", " ").replace("\xa0", " ").strip()
 
 
-def _header(path: Path, cells: Sequence[object]) -> list[str]:
-    if len(cells) > (most := limit("columns")):
+def _check_width(path: Path, width: int) -> None:
+    """Refuse more columns than the ``columns`` limit."""
+    if width > (most := limit("columns")):
         raise InputFileError(
-            f"{path}: {len(cells):,} columns, more than {most:,}; a case file has a column per field (or per "
+            f"{path}: {width:,} columns, more than {most:,}; a case file has a column per field (or per "
             f"year or practice in a wide table). Check the delimiter, or {raise_hint('columns')}."
         )
+
+
+def _header(path: Path, cells: Sequence[object]) -> list[str]:
+    _check_width(path, len(cells))
     names = ["" if pd.isna(c) else unicodedata.normalize("NFKC", str(c)).strip() for c in cells]
     seen: dict[str, int] = {}
     dups = []
@@ -221,7 +226,7 @@ def _read_delimited(path: Path, text: str, sep: str) -> pd.DataFrame:
     text = text.lstrip("\ufeff")
     first = text.partition("\n")[0]
     if first.count(sep) >= limit("columns"):  # refused before parsing: 400,000 columns take a gigabyte
-        _header(path, next(csv.reader([first], delimiter=sep), []))
+        _check_width(path, len(next(csv.reader([first], delimiter=sep), [])))
     header: Any
     body: Any  # object arrays from the fast path, lists of cells from the csv module
     fast = _fast_table(text, sep)

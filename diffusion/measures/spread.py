@@ -213,6 +213,11 @@ class _Setting:
         return {level: self.ds.geography.population(level) for level in self.ds.geography.levels}
 
     @cached_property
+    def lengths(self) -> np.ndarray:
+        """Each period's length in years (NaN without dates), aligned with ``periods``."""
+        return self.timing["length"].reindex(self.periods).to_numpy(dtype=float)
+
+    @cached_property
     def tops(self) -> pd.DataFrame:
         """The units of the top level (provinces), looked up once for every practice."""
         geo = self.ds.geography
@@ -247,7 +252,6 @@ def _adopters(ev: pd.DataFrame, geo) -> list[tuple[str, _Adopters]]:
 def _practice_rows(rows: _Rows, setting: _Setting, series: str, practice: str, u: _Adopters) -> None:
     geo, periods = setting.ds.geography, setting.periods
     origin = int(u.period.min())
-    lengths = setting.timing["length"].reindex(periods).to_numpy(dtype=float)
     for level in geo.levels:
         pop = setting.population[level]
         first = _first_periods(u.at[level], u.period, pop)
@@ -259,7 +263,7 @@ def _practice_rows(rows: _Rows, setting: _Setting, series: str, practice: str, u
         name = plural(level)
         metrics = [f"new_{name}", f"{name}_reached", f"share_{name}_reached", f"hazard_{name}"]
         # Per year of the period's length: comparable across unequal periods (NaN without dates).
-        values = np.column_stack([new, cum, cum / pop, hazard, hazard / lengths])
+        values = np.column_stack([new, cum, cum / pop, hazard, hazard / setting.lengths])
         rows.grid(series, practice, periods, level, [*metrics, f"hazard_{name}_per_year"], values)
     new_any = _per_period(u.period, periods)
     rows.grid(series, practice, periods, "", ["new_adopters"], new_any[:, None])
