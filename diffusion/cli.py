@@ -408,9 +408,17 @@ def _network(args: argparse.Namespace, argv: list[str]) -> None:
         from diffusion.network.centrality import centrality
 
         table = centrality(
-            net, eigenvector=args.eigenvector, betweenness=args.betweenness, seed=args.seed, n_jobs=args.n_jobs
+            net,
+            eigenvector=args.eigenvector,
+            betweenness=args.betweenness,
+            paths=args.paths,
+            seed=args.seed,
+            n_jobs=args.n_jobs,
+            layout="wide",
         )
-        table = table.join(net.nodes.set_index("node")[["label_en", "label_zh"]], on="node")
+        labels = net.nodes.set_index("node")
+        for at, column in enumerate(("label_en", "label_zh"), start=1):
+            table.insert(at, column, table["node"].map(labels[column]))
     if args.export:
         from diffusion.network.export import write_graph
 

@@ -14,6 +14,7 @@ from diffusion.cli_input import input_options, network_options, source_options
 CANDIDATE_RULES = ("all", "adjacent", "same-province", "nearest-k")
 SAME_BATCH_POLICIES = ("none", "both")
 GRAPHS = ("multimode", "regions", "practices", "cases", "ties")
+PATHS = ("auto", "all", "last", "none")
 MODEL_LINKS = ("logit", "cloglog", "linear")
 MODEL_BASELINES = ("practice-period", "practice+period", "period")
 MODEL_INFERENCE = ("wild", "jackknife", "sandwich")
@@ -62,13 +63,24 @@ def _network_options(p: argparse.ArgumentParser) -> None:
         "--graph", choices=GRAPHS, default="multimode", help="which graph --export writes (default: multimode)"
     )
     p.add_argument("--export", metavar="PATH", help="write the graph: .graphml, .gexf (with timeline) or .json")
-    p.add_argument("--centrality", metavar="PATH.csv", help="write every centrality, per period, as a tidy CSV")
+    p.add_argument(
+        "--centrality",
+        metavar="PATH.csv",
+        help="write every centrality per period: a row per node and graph snapshot, a column per metric",
+    )
     p.add_argument("--eigenvector", action="store_true", help="also compute eigenvector centrality")
     p.add_argument(
         "--betweenness",
         default="auto",
         type=_betweenness_option,
         help="exact, none, a number of sampled sources, or auto: exact up to 5,000 nodes, 500 sources above",
+    )
+    p.add_argument(
+        "--paths",
+        choices=PATHS,
+        default="auto",
+        help="periods that get betweenness and closeness: all, last, none, or auto: all while about 5 s of work, "
+        "else evenly spaced ones (and says so)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of sampled betweenness sources (default 0)")
     p.add_argument("--jobs", dest="n_jobs", type=int, help="worker processes for centrality (default: one per core)")

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from diffusion.errors import DiffusionError
@@ -113,6 +114,8 @@ def _remove_stale(folder: Path, age: float = 3600.0) -> None:
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells cannot start a spreadsheet formula.
 
+    Each column's distinct values are checked once (a long table repeats a few names millions of times).
+
     Examples
     --------
     >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-x"], "b": [-1.5, 2, 3]}))["a"].tolist()
@@ -120,13 +123,72 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-    out.columns = [("'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c) for c in out.columns]
+        column = out[col]
+        text = isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(column)
+        if not (text or column.dtype == object):
+            continue
+        codes, distinct = pd.factorize(column)
+        if _formula_cells(distinct):
+            safe = np.array([_neutral(v) for v in distinct], dtype=object)
+            out[col] = np.where(codes >= 0, safe[np.maximum(codes, 0)], column.to_numpy(dtype=object))
+    out.columns = [_neutral(c) for c in out.columns]
     return out
 
 
+def _neutral(value: object) -> object:
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def _formula_cells(values) -> bool:
+    return any(isinstance(v, str) and v.startswith(_FORMULA_START) for v in values)
+
+
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as UTF-8 CSV (with BOM, so Excel shows Chinese correctly), atomically and formula-safe."""
-    safe = neutralise_formulas(df)
-    return atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"))
+    """Write a table as UTF-8 CSV (with BOM, so Excel shows Chinese correctly), atomically and formula-safe.
+
+    Written by Arrow's CSV writer (about ten times faster than pandas on long tables of numbers):
+    text is quoted, numbers are written in the shortest form that reads back to the same value, a
+    missing value is an empty cell.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = write_csv(pd.DataFrame({"a": ["x", "=1"], "b": [0.5, None]}), Path(tempfile.mkdtemp()) / "t.csv")
+    >>> print(path.read_text(encoding="utf-8-sig"), end="")
+    "a","b"
+    "x",0.5
+    "'=1",
+    """
+    from pyarrow import csv
+
+    table = _arrow_table(neutralise_formulas(df))
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as f:
+            f.write("\ufeff".encode())
+            csv.write_csv(table, f)
+
+    return atomic_write(path, write)
+
+
+def _arrow_table(df: pd.DataFrame):
+    """The table as Arrow columns. Columns Arrow would write unlike pandas (booleans as "true", dates
+    with nanoseconds) or cannot convert (objects of mixed types) are turned into text first, as
+    ``str`` writes each distinct value (True, 2019-01-01)."""
+    import pyarrow as pa
+
+    columns = {}
+    for name, column in df.items():
+        dtype = column.dtype
+        native = isinstance(dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(dtype.categories)
+        native |= pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        native |= pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype)
+        if native:
+            columns[str(name)] = pa.array(column, from_pandas=True)
+            continue
+        if pd.api.types.is_datetime64_any_dtype(dtype):  # as pandas writes them: no time part at midnight
+            column = column.astype(str).where(column.notna())
+        codes, distinct = pd.factorize(column)
+        text = np.array([str(v) for v in distinct] + [None], dtype=object)
+        columns[str(name)] = pa.array(text[codes], type=pa.string())  # code -1 (missing) takes the None
+    return pa.table(columns)

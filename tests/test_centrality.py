@@ -164,7 +164,7 @@ def test_one_sweep_gives_every_cumulative_reachability(seed):
 
 
 def test_sampled_betweenness_matches_networkx_on_the_same_sources():
-    from diffusion.network.centrality import _betweenness, betweenness_sources
+    from diffusion.network.paths import _betweenness, betweenness_sources
 
     g = _random_weighted(3, directed=True)
     nodes = sorted(g.nodes)

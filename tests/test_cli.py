@@ -137,9 +137,23 @@ def test_network_command_writes_graph_and_centrality(tmp_path, capsys):
     g = nx.read_graphml(graph)
     # 117 prefectures, 4 Chongqing districts and 阿拉尔市 (no prefecture), 3 municipalities as provinces.
     assert g.is_directed() and g.number_of_nodes() == 125
-    c = pd.read_csv(table, encoding="utf-8-sig")
-    assert list(c.columns[:7]) == ["node", "node_type", "batch", "scope", "graph", "metric", "value"]
+    c = pd.read_csv(table, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    keys = ["node", "node_type", "batch", "scope", "graph"]
+    assert list(c.columns[:7]) == ["node", "label_en", "label_zh", *keys[1:]]
     assert set(c["graph"]) == {"multimode", "regions", "ties"}
+    # The wide file holds exactly the numbers of the long table (every metric, no more rows).
+    from diffusion import load_dataset
+    from diffusion.network.build import build_network
+    from diffusion.network.centrality import centrality
+
+    with pytest.warns(UserWarning):
+        long = centrality(build_network(load_dataset("broadband-china"), "prefecture"), n_jobs=1)
+    melted = c.drop(columns=["label_en", "label_zh"]).melt(id_vars=keys, var_name="metric").dropna(subset=["value"])
+    on = [*keys, "metric"]
+    merged = long.astype({k: str for k in on if k != "batch"}).merge(melted, on=on, how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all() and len(merged) == len(long)
+    assert (merged["value_x"] == merged["value_y"]).all()  # written in the shortest form that reads back exactly
+    assert c.loc[c["node"] == "region:440300", "label_zh"].iloc[0] == "深圳市"
 
 
 def test_network_command_chooses_betweenness(tmp_path, capsys):
@@ -148,10 +162,14 @@ def test_network_command_chooses_betweenness(tmp_path, capsys):
     table = tmp_path / "c.csv"
     base = ["network", "--dataset", "broadband-china", "--level", "prefecture", "--centrality", str(table)]
     assert main([*base, "--betweenness", "5", "--seed", "2", "--jobs", "1"]) == 0
-    metrics = set(pd.read_csv(table, encoding="utf-8-sig")["metric"])
+    metrics = set(pd.read_csv(table, encoding="utf-8-sig").columns)
     assert "betweenness_estimate" in metrics and "betweenness" not in metrics
     assert main([*base, "--betweenness", "none"]) == 0
-    assert not {"betweenness", "betweenness_estimate"} & set(pd.read_csv(table, encoding="utf-8-sig")["metric"])
+    assert not {"betweenness", "betweenness_estimate"} & set(pd.read_csv(table, encoding="utf-8-sig").columns)
+    assert main([*base, "--paths", "last"]) == 0
+    c = pd.read_csv(table, encoding="utf-8-sig")
+    assert set(c.loc[c["betweenness"].notna(), "batch"]) == {c["batch"].max()}
+    assert "computed for the" in capsys.readouterr().err  # says where they were left out
     with pytest.raises(SystemExit):
         main([*base, "--betweenness", "0"])
     assert "a number of sources >= 1; got '0'" in capsys.readouterr().err

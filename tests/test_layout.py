@@ -83,13 +83,14 @@ def test_cli_choices_agree_with_the_modules_that_own_them():
     from diffusion import cli_input
     from diffusion import cli_options as cli
     from diffusion.data import calendar
-    from diffusion.network import build, ties
+    from diffusion.network import build, paths, ties
 
-    assert (cli.CANDIDATE_RULES, cli.SAME_BATCH_POLICIES, cli.GRAPHS, cli_input.TIME_UNITS) == (
+    assert (cli.CANDIDATE_RULES, cli.SAME_BATCH_POLICIES, cli.GRAPHS, cli_input.TIME_UNITS, cli.PATHS) == (
         ties.CANDIDATE_RULES,
         ties.SAME_BATCH_POLICIES,
         build.GRAPHS,
         calendar.TIME_UNITS,
+        paths.PATHS,
     )
 
 

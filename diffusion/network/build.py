@@ -29,6 +29,7 @@ from functools import cached_property
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
@@ -197,12 +198,11 @@ class TemporalNetwork:
             cumulative=cumulative,
             tie_policy={"candidates": self.policy.candidates, "same_batch": self.policy.same_batch, "k": self.policy.k},
         )
-        attrs = self.nodes.set_index("node")
-        for node in self.node_list(graph, period, cumulative=cumulative):
-            g.add_node(node, **_clean_attrs(attrs.loc[node].to_dict()))
-        for row in edges.to_dict("records"):
-            s, t = row.pop("source"), row.pop("target")
-            g.add_edge(s, t, **_clean_attrs(row))
+        nodes = self.node_list(graph, period, cumulative=cumulative, edges=edges)
+        attrs = self.nodes.set_index("node").reindex(nodes).to_dict("records")
+        g.add_nodes_from((node, _clean_attrs(a)) for node, a in zip(nodes, attrs))
+        rows = edges.drop(columns=["source", "target"]).to_dict("records")
+        g.add_edges_from((s, t, _clean_attrs(a)) for s, t, a in zip(edges["source"], edges["target"], rows))
         return g
 
 
@@ -217,14 +217,33 @@ def _clean_attrs(d: dict) -> dict:
 
 
 def _co_membership(members: pd.DataFrame) -> pd.DataFrame:
-    """Pairs of members sharing keys, weighted by the number of shared keys (a bipartite projection)."""
-    m = members.drop_duplicates()
-    pairs = m.merge(m, on="key")
-    pairs = pairs[pairs["member_x"] < pairs["member_y"]]
-    out = pairs.groupby(["member_x", "member_y"], sort=True).size().rename("weight").reset_index()
-    out = out.rename(columns={"member_x": "source", "member_y": "target"})
-    out["weight"] = out["weight"].astype(float)
-    return out
+    """Pairs of members sharing keys, weighted by the number of shared keys (a bipartite projection).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"member": ["b", "a", "a", "c"], "key": [1, 1, 2, 2]})
+    >>> _co_membership(m).values.tolist()
+    [['a', 'b', 1.0], ['a', 'c', 1.0]]
+    """
+    member, names = pd.factorize(members["member"], sort=True)
+    source, target, weight = co_membership_codes(member, pd.factorize(members["key"])[0], len(names))
+    names = np.asarray(names, dtype=object)
+    return pd.DataFrame({"source": names[source], "target": names[target], "weight": weight})
+
+
+def co_membership_codes(member: np.ndarray, key: np.ndarray, size: int) -> tuple[np.ndarray, ...]:
+    """The projection on integer codes: pairs ``source < target`` of ``size`` members, their shared keys.
+
+    The members x keys incidence matrix times its transpose, sorted by the pair: a merge of the
+    pairs on each key would hold every pair once per shared key (630,000 rows for 50 regions
+    sharing 700 practices).
+    """
+    keys = int(key.max()) + 1 if len(key) else 0
+    incidence = sparse.csr_matrix((np.ones(len(member)), (member, key)), shape=(size, keys))
+    incidence.data[:] = 1.0  # a member listed twice with a key shares it once
+    shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
+    order = np.lexsort((shared.col, shared.row))
+    return shared.row[order], shared.col[order], shared.data[order].astype(float)
 
 
 def jaccard(edges: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:

@@ -26,24 +26,34 @@ import contextlib
 import random
 import sys
 import warnings
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any
 
 import igraph as ig
 import joblib
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from tqdm.auto import tqdm
 
-from diffusion.checks import Seed, resolve_seed
+from diffusion.checks import Seed, check_choice, resolve_seed
 from diffusion.network.build import TemporalNetwork
+from diffusion.network.paths import (
+    PATH_RATE,
+    Sources,
+    betweenness_sources,
+    path_cost,
+    path_metrics,
+    path_periods,
+)
+from diffusion.network.reachability import reachability_by_period, time_respecting_reachability
+from diffusion.network.snapshots import CodedGraph, node_names
 from diffusion.stats.inference import joblib_workers
 
 __all__ = [
     "CENTRALITY_COLUMNS",
     "HitsWarning",
     "LocalisationWarning",
+    "PathsWarning",
     "centrality",
     "igraph_graph",
     "seeded_igraph",
@@ -56,6 +66,10 @@ UNDIRECTED = ("multimode", "regions")
 
 class LocalisationWarning(UserWarning):
     """Eigenvector centrality concentrates on a few nodes and says little about the rest."""
+
+
+class PathsWarning(UserWarning):
+    """Betweenness and closeness were left out of some periods' graphs, to keep the cost bounded."""
 
 
 class HitsWarning(UserWarning):
@@ -86,77 +100,26 @@ def igraph_graph(nodes: list[str], edges: pd.DataFrame, *, directed: bool) -> ig
 
 def _graph(n: int, source: np.ndarray, target: np.ndarray, weight: np.ndarray, *, directed: bool) -> ig.Graph:
     """An igraph graph of ``n`` vertices from edge endpoints by position, with edge attribute ``weight``."""
-    g = ig.Graph(n=n, edges=np.column_stack([source, target]).tolist(), directed=directed)
+    # Pairs of Python ints convert about twice as fast as a numpy array of pairs.
+    g = ig.Graph(n=n, edges=list(zip(source.tolist(), target.tolist())), directed=directed)
     g.es["weight"] = weight.tolist()
     return g
 
 
 def _undirected_metrics(
-    g: ig.Graph, *, weighted: bool, eigenvector: bool, sources: Sources = "exact"
+    g: ig.Graph, *, weighted: bool, eigenvector: bool, sources: Sources = "exact", closeness: Sources = "exact"
 ) -> dict[str, Any]:
-    n = g.vcount()
+    """Every metric of an undirected graph; ``sources`` of betweenness and ``closeness`` ("none": left out)."""
     w = "weight" if weighted else None
     out = {"degree": np.array(g.degree(), dtype=float)}
     if weighted:
         out["strength"] = np.array(g.strength(weights="weight"), dtype=float)
-    out.update(_betweenness(g, directed=False, sources=sources))
-    if n > 1 and g.is_connected():
-        out["closeness"] = np.array(g.closeness(normalized=True), dtype=float)
-    else:
-        out["harmonic_closeness"] = (
-            np.array(g.harmonic_centrality(normalized=True), dtype=float) if n > 1 else np.zeros(n)
-        )
+    out.update(path_metrics(g, directed=False, betweenness=sources, closeness=closeness))
     out["pagerank"] = np.array(g.pagerank(directed=False, weights=w), dtype=float)
     out["coreness"] = np.array(g.coreness(), dtype=float)
     if eigenvector:
         out["eigenvector"] = _eigenvector(g, w)
     return out
-
-
-Sources = Literal["exact", "none"] | np.ndarray
-EXACT_BETWEENNESS_MAX = 5_000  # nodes: above, "auto" estimates betweenness from sampled sources
-SAMPLED_SOURCES = 500
-
-
-def _betweenness(g: ig.Graph, *, directed: bool, sources: Sources) -> dict[str, Any]:
-    """Normalised betweenness: exact, or estimated from the shortest paths of some source nodes.
-
-    The estimate (Brandes & Pich 2007) sums the dependencies of the sampled sources and scales
-    them by n / sources; it is unbiased for the exact value.
-    """
-    n = g.vcount()
-    if isinstance(sources, str) and sources == "none":
-        return {}
-    pairs = (n - 1) * (n - 2) / (1 if directed else 2)
-    if isinstance(sources, str):
-        raw = np.array(g.betweenness(directed=directed), dtype=float) if pairs else np.zeros(n)
-        return {"betweenness": raw / pairs if pairs else raw}
-    raw = np.array(g.betweenness(directed=directed, sources=sources.tolist()), dtype=float) * n / len(sources)
-    return {"betweenness_estimate": raw / pairs if pairs else np.zeros(n)}
-
-
-def betweenness_sources(spec: str | int, n: int, rng: np.random.Generator) -> Sources:
-    """What betweenness to compute on ``n`` nodes: "exact", "none", or the sampled source nodes.
-
-    ``spec`` is "auto" (exact up to EXACT_BETWEENNESS_MAX nodes, else SAMPLED_SOURCES sources),
-    "exact", "none", or a number of sources (exact when it is at least n).
-
-    Examples
-    --------
-    >>> betweenness_sources("auto", 100, np.random.default_rng(0))
-    'exact'
-    >>> len(betweenness_sources(10, 100, np.random.default_rng(0)))
-    10
-    """
-    if spec == "exact" or spec == "none":
-        return "exact" if spec == "exact" else "none"
-    if spec == "auto":
-        k = n if n <= EXACT_BETWEENNESS_MAX else SAMPLED_SOURCES
-    elif isinstance(spec, int | np.integer) and not isinstance(spec, bool) and spec >= 1:
-        k = int(spec)
-    else:
-        raise ValueError(f"betweenness must be 'auto', 'exact', 'none' or a number of sources >= 1; got {spec!r}.")
-    return "exact" if k >= n else np.sort(rng.choice(n, size=k, replace=False))
 
 
 def _eigenvector(g: ig.Graph, weights: str | None) -> np.ndarray:
@@ -193,7 +156,7 @@ def _directed_metrics(g: ig.Graph, *, sources: Sources = "exact") -> dict[str, A
         "out_strength": np.array(g.strength(mode="out", weights="weight"), dtype=float),
         "pagerank": np.array(g.pagerank(directed=True, weights="weight"), dtype=float),
     }
-    out.update(_betweenness(g, directed=True, sources=sources))
+    out.update(path_metrics(g, directed=True, betweenness=sources, closeness="none"))
     if g.ecount():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -207,73 +170,6 @@ def _directed_metrics(g: ig.Graph, *, sources: Sources = "exact") -> dict[str, A
     return out
 
 
-def time_respecting_reachability(
-    ties: pd.DataFrame, nodes: list[str], *, strict: bool, chunk: int = 4096
-) -> np.ndarray:
-    """For each node, how many other nodes it reaches by chains of ties with non-decreasing periods.
-
-    A tie ``u -> v`` stamped ``t`` (the period of v's adoption) extends a chain that reached u at
-    period s when s < t (``strict``, same-batch policy "none") or s <= t ("both"). The source
-    itself starts before every period.
-
-    Examples
-    --------
-    >>> ties = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"], "period": [2, 1]})
-    >>> time_respecting_reachability(ties, ["a", "b", "c"], strict=True).tolist()  # b->c came first
-    [1, 1, 0]
-    """
-    periods, counts = reachability_by_period(ties, nodes, strict=strict, chunk=chunk)
-    return counts[-1] if len(periods) else np.zeros(len(nodes), dtype=int)
-
-
-def reachability_by_period(
-    ties: pd.DataFrame, nodes: list[str], *, strict: bool, chunk: int = 4096
-) -> tuple[list[int], np.ndarray]:
-    """Time-respecting reachability of every node using the ties up to each period, in one sweep.
-
-    Returns the periods that have ties and a len(periods) x len(nodes) array: row k counts, for
-    each node, the others it reaches through ties stamped up to ``periods[k]``. Sweeping periods
-    in order gives every cumulative snapshot at the cost of the last one.
-
-    Notes
-    -----
-    The reached sets of ``chunk`` sources are a sparse boolean matrix; each period multiplies only
-    its frontier (what the last step added) by that period's sparse adjacency. Memory follows the
-    number of (source, reached) pairs: no n x n matrix.
-
-    Examples
-    --------
-    >>> ties = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"], "period": [1, 2]})
-    >>> periods, counts = reachability_by_period(ties, ["a", "b", "c"], strict=True)
-    >>> periods, counts.tolist()
-    ([1, 2], [[1, 0, 0], [2, 1, 0]])
-    """
-    n = len(nodes)
-    index = pd.Index(nodes)
-    t = ties.drop_duplicates(["source", "target", "period"])
-    periods, steps = [], []
-    for period, g in t.groupby("period", sort=True):
-        src, dst = index.get_indexer(g["source"]), index.get_indexer(g["target"])
-        steps.append(sparse.csr_matrix((np.ones(len(g), dtype=bool), (src, dst)), shape=(n, n)))
-        periods.append(int(period))
-    counts = np.zeros((len(steps), n), dtype=np.int64)
-    for start in range(0, n, chunk):
-        rows = np.arange(start, min(start + chunk, n))
-        reached = sparse.csr_matrix(
-            (np.ones(len(rows), dtype=bool), (np.arange(len(rows)), rows)), shape=(len(rows), n)
-        )
-        for k, step in enumerate(steps):
-            frontier = reached  # strict: one hop from what was reached before the period
-            while frontier.nnz:
-                new = frontier @ step
-                new = new - new.multiply(reached)  # only what was not reached yet
-                new.eliminate_zeros()
-                reached = reached + new
-                frontier = new if not strict else sparse.csr_matrix(new.shape, dtype=bool)
-            counts[k, rows] = reached.getnnz(axis=1) - 1
-    return periods, counts
-
-
 def centrality(
     net: TemporalNetwork,
     *,
@@ -281,9 +177,11 @@ def centrality(
     scopes: tuple[str, ...] = ("snapshot", "cumulative"),
     eigenvector: bool = False,
     betweenness: str | int = "auto",
+    paths: str = "auto",
     seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
+    layout: str = "long",
 ) -> pd.DataFrame:
     """Centrality of every node of each graph, for each period, per snapshot and cumulative.
 
@@ -300,19 +198,33 @@ def centrality(
     betweenness : "auto", "exact", "none" or int
         Exact betweenness costs O(nodes x edges): "auto" computes it exactly up to 5,000 nodes
         and above that estimates it (metric ``betweenness_estimate``) from 500 sampled sources;
-        an int sets the number of sources; "none" leaves it out.
+        an int sets the number of sources; "none" leaves it out. Closeness takes the same sources
+        (``closeness_estimate`` or ``harmonic_closeness_estimate`` when sampled; the "auto" rule
+        when betweenness is "none").
+    paths : {"auto", "all", "last", "none"}
+        Which periods get betweenness and closeness, the measures that search shortest paths from
+        every node (the others are cheap and computed everywhere). "auto": every period while the
+        cost of all graphs stays within about 5 s of work; otherwise the cheapest kinds (graph x
+        scope) keep every period and a kind over its share gets every s-th period counting back from
+        its last, with a :class:`PathsWarning` that says which. "all", "last" or "none" periods.
     seed : int, Generator or None
         Seeds the sampled sources and igraph's ARPACK start vectors (each graph gets its own stream).
     n_jobs : int, optional
         Worker processes for the graphs (igraph holds the GIL, so threads would not help). By
-        default, an active ``joblib.parallel_config``, else one per core when the graphs hold
-        over about 50,000 edges in all (largest graph x number of graphs), and none for smaller ones.
+        default, an active ``joblib.parallel_config``, else one per core when the estimated work
+        (from the graphs' nodes and edges) exceeds WORKER_START seconds, what starting the workers
+        costs; none below.
     progress : bool, optional
-        Progress bar over the graphs; by default on terminals when the graphs hold over 50,000 edges.
+        Progress bar over the graphs; by default on terminals when the work exceeds WORKER_START.
+    layout : {"long", "wide"}
+        "long": one row per node, graph snapshot and metric. "wide": one row per node and graph
+        snapshot, one column per metric (empty where a metric was not computed); a sixth of the rows.
 
     Returns
     -------
-    DataFrame with columns ``node, node_type, batch, scope, graph, metric, value``.
+    DataFrame with columns ``node, node_type, batch, scope, graph, metric, value`` ("long"), or
+    ``node, node_type, batch, scope, graph`` and the metrics ("wide"). The text columns are
+    categorical (a long history has millions of rows).
 
     Examples
     --------
@@ -323,50 +235,46 @@ def centrality(
     ['authority', 'betweenness', 'hub']
     """
     seed = resolve_seed(seed)
-    types = net.nodes.set_index("node")["node_type"]
-    snapshots = [
-        _Snapshot(net, graph, period, scope == "cumulative")
-        for period in net.period_numbers
-        for scope in scopes
-        for graph in graphs
+    check_choice("layout", layout, ("long", "wide"))
+    names = node_names(net)
+    coded = {graph: CodedGraph(net, graph, names) for graph in graphs}
+    kinds = [
+        (period, graph, scope == "cumulative") for period in net.period_numbers for scope in scopes for graph in graphs
     ]
-    # igraph holds the GIL, so large networks go to worker processes. Each graph seeds its own
-    # random streams, so the results do not depend on where or in which order graphs run. The
-    # latest (largest) graphs are prepared and sent first, so that no worker is left with a large
-    # one at the end, and the workers start while the rest are prepared.
-    ordered = sorted(range(len(snapshots)), key=lambda i: -snapshots[i].period)
-    last = net.period_numbers[-1] if net.period_numbers else None
-    prepared = {i: snapshots[i].prepare(betweenness, seed, eigenvector) for i in ordered if snapshots[i].period == last}
-    largest = max((len(ready[1].source) for ready in prepared.values() if ready), default=0)
-    big = largest * len(snapshots) > PROCESS_EDGES  # below, starting processes costs more than it saves
-    workers = joblib_workers(n_jobs, len(snapshots) if big else 1, prefer="processes")
-    order: list[int] = []  # the graphs in the order sent, which is the order of the results
-
-    def tasks():
-        for i in ordered:
-            if i not in prepared:
-                prepared[i] = snapshots[i].prepare(betweenness, seed, eigenvector)  # None: an empty graph
-            if prepared[i] is not None:
-                order.append(i)
-                yield joblib.delayed(_graph_metrics)(prepared[i][1])
-
-    results = joblib.Parallel(return_as="generator", **workers)(tasks())
+    tasks = {  # empty graphs are left out
+        i: task
+        for i, (period, graph, cumulative) in enumerate(kinds)
+        if (task := _prepare(coded[graph], period, cumulative, betweenness, seed, eigenvector)) is not None
+    }
+    costs: dict[tuple[str, bool], dict[int, float]] = {}
+    for i, task in tasks.items():
+        period, graph, cumulative = kinds[i]
+        costs.setdefault((graph, cumulative), {})[period] = task.path_cost
+    chosen = path_periods(costs, paths)
+    for i, task in tasks.items():
+        period, graph, cumulative = kinds[i]
+        if period not in chosen[graph, cumulative]:
+            tasks[i] = task.without_paths()
+    work = sum(task.seconds for task in tasks.values())
+    # igraph holds the GIL, so large networks go to worker processes, when the work pays for
+    # starting them. Each graph seeds its own random streams, so the results do not depend on where
+    # or in which order graphs run. The largest graphs go first, so that no worker is left with a
+    # large one at the end.
+    workers = joblib_workers(n_jobs, len(tasks) if work > WORKER_START else 1, prefer="processes")
+    order = sorted(tasks, key=lambda i: -tasks[i].seconds)
+    results = joblib.Parallel(return_as="generator", **workers)(joblib.delayed(_graph_metrics)(tasks[i]) for i in order)
     reach = _cumulative_reachability(net) if "ties" in graphs and "cumulative" in scopes else None
-    show = (big and sys.stderr.isatty()) if progress is None else progress
-    outputs = list(tqdm(results, disable=not show, desc="centrality", unit="graph"))
-    done = dict(zip(order, outputs))  # order is complete once every result is in
-    frames, not_unique = [], 0
-    for i, snapshot in enumerate(snapshots):
-        entry = prepared[i]
-        if entry is None:
-            continue
-        nodes, metrics = entry[0], done.pop(i)
+    show = (work > WORKER_START and sys.stderr.isatty()) if progress is None else progress
+    done = dict(zip(order, tqdm(results, disable=not show, desc="centrality", unit="graph", total=len(order))))
+    blocks, not_unique = [], 0
+    for i in sorted(tasks):  # the order of the kinds: period, scope, graph
+        (period, graph, cumulative), nodes, metrics = kinds[i], tasks[i].nodes, done.pop(i)
         not_unique += not metrics.pop("_hits_unique", True)
         for message in metrics.pop("_warnings"):
             warnings.warn(message, stacklevel=2)
-        if snapshot.graph == "ties":
-            metrics["reachability"] = snapshot.reachability(nodes, reach).astype(float)
-        frames.append(snapshot.frame(nodes, types.reindex(nodes).to_numpy(), metrics))
+        if graph == "ties":
+            metrics["reachability"] = _reachability(net, list(names[nodes]), period, cumulative, reach)
+        blocks.append(_Block(period, graph, cumulative, nodes, metrics))
     if not_unique:
         warnings.warn(
             f"HITS hub and authority scores are not unique in {not_unique} diffusion-tie graph(s): ties run from "
@@ -375,28 +283,51 @@ def centrality(
             HitsWarning,
             stacklevel=2,
         )
-    if not frames:
-        return pd.DataFrame(columns=CENTRALITY_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)
-    return out[CENTRALITY_COLUMNS]
+    _warn_skipped(chosen, costs)
+    types = net.nodes.set_index("node")["node_type"].reindex(names).to_numpy(dtype=object)
+    return (_long if layout == "long" else _wide)(blocks, names, types)
 
 
 GRAPHS = ("multimode", "regions", "ties")
-PROCESS_EDGES = 50_000  # edges (largest graph x graphs) above which graphs go to worker processes
+#: Estimated seconds of work above which graphs go to worker processes: starting them (a Python
+#: with numpy, pandas and igraph each) costs about 2 s, so below this they would not pay.
+WORKER_START = 4.0
+#: Seconds per node or edge of the cheap metrics (degree, PageRank, k-core, HITS), and per graph.
+EDGE_SECONDS, GRAPH_SECONDS = 2e-7, 5e-4
 
 
 @dataclass(frozen=True)
 class _GraphTask:
     """One graph's edges by node position, and how to compute its metrics (sent to workers)."""
 
-    n: int
-    source: np.ndarray
+    nodes: np.ndarray  # positions in the network's sorted node names
+    source: np.ndarray  # positions in ``nodes``
     target: np.ndarray
     weight: np.ndarray
     graph: str
     eigenvector: bool
-    sources: Sources
+    betweenness: Sources
+    closeness: Sources
     seed: int
+
+    @property
+    def n(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def path_cost(self) -> float:
+        """Cost units of betweenness and closeness on this graph (see :func:`paths.path_cost`)."""
+        sources = self.closeness if self.graph != "ties" else self.betweenness
+        return 0.0 if isinstance(sources, str) and sources == "none" else path_cost(self.n, len(self.source), sources)
+
+    @property
+    def seconds(self) -> float:
+        """Estimated seconds of work on one core."""
+        return self.path_cost / PATH_RATE + (self.n + len(self.source)) * EDGE_SECONDS + GRAPH_SECONDS
+
+    def without_paths(self) -> _GraphTask:
+        """The same task without betweenness and closeness."""
+        return replace(self, betweenness="none", closeness="none")
 
 
 def _graph_metrics(task: _GraphTask) -> dict:
@@ -409,13 +340,35 @@ def _graph_metrics(task: _GraphTask) -> dict:
     with seeded_igraph(task.seed), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LocalisationWarning)
         if task.graph == "ties":
-            out = _directed_metrics(g, sources=task.sources)
+            out = _directed_metrics(g, sources=task.betweenness)
         else:
             out = _undirected_metrics(
-                g, weighted=task.graph == "regions", eigenvector=task.eigenvector, sources=task.sources
+                g,
+                weighted=task.graph == "regions",
+                eigenvector=task.eigenvector,
+                sources=task.betweenness,
+                closeness=task.closeness,
             )
     out["_warnings"] = [w.message for w in caught if issubclass(w.category, LocalisationWarning)]
     return out
+
+
+def _warn_skipped(chosen: dict[tuple[str, bool], list[int]], costs: dict[tuple[str, bool], dict[int, float]]) -> None:
+    """Say which kinds of graph got betweenness and closeness at only some of their periods."""
+    skipped = [
+        f"{'cumulative' if cumulative else 'snapshot'} {graph} graphs at {len(chosen[graph, cumulative])} of "
+        f"{len(costs[graph, cumulative])} periods"
+        for graph, cumulative in costs
+        if len(chosen[graph, cumulative]) < len(costs[graph, cumulative])
+    ]
+    if skipped:
+        warnings.warn(
+            f"betweenness and closeness were computed for the {'; '.join(skipped)} (evenly spaced back from the "
+            "last, the last included), to bound the work; the other measures at every period. "
+            "paths='all' (command line: --paths all) computes them at every period.",
+            PathsWarning,
+            stacklevel=3,
+        )
 
 
 def _cumulative_reachability(net: TemporalNetwork) -> tuple[pd.Index, list[int], np.ndarray]:
@@ -425,58 +378,95 @@ def _cumulative_reachability(net: TemporalNetwork) -> tuple[pd.Index, list[int],
     return nodes, periods, counts
 
 
+def _prepare(
+    coded: CodedGraph, period: int, cumulative: bool, betweenness: str | int, seed: int, eigenvector: bool
+) -> _GraphTask | None:
+    """What computing the metrics of one graph at one period needs (None for an empty graph)."""
+    snap = coded.at(period, cumulative=cumulative)
+    n = len(snap.nodes)
+    if not n:
+        return None
+    streams = np.random.SeedSequence([seed, period, GRAPHS.index(coded.graph), cumulative])
+    rng = np.random.default_rng(streams)
+    sources = betweenness_sources(betweenness, n, rng)
+    # Closeness searches from the same sources; by the "auto" rule where betweenness is left out.
+    closeness = betweenness_sources("auto", n, rng) if betweenness == "none" else sources
+    return _GraphTask(
+        nodes=snap.nodes,
+        source=snap.source,
+        target=snap.target,
+        weight=snap.weight,
+        graph=coded.graph,
+        eigenvector=eigenvector,
+        betweenness=sources,
+        closeness=closeness,
+        seed=int(streams.generate_state(1)[0]),
+    )
+
+
+def _reachability(net: TemporalNetwork, nodes: list[str], period: int, cumulative: bool, reach) -> np.ndarray:
+    """Time-respecting reachability of the tie graph's ``nodes`` at ``period``."""
+    if not cumulative:
+        period_ties = net.ties[net.ties["period"] == period]
+        reached = time_respecting_reachability(period_ties, nodes, strict=net.policy.same_batch == "none")
+        return reached.astype(float)
+    index, periods, counts = reach
+    k = int(np.searchsorted(periods, period, side="right")) - 1
+    at = index.get_indexer(nodes)
+    return (np.where(at >= 0, counts[k][at], 0) if k >= 0 else np.zeros(len(nodes))).astype(float)
+
+
 @dataclass(frozen=True)
-class _Snapshot:
-    """One graph of the network at one period (that period only, or everything up to it)."""
+class _Block:
+    """The metrics of one graph at one period: node positions in the names, one array per metric."""
 
-    net: TemporalNetwork
-    graph: str
     period: int
+    graph: str
     cumulative: bool
+    nodes: np.ndarray
+    metrics: dict[str, np.ndarray]
 
-    def prepare(
-        self, betweenness: str | int, seed: int, eigenvector: bool = False
-    ) -> tuple[list[str], _GraphTask] | None:
-        """The graph's nodes and what computing its metrics needs (None for an empty graph)."""
-        net, graph = self.net, self.graph
-        edges = net.edge_list(graph, self.period, cumulative=self.cumulative)
-        nodes = net.node_list(graph, self.period, cumulative=self.cumulative, edges=edges)
-        if not nodes:
-            return None
-        streams = np.random.SeedSequence([seed, self.period, GRAPHS.index(graph), self.cumulative])
-        index = pd.Index(nodes)
-        task = _GraphTask(
-            n=len(nodes),
-            source=index.get_indexer(edges["source"]),
-            target=index.get_indexer(edges["target"]),
-            weight=edges["weight"].to_numpy(dtype=float),
-            graph=graph,
-            eigenvector=eigenvector,
-            sources=betweenness_sources(betweenness, len(nodes), np.random.default_rng(streams)),
-            seed=int(streams.generate_state(1)[0]),
-        )
-        return nodes, task
 
-    def frame(self, nodes: list[str], node_types: np.ndarray, metrics: dict[str, np.ndarray]) -> pd.DataFrame:
-        """Long table of every metric of the graph."""
-        return pd.DataFrame(
-            {
-                "node": np.tile(nodes, len(metrics)),
-                "node_type": np.tile(node_types, len(metrics)),
-                "batch": self.period,
-                "graph": self.graph,
-                "metric": np.repeat(list(metrics), len(nodes)),
-                "value": np.concatenate([np.asarray(v, dtype=float) for v in metrics.values()]),
-                "scope": "cumulative" if self.cumulative else "snapshot",
-            }
-        )
+def _keys(blocks: list[_Block], names: np.ndarray, types: np.ndarray, repeat: list[int]) -> dict[str, Any]:
+    """The key columns of the table: each block's nodes (``repeat`` times), period, scope and graph."""
+    node = np.concatenate([np.tile(b.nodes, r) for b, r in zip(blocks, repeat)])
+    used, codes = np.unique(node, return_inverse=True)
+    type_codes, type_names = pd.factorize(types[used])
+    sizes = [len(b.nodes) * r for b, r in zip(blocks, repeat)]
+    scope = np.repeat([int(b.cumulative) for b in blocks], sizes)
+    graph = np.repeat([GRAPHS.index(b.graph) for b in blocks], sizes)
+    return {
+        "node": pd.Categorical.from_codes(codes, names[used]),
+        "node_type": pd.Categorical.from_codes(type_codes[codes], type_names),
+        "batch": np.repeat([b.period for b in blocks], sizes),
+        "scope": pd.Categorical.from_codes(scope, ["snapshot", "cumulative"]),
+        "graph": pd.Categorical.from_codes(graph, list(GRAPHS)),
+    }
 
-    def reachability(self, nodes: list[str], reach) -> np.ndarray:
-        ties = self.net.ties
-        if not self.cumulative:
-            period_ties = ties[ties["period"] == self.period]
-            return time_respecting_reachability(period_ties, nodes, strict=self.net.policy.same_batch == "none")
-        index, periods, counts = reach
-        k = int(np.searchsorted(periods, self.period, side="right")) - 1
-        at = index.get_indexer(nodes)
-        return np.where(at >= 0, counts[k][at], 0) if k >= 0 else np.zeros(len(nodes), dtype=int)
+
+def _long(blocks: list[_Block], names: np.ndarray, types: np.ndarray) -> pd.DataFrame:
+    """One row per node, graph, period, scope and metric; text columns categorical."""
+    if not blocks:
+        return pd.DataFrame(columns=CENTRALITY_COLUMNS)
+    metrics = list(dict.fromkeys(m for b in blocks for m in b.metrics))
+    columns = _keys(blocks, names, types, [len(b.metrics) for b in blocks])
+    metric = np.concatenate([np.repeat([metrics.index(m) for m in b.metrics], len(b.nodes)) for b in blocks])
+    columns["metric"] = pd.Categorical.from_codes(metric, metrics)
+    columns["value"] = np.concatenate([np.asarray(v, dtype=float) for b in blocks for v in b.metrics.values()])
+    return pd.DataFrame(columns)[CENTRALITY_COLUMNS]
+
+
+def _wide(blocks: list[_Block], names: np.ndarray, types: np.ndarray) -> pd.DataFrame:
+    """One row per node, graph, period and scope; one column per metric (empty where not computed)."""
+    keys = CENTRALITY_COLUMNS[:5]
+    if not blocks:
+        return pd.DataFrame(columns=keys)
+    columns = _keys(blocks, names, types, [1] * len(blocks))
+    ends = np.cumsum([len(b.nodes) for b in blocks])
+    for metric in dict.fromkeys(m for b in blocks for m in b.metrics):
+        values = np.full(ends[-1], np.nan)
+        for b, end in zip(blocks, ends):
+            if metric in b.metrics:
+                values[end - len(b.nodes) : end] = b.metrics[metric]
+        columns[metric] = values
+    return pd.DataFrame(columns)
