@@ -229,3 +229,32 @@ def test_many_practices_draw_the_most_adopted_and_list_them_all(tmp_path):
     # One row label per drawn practice in the heatmap.
     drawn = set(re.findall(r"Synthetic practice \d+", str(context["figure"])))
     assert len(drawn) == 30
+
+
+def test_sections_on_worker_processes_give_the_same_report():
+    import joblib
+
+    from diffusion.report.render import render_html, report_context
+
+    ds = load_dataset("leading-cases")
+    with joblib.parallel_config(n_jobs=1):
+        serial = render_html(report_context(ds))
+    with joblib.parallel_config(backend="loky", n_jobs=2):  # every section in a worker process
+        parallel = render_html(report_context(ds))
+    assert serial == parallel
+
+
+def test_warnings_of_a_section_reach_the_caller(monkeypatch):
+    import warnings
+
+    from diffusion.report import long_sections
+
+    def warns(*args):
+        warnings.warn("drawn from a worker", UserWarning, stacklevel=1)
+        return {"ok": True}
+
+    monkeypatch.setattr(long_sections, "pilots_section", warns)
+    ds = load_dataset("leading-cases")
+    with pytest.warns(UserWarning, match="drawn from a worker"):
+        done = long_sections.long_sections(ds, "en", 0, 5, None, n_jobs=1)
+    assert done["pilots"] == {"ok": True} and list(done) == list(long_sections.SECTIONS)

@@ -19,10 +19,13 @@ from typing import get_args
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from diffusion.checks import check_choice
 from diffusion.data.calendar import TimeUnit, build_calendar
 from diffusion.data.case_time import fill_time, parse_time
+from diffusion.data.events import events_of
 from diffusion.data.geography import Geography
 from diffusion.data.header import fix_header
 from diffusion.data.io import Table
@@ -193,11 +196,11 @@ def parse_cases(
     cases = fill_time(cases, batches, problems)
     if problems.failures:
         raise ValidationError(problems.failures, source=table.path)
-    dates = set(cases["date"]) - {""}
-    if batches is not None:
-        dates |= set(batches.loc[batches["series"].isin(cases["series"]), "date"]) - {""}
+    dates = set(cases["date"].unique()) - {""}
+    if batches is not None:  # isin on the distinct series: Arrow's isin lists every value it is given
+        dates |= set(batches.loc[batches["series"].isin(cases["series"].unique()), "date"]) - {""}
     calendar, period_of = build_calendar(sorted(dates), time)
-    events = _events(cases, geography, period_of)
+    events = events_of(cases, geography, period_of)
     cases["period"] = cases["date"].map(period_of).astype("Int64")
     warnings = problem_table(problems.warnings)
     return ParsedCases(cases, events, warnings, vocabulary, calendar)
@@ -208,16 +211,30 @@ _TOTAL = re.compile(
 )
 
 
+def _maybe_totals(values: list[str]) -> list[str]:
+    """The values that could read as a total: every value but ASCII ones that do not start like one.
+
+    ASCII is its own NFKC form (and cells are stripped already), so an ASCII total starts with its
+    word; this keeps the exact check off 200,000 case ids.
+    """
+    try:
+        text = pa.array(values, type=pa.string())
+    except UnicodeEncodeError:  # a lone surrogate (a JSON escape) is not UTF-8: check them all
+        return values
+    ascii_start = pc.match_substring_regex(text, "(?i)^(total|subtotal|grand|sum)")
+    maybe = pc.or_(pc.invert(pc.string_is_ascii(text)), ascii_start)
+    return [v for v in text.filter(maybe).to_pylist() if v]
+
+
 def _drop_total_rows(frame: pd.DataFrame, problems: Problems) -> pd.DataFrame:
     """The frame without the rows that a spreadsheet's totals take (合计, 小计, Total), each with a warning."""
-    cells = frame.to_numpy(dtype=object)
-    distinct = pd.unique(cells.ravel())
-    totals = {v for v in distinct if v and _TOTAL.fullmatch(unicodedata.normalize("NFKC", str(v)).strip())}
+    distinct = {str(v) for column in frame.columns for v in frame[column].unique().tolist()}
+    totals = {v for v in _maybe_totals(list(distinct)) if _TOTAL.fullmatch(unicodedata.normalize("NFKC", v).strip())}
     if not totals:
         return frame.copy()
-    is_total = np.asarray(np.isin(cells, list(totals)).any(axis=1), dtype=bool)
+    is_total = frame.isin(list(totals)).any(axis=1).to_numpy()
     for i in np.flatnonzero(is_total):
-        value = next(str(v) for v in cells[i] if v in totals)
+        value = next(str(v) for v in frame.iloc[i] if v in totals)
         problems.add(
             int(i),
             "row",
@@ -414,58 +431,3 @@ def _check_ids(cases: pd.DataFrame, problems: Problems) -> None:
                     ),
                     t("give this case its own id"),
                 )
-
-
-def _events(cases: pd.DataFrame, geo: Geography, period_of: dict[str, int]) -> pd.DataFrame:
-    """One row per (unit, practice, time); several cases for the same event are listed together."""
-    keys = ["unit_id", "practice", "date"]
-    level_codes = [lvl + "_code" for lvl in geo.levels]
-    agg = {
-        c: "first"
-        for c in ["unit_name", "unit_level", "geo_code", *level_codes, "series", "batch", "year", "confidence"]
-    }
-    # Only the columns events keep are repeated per practice: a cell of 500,000 practices repeated
-    # 500,000 times (with titles and notes) took terabytes.
-    kept = cases[cases["unit_id"] != ""]
-    rows = kept[["unit_id", "date", "case_id", *agg]].assign(practice=kept["practices"].str.split(";"))
-    rows = rows.explode("practice")
-    rows = rows[rows["practice"].notna() & (rows["practice"] != "")]
-    rows = rows.sort_values(["date", "case_id"], kind="stable")
-    events = (
-        rows.groupby(keys, sort=True, dropna=False)
-        .agg(case_id=("case_id", "first"), **{c: (c, f) for c, f in agg.items()})
-        .reset_index()
-    )
-    # Several cases for one event are rare: join their ids only where they occur.
-    shared = rows[rows.duplicated(keys, keep=False)]
-    shared = shared[[*keys, "case_id"]].drop_duplicates().sort_values([*keys, "case_id"])
-    starts = np.flatnonzero(~shared.duplicated(keys).to_numpy())  # each event's first row (sorted: contiguous)
-    ids = np.split(shared["case_id"].to_numpy(dtype=object), starts[1:])
-    joined = shared.iloc[starts][keys].assign(case_id=[";".join(x) for x in ids])
-    events["case_ids"] = events["case_id"]
-    if len(joined):
-        listed = events[keys].merge(joined, on=keys, how="left")["case_id"].to_numpy()
-        events["case_ids"] = events["case_ids"].where(pd.isna(listed), listed)
-    top = events[geo.levels[0] + "_code"]
-    events["macro_region"] = top.map({c: geo.macro_region(c) if c else "" for c in top.unique()})
-    events["period"] = events["date"].map(period_of).astype("Int64")
-    events["time_known"] = events["date"] != ""
-    cols = [
-        "unit_id",
-        "unit_name",
-        "unit_level",
-        "geo_code",
-        *level_codes,
-        "macro_region",
-        "practice",
-        "series",
-        "batch",
-        "year",
-        "date",
-        "period",
-        "time_known",
-        "case_id",
-        "case_ids",
-        "confidence",
-    ]
-    return events[cols].sort_values(["date", "unit_id", "practice"]).reset_index(drop=True)

@@ -405,7 +405,7 @@ def _build(
         layout=layout,
         time=time,
     )
-    ids = list(dict.fromkeys(parsed.cases["series"]))
+    ids = parsed.cases["series"].unique().tolist()  # in order of appearance
     known = {m["id"]: m for m in series_meta}
     meta = pd.DataFrame([known.get(s, {"id": s, "label_en": s}) for s in ids])
     for col in ("label_en", "label_zh", "official_total", "official_total_note"):

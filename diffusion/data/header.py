@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-import pandas as pd
-
 from diffusion.data.io import Table
 from diffusion.data.problems import Problems
 from diffusion.data.schema import canonical_columns
@@ -44,7 +42,8 @@ def fix_header(table: Table, levels: tuple[str, ...], problems: Problems, header
     line's name, or the upper's where the lower is blank). Columns with no name are dropped,
     each with a warning. Line numbers of the remaining rows are kept.
     """
-    lines = [list(table.frame.columns), *table.frame.to_numpy(dtype=object).tolist()]
+    # Only the first lines can be the header: the body is not copied into lists.
+    lines = [list(table.frame.columns), *table.frame.iloc[:_SEARCH].to_numpy(dtype=object).tolist()]
     numbers = [1, *table.rows]
     if header_row is not None:
         if header_row not in numbers[: _SEARCH + 1]:
@@ -77,7 +76,7 @@ def fix_header(table: Table, levels: tuple[str, ...], problems: Problems, header
             t("delete the title lines above the header, or give the header line (`header_row`)"),
             warning=True,
         )
-    body = pd.DataFrame(lines[start + span :], columns=names)
+    body = table.frame.iloc[start + span - 1 :].set_axis(names, axis=1)
     rows = numbers[start + span :]
     keep = [not c.startswith("unnamed_") for c in body.columns]
     for col, filled in zip(body.columns, (body != "").any(axis=0)):

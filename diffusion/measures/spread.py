@@ -121,6 +121,7 @@ class _Rows:
         self.grid(series, practice, [batch], level, [metric], [[value]], note, [lower], [upper])
 
     SCALARS = (0, 1, 8)  # series, practice and note: one per block, repeated over its rows
+    TEXT = (0, 1, 3, 4, 8)  # series, practice, level, metric and note
 
     def frame(self) -> pd.DataFrame:
         """The table of ``SPREAD_COLUMNS``, blocks in the order they were added."""
@@ -133,7 +134,13 @@ class _Rows:
             else np.concatenate([b[i] for b in self.blocks])
             for i in range(len(SPREAD_COLUMNS))
         ]
-        out = pd.DataFrame(dict(zip(SPREAD_COLUMNS, columns)))
+        out = pd.DataFrame(
+            {
+                # Text columns repeat a few values millions of times: categorical, not a string each.
+                name: pd.Categorical(values) if i in self.TEXT else values
+                for i, (name, values) in enumerate(zip(SPREAD_COLUMNS, columns))
+            }
+        )
         out["batch"] = out["batch"].astype("Int64")
         return out
 

@@ -12,13 +12,11 @@ import hashlib
 import json
 import platform
 import re
-import sys
 from importlib import metadata
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
-from tqdm.auto import tqdm
 
 from diffusion.checks import Seed, check_choice, resolve_seed
 from diffusion.data.calendar import describe_calendar
@@ -30,22 +28,10 @@ from diffusion.i18n import level_name, t, translate, translate_problems
 from diffusion.limits import limit, raise_hint
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import atomic_write_all
-from diffusion.report.channels import channels_section
-from diffusion.report.exposure import exposure_section
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
-from diffusion.report.inferred import inferred_section
 from diffusion.report.labels import COLUMNS_ZH, LABELS
-from diffusion.report.pilots import pilots_section
-from diffusion.report.sections import (
-    compare_section,
-    network_section,
-    plain_value,
-    show,
-    spread_section,
-    svg_figure,
-    table,
-    tests_section,
-)
+from diffusion.report.long_sections import long_sections
+from diffusion.report.sections import plain_value, show, svg_figure, table
 
 __all__ = [
     "LABELS",
@@ -176,7 +162,8 @@ def report_context(
     timestamp : bool
         Print the time the report was made (off by default, so that reports are byte-identical).
     progress : bool, optional
-        A progress bar over the sections; by default on terminals for files of over 20,000 events.
+        A progress bar over the sections; by default on terminals when they run on every core
+        (see :mod:`diffusion.report.long_sections`).
     """
     check_choice("lang", lang, sorted(LABELS))
     _check_size(ds)
@@ -263,21 +250,9 @@ def report_context(
         "command": command,
         "generated": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None,
     }
-    sections = {
-        "network": lambda: network_section(ds, lang, seed, top_k),
-        "spread": lambda: spread_section(ds, lang),
-        "channels": lambda: channels_section(ds, lang, seed),
-        "exposure": lambda: exposure_section(ds, lang),
-        "inferred": lambda: inferred_section(ds, lang, seed),
-        "tests": lambda: tests_section(ds, hypotheses, seed),
-        "pilots": lambda: pilots_section(ds, seed),
-        "compare": lambda: compare_section(ds, lang, seed),
-    }
-    show = (len(ds.events) > 20_000 and sys.stderr.isatty()) if progress is None else progress
-    with tqdm(sections.items(), disable=not show, desc="report", unit="section", leave=False) as bar:
-        for name, make in bar:
-            bar.set_postfix_str(name)
-            context[name] = make()
+    sections = long_sections(ds, lang, seed, top_k, hypotheses, progress=progress)
+    for name in ("network", "spread", "channels", "exposure", "inferred", "tests", "pilots", "compare"):
+        context[name] = sections[name]
     context["findings"] = key_findings(context)
     return context
 

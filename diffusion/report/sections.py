@@ -202,7 +202,8 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
     chosen = list(final.head(top_n).index)
     vocab = ds.vocabulary
     key = "zh" if lang == "zh" else "en"
-    curves = reached[reached["practice"].isin(chosen)].assign(
+    # Plain text for seaborn: a categorical hue would draw every practice of the table.
+    curves = reached[reached["practice"].isin(chosen)].astype({"practice": str, "metric": str}).assign(
         period_label=lambda d: d["batch"].map(period_label),
         practice_label=lambda d: d["practice"].map(lambda t: vocab.label(t, key)),
     )
