@@ -10,13 +10,13 @@ the same measures with networkx's own functions.
 from __future__ import annotations
 
 import sys
-import time
 
 import igraph as ig
 import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.spatial import Delaunay
+from timing import best_of
 
 from diffusion.network.centrality import _undirected_metrics, igraph_graph
 
@@ -63,15 +63,6 @@ def networkx_path(g):
         "pagerank": nx.pagerank(g, weight="weight"),
         "coreness": nx.core_number(g),
     }
-
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(n: int = 2846, repeats: int = 3) -> None:

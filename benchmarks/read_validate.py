@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from timing import best_of
 
 from diffusion import load_geography, read_cases
 from diffusion.data.dataset import default_vocabulary
@@ -49,23 +49,13 @@ def make_file(n: int, folder: Path, seed: int = 0) -> Path:
     return path
 
 
-def best(fn, repeat: int = 3) -> float:
-    """The fastest of ``repeat`` runs, in seconds: timings on a shared machine vary by 20 %."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main(sizes: list[int]) -> None:
     print(f"{'rows':>8} {'pandas s':>9} {'diffusion s':>12} {'ratio':>7} {'peak MiB':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             path = make_file(n, Path(tmp))
-            t_pd = best(lambda p=path: pd.read_csv(p, dtype=str))
-            t_ds = best(lambda p=path: read_cases(p))
+            t_pd = best_of(lambda p=path: pd.read_csv(p, dtype=str))
+            t_ds = best_of(lambda p=path: read_cases(p))
             ds = read_cases(path)
             tracemalloc.start()  # a second run for memory: tracing slows Python code several-fold
             read_cases(path)

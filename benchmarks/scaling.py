@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from timing import best_of
 
 from diffusion import read_cases
 from diffusion.measures.spread import spread_metrics
@@ -66,15 +66,6 @@ def steps(path: Path, geo) -> dict[str, Callable[[], object]]:
     }
 
 
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def sweep(name: str, sizes: list[SimulationParameters], geo, repeat: int) -> None:
     """Time every step at each size and print the slopes against the number of events or periods."""
     rows: dict[str, list[float]] = {}
@@ -91,7 +82,7 @@ def sweep(name: str, sizes: list[SimulationParameters], geo, repeat: int) -> Non
                 flush=True,
             )
             for step, fn in steps(path, geo).items():
-                rows.setdefault(step, []).append(best(fn, repeat))
+                rows.setdefault(step, []).append(best_of(fn, repeat))
     x = np.log(measure)
     unit = "events" if name == "events" else "periods"
     print(f"\nslopes of log time on log {unit} ({' -> '.join(f'{m:,}' for m in measure)}); goal <= {GOAL}")

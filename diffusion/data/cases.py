@@ -155,7 +155,10 @@ def parse_cases(
             int(i), "case_id", "", t("empty case id"), t("a unique id per case"), t("fill in an id such as B1-01")
         )
     # ";" lists the cases behind one adoption, and control characters break the exports: refused here.
-    unfit = frame["case_id"].str.contains(r"[;\x00-\x1f\x7f\ud800-\udfff]", regex=True)
+    ids = frame["case_id"]
+    # Arrow strings are valid UTF-8 (no lone surrogate) and searched without Python; others are not.
+    arrow = isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"
+    unfit = ids.str.contains(r"[;\x00-\x1f\x7f]" if arrow else r"[;\x00-\x1f\x7f\ud800-\udfff]", regex=True)
     for i in np.flatnonzero(unfit.to_numpy()):
         problems.add(
             int(i),
