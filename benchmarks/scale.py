@@ -35,7 +35,7 @@ from diffusion import read_cases
 from diffusion.measures.innovativeness import first_adoptions
 from diffusion.measures.spread import spread_metrics
 from diffusion.network.build import build_network
-from diffusion.network.centrality import HitsWarning, centrality
+from diffusion.network.centrality import HitsWarning, PathsWarning, centrality
 from diffusion.report.render import write_report
 from diffusion.simulate import SimulationParameters, planar_geography, write_simulation
 from diffusion.stats import neighbour_test
@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--loop-permutations", type=int, default=5, help="permutations timed in the Python loop")
     parser.add_argument("--betweenness", default="auto", help="centrality's betweenness: auto, exact, none or a number")
+    parser.add_argument("--paths", default="auto", help="periods with betweenness: auto, all, last or none")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML report")
     args = parser.parse_args()
 
@@ -97,8 +98,16 @@ def main() -> None:
         between = int(args.betweenness) if args.betweenness.isdigit() else args.betweenness
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", HitsWarning)
+            warnings.simplefilter("ignore", PathsWarning)
             cent, t_cent = timed(
-                lambda: centrality(net, graphs=("ties",), scopes=("cumulative",), betweenness=between, progress=False)
+                lambda: centrality(
+                    net,
+                    graphs=("ties",),
+                    scopes=("cumulative",),
+                    betweenness=between,
+                    paths=args.paths,
+                    progress=False,
+                )
             )
         _, t_spread = timed(lambda: spread_metrics(ds, by_series=False))
         pipeline = t_read + t_net + t_cent + t_spread
@@ -112,7 +121,8 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
     kinds = {"betweenness": "exact", "betweenness_estimate": "sampled"}
     found = [kinds[m] for m in kinds if m in set(cent["metric"])]
-    metric = f"betweenness {' and '.join(found) or 'left out'}"
+    at = cent.loc[cent["metric"].isin(list(kinds)), "batch"].nunique()
+    metric = f"betweenness {' and '.join(found) or 'left out'} at {at} of {len(net.period_numbers)} periods"
     rows = [
         ("simulate + write CSV", t_sim, ""),
         (f"pandas.read_csv ({len(frame):,} rows)", t_pd, "1.0x"),

@@ -145,3 +145,10 @@ def test_the_command_writes_exposure_thresholds_and_infection(tmp_path, capsys):
     assert list(pd.read_csv(spread, encoding="utf-8-sig").columns)[-2:] == ["infectiousness", "susceptibility"]
     assert main(["exposure", "--dataset", "leading-cases", "--level", "county", "--out", str(out)]) == 2
     assert "or take the units of the same parent (`graph` (--graph) hierarchy)" in capsys.readouterr().err
+
+
+def test_structure_rewirings_in_worker_processes_give_the_same_null():
+    ds = load_dataset("broadband-china")
+    one = structure_test(ds, n_permutations=299, seed=4, n_jobs=1, progress=False)
+    two = structure_test(ds, n_permutations=299, seed=4, n_jobs=2, progress=False)  # igraph's generator per process
+    assert np.array_equal(one.null_distribution, two.null_distribution) and one.p_value == two.p_value

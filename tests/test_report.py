@@ -258,3 +258,26 @@ def test_warnings_of_a_section_reach_the_caller(monkeypatch):
     with pytest.warns(UserWarning, match="drawn from a worker"):
         done = long_sections.long_sections(ds, "en", 0, 5, None, n_jobs=1)
     assert done["pilots"] == {"ok": True} and list(done) == list(long_sections.SECTIONS)
+
+
+def test_scatters_of_many_points_are_images_inside_the_svg():
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from diffusion.report.channel_figures import infection_scatter, threshold_plot
+    from diffusion.report.figures import RASTER_POINTS, SVG_RC, to_svg
+
+    rng = np.random.default_rng(0)
+    for n in (RASTER_POINTS // 4, RASTER_POINTS * 10):
+        values = pd.DataFrame({"period": rng.integers(1, 20, n), "threshold": rng.random(n)})
+        values = values.assign(infectiousness=rng.random(n), susceptibility=rng.random(n))
+        svgs = []
+        for draw in (threshold_plot, infection_scatter):
+            with plt.rc_context(SVG_RC):
+                fig, ax = plt.subplots()
+                draw(values, ax=ax)
+                svgs.append(to_svg(fig))
+        for svg in svgs:
+            assert ("<image" in svg) == (n > RASTER_POINTS)  # few points stay vector
+            assert len(svg) < 400_000 and "<text" in svg  # small, and the axes stay text

@@ -47,7 +47,7 @@ from diffusion.network.paths import (
 )
 from diffusion.network.reachability import reachability_by_period, time_respecting_reachability
 from diffusion.network.snapshots import CodedGraph, node_names
-from diffusion.stats.inference import joblib_workers
+from diffusion.stats.inference import WORKER_START, joblib_workers
 
 __all__ = [
     "CENTRALITY_COLUMNS",
@@ -289,9 +289,6 @@ def centrality(
 
 
 GRAPHS = ("multimode", "regions", "ties")
-#: Estimated seconds of work above which graphs go to worker processes: starting them (a Python
-#: with numpy, pandas and igraph each) costs about 2 s, so below this they would not pay.
-WORKER_START = 4.0
 #: Seconds per node or edge of the cheap metrics (degree, PageRank, k-core, HITS), and per graph.
 EDGE_SECONDS, GRAPH_SECONDS = 2e-7, 5e-4
 

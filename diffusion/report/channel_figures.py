@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from diffusion.report.figures import RASTER_POINTS
 from diffusion.stats.adoption_channels import ROUTES
 
 __all__ = ["ROUTE_COLOURS", "diffusion_tree", "first_sources", "infection_scatter", "route_shares", "threshold_plot"]
@@ -137,7 +138,9 @@ def threshold_plot(thresholds: pd.DataFrame, *, ax: plt.Axes, labels: dict | Non
     periods = sorted(data["period"].unique())
     x = data["period"].map({p: i for i, p in enumerate(periods)}).to_numpy(dtype=float)
     jitter = (np.arange(len(x)) % 7 - 3) * 0.04  # a fixed spread, so the figure is the same on every run
-    ax.scatter(x + jitter, data["threshold"], s=8, alpha=0.5, color="#3b6fb6", linewidths=0)
+    ax.scatter(
+        x + jitter, data["threshold"], s=8, alpha=0.5, color="#3b6fb6", linewidths=0, rasterized=len(x) > RASTER_POINTS
+    )
     means = data.groupby("period")["threshold"].mean().reindex(periods)
     ax.plot(range(len(periods)), means.to_numpy(), color="#c0504d", marker="o", markersize=3, linewidth=1.2)
     ax.set_xticks(range(len(periods)), [str((labels or {}).get(p, p)) for p in periods], rotation=30, ha="right")
@@ -157,7 +160,10 @@ def infection_scatter(values: pd.DataFrame, *, ax: plt.Axes) -> plt.Axes:
     1
     """
     data = values.dropna(subset=["infectiousness", "susceptibility"])
-    ax.scatter(data["susceptibility"], data["infectiousness"], s=10, alpha=0.6, color="#4a9c5d", linewidths=0)
+    many = len(data) > RASTER_POINTS
+    ax.scatter(
+        data["susceptibility"], data["infectiousness"], s=10, alpha=0.6, color="#4a9c5d", linewidths=0, rasterized=many
+    )
     ax.set_xlabel("susceptibility")
     ax.set_ylabel("infectiousness")
     ax.set_xlim(-0.05, 1.05)

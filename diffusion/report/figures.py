@@ -43,6 +43,9 @@ SVG_RC: dict[str, Any] = {
 PALETTE = "crest"
 
 
+#: Points above which a scatter is an image inside the SVG (its axes and text stay vector): 155,000
+#: vector points made a 29 MB page and took over a minute to draw.
+RASTER_POINTS = 2_000
 MAX_FIGURE_ROWS = 30  # practices drawn in a heatmap: more make unreadable, multi-megabyte figures
 
 

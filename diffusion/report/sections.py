@@ -203,9 +203,13 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
     vocab = ds.vocabulary
     key = "zh" if lang == "zh" else "en"
     # Plain text for seaborn: a categorical hue would draw every practice of the table.
-    curves = reached[reached["practice"].isin(chosen)].astype({"practice": str, "metric": str}).assign(
-        period_label=lambda d: d["batch"].map(period_label),
-        practice_label=lambda d: d["practice"].map(lambda t: vocab.label(t, key)),
+    curves = (
+        reached[reached["practice"].isin(chosen)]
+        .astype({"practice": str, "metric": str})
+        .assign(
+            period_label=lambda d: d["batch"].map(period_label),
+            practice_label=lambda d: d["practice"].map(lambda t: vocab.label(t, key)),
+        )
     )
     curve_svg = svg_figure(lambda ax: adoption_curves(curves, ax=ax, ylabel=f"{name} reached"), (7.5, 3.6))
     ev = adopters_by_level(ds)

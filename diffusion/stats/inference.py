@@ -35,6 +35,7 @@ from diffusion.checks import Seed, check_choice, check_draws, resolve_seed
 
 __all__ = [
     "ALTERNATIVES",
+    "WORKER_START",
     "Alternative",
     "TestResult",
     "attained_size",
@@ -49,6 +50,9 @@ __all__ = [
 Alternative = Literal["greater", "less", "two-sided"]
 ALTERNATIVES: tuple[str, ...] = typing.get_args(Alternative)
 CHUNK = 250  # draws per chunk: four chunks at R = 999 keep two to four cores busy
+#: Estimated seconds of work above which worker processes pay: starting them (a Python with numpy,
+#: pandas and igraph each) costs about 2 s, so below this they would not.
+WORKER_START = 4.0
 
 
 def permutation_options(n_permutations: int, alternative: str, seed: Seed) -> dict:
@@ -299,6 +303,7 @@ def permutation_test(
     seed: Seed = 0,
     n_jobs: int | None = None,
     progress: bool | None = None,
+    prefer: str = "threads",
 ) -> tuple[float, np.ndarray]:
     """Null distribution and p-value of ``observed`` under the null model that ``batch`` draws from.
 
@@ -316,10 +321,12 @@ def permutation_test(
         Root of the chunks' seeds (see :func:`diffusion.checks.resolve_seed`); the same int seed
         gives the same null distribution.
     n_jobs : int, optional
-        Worker threads. By default, the backend and workers of an active
-        ``joblib.parallel_config`` (e.g. ``backend="dask"``), else one thread per core.
+        Workers. By default, the backend and workers of an active ``joblib.parallel_config``
+        (e.g. ``backend="dask"``), else one per core.
     progress : bool, optional
         Progress bar; by default shown on terminals for runs of more than one chunk.
+    prefer : {"threads", "processes"}
+        Threads suit draws that release the GIL (numpy); processes, draws that hold it (igraph).
 
     Returns
     -------
@@ -335,7 +342,7 @@ def permutation_test(
     sizes = [CHUNK] * (n_permutations // CHUNK) + ([n_permutations % CHUNK] if n_permutations % CHUNK else [])
     seeds = np.random.SeedSequence(opts["seed"]).spawn(len(sizes))
     show = (len(sizes) > 1 and sys.stderr.isatty()) if progress is None else progress
-    parallel = joblib.Parallel(return_as="generator", **joblib_workers(n_jobs, len(sizes)))
+    parallel = joblib.Parallel(return_as="generator", **joblib_workers(n_jobs, len(sizes), prefer))
     jobs = parallel(joblib.delayed(_chunk)(batch, s, k) for s, k in zip(seeds, sizes))
     parts = list(tqdm(jobs, total=len(sizes), disable=not show, desc="permutations", unit="chunk", leave=False))
     null = np.concatenate(parts) if parts else np.empty(0)

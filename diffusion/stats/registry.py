@@ -41,7 +41,7 @@ OPTION_HELP = {
     "n_permutations": "permutations R",
     "alternative": "alternative hypothesis (default: greater)",
     "seed": "seed of the permutations or wild bootstrap draws (default 0)",
-    "n_jobs": "worker threads for permutations (default: one per core)",
+    "n_jobs": "workers for permutations: threads, or processes for the structural test (default: one per core)",
     "order": "macro-regions in the hypothesised order (default: the geography's gradient_order; "
     "China: East Central West)",
     "pooling": "Moran's I per practice, combined (practice), or of the earliest adoption of any practice (any: "
