@@ -26,8 +26,9 @@ from diffusion.stats.inference import joblib_workers
 
 __all__ = ["SECTIONS", "long_sections"]
 
-#: The sections, longest first on large files (so that no worker is left with a long one at the end).
-SECTIONS = ("spread", "channels", "network", "exposure", "tests", "inferred", "compare", "pilots")
+#: The sections, those that can be long first (so that no worker is left with a long one at the end):
+#: the tests (permutations on large graphs), the channels, the spread metrics (many practice-periods).
+SECTIONS = ("tests", "channels", "spread", "network", "exposure", "compare", "inferred", "pilots")
 #: Practice-periods plus adoption events above which the sections go to worker processes: the
 #: sections of the state-policy shape (140,000 practice-periods) take about a minute.
 PARALLEL_WORK = 50_000
