@@ -53,17 +53,17 @@ class CodedGraph:
     def __init__(self, net: TemporalNetwork, graph: str, names: np.ndarray) -> None:
         index = pd.Index(names)
         self.graph, self.size = graph, len(names)
+        adopters = index.get_indexer(net.adoptions["region"])
         frame = {"multimode": net.edges, "ties": net.ties, "regions": net.adoptions}[graph]
         self.period = frame["period"].to_numpy()
-        if graph == "regions":
-            self.source = index.get_indexer(net.adoptions["region"])
-            self.target = pd.factorize(net.adoptions["practice"])[0]  # the shared keys
+        if graph == "regions":  # members (regions) and the keys they share (practices)
+            self.source, self.target = adopters, pd.factorize(net.adoptions["practice"])[0]
             self.weight = np.ones(len(frame))
         else:
             self.source, self.target = index.get_indexer(frame["source"]), index.get_indexer(frame["target"])
             self.weight = frame["weight"].to_numpy(dtype=float) if graph == "ties" else np.ones(len(frame))
         # Regions that adopt are nodes of the regions and ties graphs even without an edge.
-        self.members = index.get_indexer(net.adoptions["region"]) if graph != "multimode" else np.empty(0, int)
+        self.members = adopters if graph != "multimode" else np.empty(0, int)
         self.member_period = net.adoptions["period"].to_numpy() if graph != "multimode" else np.empty(0, int)
 
     def at(self, period: int, *, cumulative: bool) -> Snapshot:
