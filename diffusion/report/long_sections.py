@@ -24,8 +24,10 @@ from diffusion.report.pilots import pilots_section
 from diffusion.report.sections import compare_section, network_section, spread_section, tests_section
 from diffusion.stats.inference import joblib_workers
 
-__all__ = ["SECTIONS", "long_sections"]
+__all__ = ["SECTIONS", "SHOWN", "long_sections"]
 
+#: The sections in the order the report shows them (and its JSON document lists them).
+SHOWN = ("network", "spread", "channels", "exposure", "inferred", "tests", "pilots", "compare")
 #: The sections, those that can be long first (so that no worker is left with a long one at the end):
 #: the tests (permutations on large graphs), the channels, the spread metrics (many practice-periods).
 SECTIONS = ("tests", "channels", "spread", "network", "exposure", "compare", "inferred", "pilots")

@@ -30,7 +30,7 @@ from diffusion.measures.counts import counts_by_period_practice, counts_by_regio
 from diffusion.output import atomic_write_all
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
 from diffusion.report.labels import COLUMNS_ZH, LABELS
-from diffusion.report.long_sections import long_sections
+from diffusion.report.long_sections import SHOWN, long_sections
 from diffusion.report.sections import plain_value, show, svg_figure, table
 
 __all__ = [
@@ -251,7 +251,7 @@ def report_context(
         "generated": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None,
     }
     sections = long_sections(ds, lang, seed, top_k, hypotheses, progress=progress)
-    for name in ("network", "spread", "channels", "exposure", "inferred", "tests", "pilots", "compare"):
+    for name in SHOWN:
         context[name] = sections[name]
     context["findings"] = key_findings(context)
     return context
