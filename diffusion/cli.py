@@ -250,6 +250,7 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> None:
 
 def _compare(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.measures import compare
+    from diffusion.measures.similarity import portfolio_similarity
     from diffusion.output import write_csv
 
     ds = dataset(args)
@@ -268,7 +269,7 @@ def _compare(args: argparse.Namespace, argv: list[str]) -> None:
     if args.matrix:
         outputs.append((args.matrix, compare.adoption_matrix(ds, groups, level)))
     if args.similarity:
-        outputs.append((args.similarity, compare.portfolio_similarity(ds, groups, level, args.metric).reset_index()))
+        outputs.append((args.similarity, portfolio_similarity(ds, groups, level, args.metric).reset_index()))
     if args.leaders:
         leaders = compare.leaders_followers(ds, groups, level, n_permutations=args.n_permutations, seed=args.seed)
         outputs.append((args.leaders, leaders))

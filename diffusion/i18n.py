@@ -18,30 +18,42 @@ Examples
 
 from __future__ import annotations
 
+import re
 import string
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
+    from markupsafe import Markup
 
 __all__ = [
     "LANGUAGES",
     "PROBLEM_HEADERS_ZH",
     "Text",
+    "bilingual",
     "catalogue",
+    "joined",
     "level_name",
+    "level_plural",
     "placeholders",
     "problems_text",
+    "region_name",
     "t",
+    "template_text",
     "translate",
+    "translate_all",
     "translate_problems",
 ]
 
 #: Languages a user can choose; English is the source language of every template.
 LANGUAGES = ("en", "zh")
 _LOCALE = Path(__file__).with_name("locale")
+_FULL_STOP = re.compile(r"[。；：！？，）」』]")  # after these, Chinese needs no separator
+_ZH_SEPARATORS = {", ": "、", "; ": "；"}  # lists of names take the enumeration comma
 
 
 class Text(str):
@@ -50,7 +62,7 @@ class Text(str):
     template: str
     values: dict[str, Any]
 
-    def __new__(cls, template: str, values: dict[str, Any]) -> Text:
+    def __new__(cls, template: str, values: dict[str, Any]) -> Self:
         self = super().__new__(cls, template.format(**values))
         self.template, self.values = template, values
         return self
@@ -73,6 +85,62 @@ def t(template: str, /, **values: Any) -> Text:
     return Text(template, values)
 
 
+class Name(Text):
+    """A name from the data, shown in Chinese where the data give a Chinese form (``label_zh``)."""
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str = "") -> Self:
+        self = super().__new__(cls, "{en}", {"en": en})
+        self.zh = zh
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (Name, (self.values["en"], self.zh))
+
+
+def bilingual(en: str, zh: str = "") -> Text:
+    """A name with its English and Chinese forms, e.g. a series' ``label_en`` and ``label_zh``.
+
+    Examples
+    --------
+    >>> series = bilingual("Broadband China", "宽带中国")
+    >>> series, translate(series, "zh"), translate(bilingual("Ohio"), "zh")
+    ('Broadband China', '宽带中国', 'Ohio')
+    """
+    return Name(en or zh, zh)
+
+
+class Joined(Text):
+    """Messages shown one after another: ``sep`` between them in English, nothing between Chinese ones."""
+
+    sep: str
+
+    def __new__(cls, parts: list[Any], sep: str = " ") -> Self:
+        values = {f"p{i}": part for i, part in enumerate(parts)}
+        self = super().__new__(cls, sep.join("{" + key + "}" for key in values), values)
+        self.sep = sep
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (Joined, (list(self.values.values()), self.sep))
+
+
+def joined(*parts: Any, sep: str = " ") -> Text:
+    """The non-empty ``parts`` (messages or text) as one message, e.g. sentences of a paragraph.
+
+    In Chinese, the separator after full-width punctuation is dropped; a list's comma is 、 and a
+    semicolon is full-width.
+
+    Examples
+    --------
+    >>> message = joined(t("unknown place"), "", t("fill it in"))
+    >>> message, translate(message, "zh")
+    ('unknown place fill it in', '未知地点 填写它')
+    """
+    return Joined([p for p in parts if p], sep)
+
+
 def translate(value: Any, lang: str) -> Any:
     """``value`` in ``lang`` if it is a message with a translation; anything else unchanged.
 
@@ -80,9 +148,60 @@ def translate(value: Any, lang: str) -> Any:
     """
     if not isinstance(value, Text):
         return value
+    if isinstance(value, Name):
+        return value.zh if lang == "zh" and value.zh else str(value)
+    if isinstance(value, Joined):
+        parts = [str(translate(v, lang)) for v in value.values.values()]
+        if lang != "zh":
+            return value.sep.join(parts)
+        sep = _ZH_SEPARATORS.get(value.sep, value.sep)
+        return "".join(p if i == 0 or _FULL_STOP.match(parts[i - 1][-1:]) else sep + p for i, p in enumerate(parts))
     values = {k: translate(v, lang) for k, v in value.values.items()}
     template = catalogue(lang).get(value.template, value.template) if lang != "en" else value.template
     return template.format(**values)
+
+
+def translate_all(value: Any, lang: str) -> Any:
+    """``value`` with every message inside it (in dicts, lists and tuples) shown in ``lang``.
+
+    Examples
+    --------
+    >>> translate_all({"lines": [t("unknown {level}", level=level_name("county")), 3]}, "zh")
+    {'lines': ['未知的区县', 3]}
+    """
+    if lang == "en" or isinstance(value, int | float | type(None)):
+        return value
+    if isinstance(value, Text):
+        return translate(value, lang)
+    if isinstance(value, dict):
+        return {k: translate_all(v, lang) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(translate_all(v, lang) for v in value)
+    return value
+
+
+def template_text(lang: str) -> Callable[..., Markup]:
+    """The report template's ``_(template, **values)``: a fixed text of the template in ``lang``.
+
+    The template may hold markup (it is ours); the values are escaped (they may come from the data).
+    Line breaks and runs of spaces count as one space, so a long paragraph can be wrapped in the
+    template; ``scripts/update_catalogue.py`` collects these texts into the catalogues.
+
+    Examples
+    --------
+    >>> _ = template_text("en")
+    >>> _("<em>{n}</em> of {total}", n="<b>", total=3)
+    Markup('<em>&lt;b&gt;</em> of 3')
+    """
+    from markupsafe import Markup
+
+    table = catalogue(lang)
+
+    def text(template: str, /, **values: Any) -> Markup:
+        key = " ".join(template.split())
+        return Markup(table.get(key, key)).format(**{k: translate(v, lang) for k, v in values.items()})
+
+    return text
 
 
 @cache
@@ -167,4 +286,57 @@ _LEVELS = {
     "state": t("state"),
     "region": t("region"),
     "unit": t("unit"),
+}
+
+
+def level_plural(level: str) -> str:
+    """The plural of a level as a message (``counties``, 区县 in Chinese); other levels by the English rule.
+
+    Examples
+    --------
+    >>> level_plural("county"), translate(level_plural("province"), "zh"), level_plural("canton")
+    ('counties', '省份', 'cantons')
+    """
+    if level in _PLURALS:
+        return _PLURALS[level]
+    if level.endswith("y") and level[-2:-1] not in "aeiou":
+        return level[:-1] + "ies"
+    return level if level.endswith("s") else level + "s"
+
+
+_PLURALS = {
+    "country": t("countries"),
+    "province": t("provinces"),
+    "prefecture": t("prefectures"),
+    "county": t("counties"),
+    "township": t("townships"),
+    "village": t("villages"),
+    "state": t("states"),
+    "region": t("regions"),
+    "unit": t("units"),
+}
+
+
+def region_name(name: str) -> str:
+    """A macro-region's name as a message where it is a compass name (``East`` is 东部); others as given.
+
+    Examples
+    --------
+    >>> translate(region_name("West"), "zh"), region_name("Pacific")
+    ('西部', 'Pacific')
+    """
+    return _REGIONS.get(name, name)
+
+
+_REGIONS = {
+    "East": t("East"),
+    "Central": t("Central"),
+    "West": t("West"),
+    "Northeast": t("Northeast"),
+    "North": t("North"),
+    "South": t("South"),
+    "Southwest": t("Southwest"),
+    "Northwest": t("Northwest"),
+    "Southeast": t("Southeast"),
+    "Midwest": t("Midwest"),
 }

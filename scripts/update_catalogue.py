@@ -1,7 +1,8 @@
 """Bring the message catalogues in ``diffusion/locale`` up to date with the source code.
 
 Run from the repository root: ``python scripts/update_catalogue.py``. Every English template
-given to :func:`diffusion.i18n.t` becomes an entry of each ``<lang>.po`` file: new templates are
+given to :func:`diffusion.i18n.t`, and every text of the report template given to ``_("...")``
+(:func:`diffusion.i18n.template_text`), becomes an entry of each ``<lang>.po`` file: new templates are
 added with an empty translation (to be filled in), templates no longer in the code are removed,
 and existing translations are kept. The test suite fails while a translation is missing.
 """
@@ -9,6 +10,7 @@ and existing translations are kept. The test suite fails while a translation is 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -35,12 +37,29 @@ def literal(call: ast.Call) -> str | None:
     return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
 
 
+#: A text of a Jinja template: ``_("...")`` with a double-quoted literal (it may span lines).
+TEMPLATE_TEXT = re.compile(r'\b_\(\s*"((?:[^"\\]|\\.)*)"', re.S)
+
+
+def template_texts(package: Path = PACKAGE) -> list[tuple[str, str, int]]:
+    """Every ``_("...")`` text of the package's Jinja templates: (text, file, line), spaces collapsed."""
+    found = []
+    for path in sorted(package.rglob("*.j2")):
+        source = path.read_text(encoding="utf-8")
+        for match in TEMPLATE_TEXT.finditer(source):
+            line = source.count("\n", 0, match.start()) + 1
+            found.append((" ".join(match.group(1).split()), path.relative_to(package.parent).as_posix(), line))
+    return found
+
+
 def templates(package: Path = PACKAGE) -> dict[str, list[tuple[str, int]]]:
-    """Each literal template passed to ``t(...)`` in the package, with where it is used (file, line)."""
+    """Each literal template passed to ``t(...)`` or ``_(...)`` in the package, with where it is used (file, line)."""
     found: dict[str, list[tuple[str, int]]] = {}
     for file, call in t_calls(package):
         if (template := literal(call)) is not None:
             found.setdefault(template, []).append((file, call.lineno))
+    for text, file, line in template_texts(package):
+        found.setdefault(text, []).append((file, line))
     return found
 
 

@@ -40,16 +40,17 @@ def open_in_chromium(path, tmp_path, *extra):
     return proc.stdout, console
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("name", ["leading-cases", "broadband-china"])
-def test_bundled_reports_render_cleanly(name, tmp_path):
-    report = write_report(load_dataset(name), tmp_path / "out")
+def test_bundled_reports_render_cleanly(name, lang, tmp_path):
+    report = write_report(load_dataset(name), tmp_path / "out", lang=lang)
     dom, console = open_in_chromium(report, tmp_path, "--dump-dom")
     assert console == []  # no errors, no warnings, nothing logged at all
     html_tag = dom[dom.index("<html") : dom.index(">", dom.index("<html"))]
     assert 'data-figures="ok"' in html_tag  # every figure has a non-zero size
     assert 'data-resources="0"' in html_tag  # nothing was loaded from anywhere
     assert dom.count('class="csv"') >= 5  # the table script ran: one CSV button per table
-    shot = tmp_path / f"{name}.png"
+    shot = tmp_path / f"{name}-{lang}.png"
     open_in_chromium(report, tmp_path, f"--screenshot={shot}", "--window-size=1200,2400")
     assert shot.stat().st_size > 50_000
 

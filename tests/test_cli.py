@@ -240,7 +240,7 @@ def test_report_with_a_hypotheses_file(tmp_path, capsys):
     assert main(["report", "--dataset", "leading-cases", "--out", str(tmp_path), "--hypotheses", str(template)]) == 0
     html = (tmp_path / "leading-cases-report.html").read_text(encoding="utf-8")
     assert "from the hypotheses file" in html and "Method cards" in html
-    assert html.count("<td>neighbour</td>") == 3  # all practices, then points_system and list_system
+    assert html.count("<td><code>neighbour</code></td>") == 3  # all practices, then points_system and list_system
     bad = tmp_path / "bad.yaml"
     bad.write_text("- test: telepathy\n- test: moran\n  colour: red\n", encoding="utf-8")
     assert main(["report", "--out", str(tmp_path / "x"), "--hypotheses", str(bad)]) == 2

@@ -16,9 +16,8 @@ from diffusion.measures.compare import (
     bootstrap_ci,
     compare_groups,
     leaders_followers,
-    portfolio_similarity,
-    similarity_order,
 )
+from diffusion.measures.similarity import portfolio_similarity, similarity_order
 
 
 @pytest.fixture

@@ -47,9 +47,11 @@ def test_report_states_coverage_and_sections(leading_html):
     ):
         assert heading in text
     assert "长治县" in text  # the unresolved county is listed as a warning
-    # The event-history model: its forest plot (terms drawn as SVG text) and its coefficient table.
+    # The event-history model: its forest plot (terms in words, as SVG text) and its coefficient table
+    # (each term as code beside its meaning).
     assert "Forest plot of the" in text and "Event-history model: neighbour_share" in text
-    assert leading_html.count(">neighbour_share<") >= 2
+    assert leading_html.count(">share of neighbours that adopted earlier (horizontal)<") == 2
+    assert "<code>neighbour_share</code>" in leading_html
 
 
 def test_report_is_self_contained_with_text_in_the_svg(leading_html):
@@ -118,7 +120,7 @@ def test_network_section_states_its_policy_and_ranks(leading_html):
     # Hunan (湖南省) adopted the points system first (B1-01, 2019), so it leads the 2020-07 ranking.
     start = leading_html.index("Leading regions of the diffusion network")
     first_row = leading_html[start:].split("<tr>")[2]
-    assert "2020-07 (PSC b1)" in first_row and "湖南省" in first_row
+    assert "2020-07 (PSC #1)" in first_row and "湖南省" in first_row
 
 
 def test_spread_section(leading_html):
@@ -126,8 +128,8 @@ def test_spread_section(leading_html):
     assert "Spread of each practice" in text
     # The points system starts at Youxiqiao village in batch 1 and reaches 7 provinces by batch 4.
     assert (
-        "Points-based system (积分制) first appears in 2019-05 (NRGLC b1) at 新化县 吉庆镇 油溪桥村; "
-        "by 2022-11 (NRGLC b4) it has reached 7 of 31 provinces (23%)"
+        "Points-based system (积分制) first appears in 2019-05 (NRGLC #1) at 新化县 吉庆镇 油溪桥村; "
+        "by 2022-11 (NRGLC #4) it has reached 7 of 31 provinces (23%)"
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
     assert "Most innovative provinces (Walker score)" in text
@@ -152,7 +154,7 @@ def test_json_document_beside_the_html(tmp_path):
     doc = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     assert doc["coverage"][0].startswith("Broadband China demonstration cities: 117 of 117")
     assert doc["summary"]["cases"] == 158 and "figure" not in doc
-    assert doc["tests"]["table"]["columns"][:3] == ["test", "practice", "statistic"]
+    assert doc["tests"]["table"]["columns"][:3] == ["test", "hypothesis", "practice"]
     again = write_report(load_dataset("broadband-china"), tmp_path / "again")
     assert again.with_suffix(".json").read_bytes() == path.with_suffix(".json").read_bytes()
 
@@ -190,7 +192,7 @@ def test_pilots_section_compares_first_adopters_with_all_provinces(leading_html)
 def test_exposure_section_and_the_structural_test(leading_html):
     exposure = leading_html[leading_html.index('id="exposure"') : leading_html.index('id="inferred"')]
     text = " ".join(" ".join(parse(exposure).text).split())
-    assert "over the 21 adoptions after each practice's first period it averages 8%" in text
+    assert "Over the 21 adoptions after each practice's first period it averages 8%" in text
     assert exposure.count("<svg") == 2
     tests = leading_html[leading_html.index('id="tests"') : leading_html.index('id="pilots"')]
     assert "of adoptions had an alter that adopted before them on the geographic adjacency" in tests

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from diffusion.i18n import t
+from diffusion.i18n import bilingual, t
 
 __all__ = ["coverage_statements"]
 
@@ -36,6 +36,9 @@ def coverage_statements(
     date; no batches)"; batches known only together by their joint count.
     """
     out: list[str] = []
+    chinese = dict(zip(series["id"], series["label_zh"])) if "label_zh" in series else {}
+    labels = [bilingual(label, chinese.get(s, "")) for s, label in zip(coverage["series"], coverage["label"])]
+    coverage = coverage.assign(label=pd.Series(labels, index=coverage.index, dtype=object))  # names kept
     for r in coverage.itertuples(index=False):
         if not (r.official_total or r.placed_in_batch):
             out.append(_dated_statement(r))

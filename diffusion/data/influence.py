@@ -146,12 +146,12 @@ def influence_ties(geography: Geography, network: InfluenceNetwork | None, level
     units = geography.level_units(level).index.tolist()
     if network is not None and network.level == level:
         looker, influencer = network.influence_arrays(units)
-        return Ties(units, looker, influencer, str(network.describe()), network)
+        return Ties(units, looker, influencer, network.describe(), network)
     if geography.adjacency.empty or geography.neighbour_level != level:
         return None
     _, pairs = geography.neighbour_pairs(level)
     looker, influencer = np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]
-    return Ties(units, looker, influencer, "geographic adjacency")
+    return Ties(units, looker, influencer, t("geographic adjacency"))
 
 
 def _within(date: str, start: str, end: str) -> bool:

@@ -19,7 +19,7 @@ def period_labels(ds: Dataset) -> pd.DataFrame:
     --------
     >>> from diffusion import load_dataset
     >>> period_labels(load_dataset("broadband-china"))["label"].tolist()[:2]
-    ['2012 (IDC b1)', '2013 (IDC b2)']
+    ['2012 (IDC #1)', '2013 (IDC #2)']
     """
     b = ds.batches.copy()
     b["batch"] = b["batch"].astype(int)
@@ -29,7 +29,7 @@ def period_labels(ds: Dataset) -> pd.DataFrame:
     rows = []
     for r in calendar.itertuples(index=False):
         here = b[b["period"] == r.period].sort_values(["series", "batch"])
-        tags = ", ".join(f"{short.get(s, s)} b{n}" for s, n in zip(here["series"], here["batch"]))
+        tags = ", ".join(f"{short.get(s, s)} #{n}" for s, n in zip(here["series"], here["batch"]))  # any language
         rows.append({"period": r.period, "date": r.date, "label": f"{r.date} ({tags})" if tags else r.date})
     out = pd.DataFrame(rows, columns=["period", "date", "label"])
     return out.assign(start=calendar["start"].to_numpy(), length=calendar["length"].to_numpy())

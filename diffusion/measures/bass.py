@@ -29,6 +29,7 @@ from scipy.optimize import least_squares
 
 from diffusion.checks import Seed, as_generator, check_choice
 from diffusion.errors import ParameterError
+from diffusion.i18n import t
 
 __all__ = ["BassFit", "bass_cumulative", "bass_density", "bass_new", "bass_ols", "fit_bass"]
 
@@ -124,14 +125,16 @@ class BassFit:
 
 def _identifiability(new: np.ndarray) -> str:
     if len(new) < 4:
-        return f"only {len(new)} period(s); at least 4 are needed"
+        return t("only {n} period(s); at least 4 are needed", n=len(new))
     if (new > 0).sum() < 3:
-        return f"adopters in only {(new > 0).sum()} period(s); at least 3 are needed"
+        return t("adopters in only {n} period(s); at least 3 are needed", n=(new > 0).sum())
     peak = int(np.argmax(new))
     if peak == 0:
-        return "new adoptions are highest in the first period (no inflection), so p and q cannot be told apart"
+        return t("new adoptions are highest in the first period (no inflection), so p and q cannot be told apart")
     if peak == len(new) - 1:
-        return "new adoptions are still rising in the last period (no inflection yet), so m and q cannot be told apart"
+        return t(
+            "new adoptions are still rising in the last period (no inflection yet), so m and q cannot be told apart"
+        )
     return ""
 
 

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.cluster import hierarchy
-from scipy.spatial.distance import squareform
 
 from diffusion.checks import Seed, as_generator, check_choice, check_draws, resolve_seed
 from diffusion.data.dataset import Dataset
@@ -27,7 +25,7 @@ from diffusion.data.periods import period_labels
 from diffusion.data.places import resolver_for
 from diffusion.data.problems import Closest
 from diffusion.errors import DiffusionError, ParameterError, ValidationError, problem
-from diffusion.i18n import t
+from diffusion.i18n import region_name, t
 from diffusion.measures.innovativeness import order_scores
 from diffusion.stats.inference import p_value, permutation_test, result
 from diffusion.stats.nulls import permute_within
@@ -39,9 +37,6 @@ __all__ = [
     "compare_groups",
     "default_level",
     "leaders_followers",
-    "portfolio_similarity",
-    "similarity_linkage",
-    "similarity_order",
     "unit_table",
 ]
 
@@ -244,9 +239,9 @@ def _unit_measures(ds: Dataset, groups: pd.Series, level: str) -> pd.DataFrame:
 
 
 COMPARE_METRICS = {
-    "adoption_rate": ("adopted", "share of units that adopted any practice"),
-    "breadth": ("breadth", "mean number of practices per unit (non-adopters count as 0)"),
-    "earliness": ("earliness", "mean earliness of adopting units (1 = first adopter of every practice)"),
+    "adoption_rate": ("adopted", t("Share of units that adopted any practice")),
+    "breadth": ("breadth", t("Mean number of practices per unit (non-adopters count as 0)")),
+    "earliness": ("earliness", t("Mean earliness of adopting units (1 = first adopter of every practice)")),
 }
 
 
@@ -328,22 +323,29 @@ def compare_groups(
         total = float(((values - values.mean()) ** 2).sum())
         eta2 = observed / total if total else np.nan
         best = table[table["measure"] == name].sort_values("value", ascending=False).iloc[0]
-        text = (
-            f"{description.capitalize()}: highest in {best['group']} ({best['value']:.3g}); groups explain "
-            f"{eta2:.0%} of the variation between units (p = {p:.3g}, {n_permutations} permutations"
-            + (", within provinces" if strata else "")
-            + ")."
+        text = t(
+            "{measure}: highest in {group} ({value:.3g}); groups explain {eta2:.0%} of the variation between units "
+            "(p = {p:.3g}, {n} permutations{within}).",
+            measure=description,
+            group=region_name(best["group"]),
+            value=best["value"],
+            eta2=eta2,
+            p=p,
+            n=n_permutations,
+            within=t(", within provinces") if strata else "",
         )
         res = result(
             f"compare-{name}",
-            f"Do groups differ in {description}?",
+            t("Do groups differ in: {measure}?", measure=description),
             observed,
             null,
             p,
             n_permutations=n_permutations,
             alternative="greater",
             seed=seed,
-            null_model="group labels permuted among units" + (" within provinces" if strata else ""),
+            null_model=t("group labels permuted among units within provinces")
+            if strata
+            else t("group labels permuted among units"),
             interpretation=text,
         )
         tests.append(
@@ -356,7 +358,11 @@ def compare_groups(
                 "null_model": res.null_model,
             }
         )
-    return table, pd.DataFrame(tests)
+    tests_table = pd.DataFrame(tests)
+    for column in ("interpretation", "null_model"):  # messages (translated in reports), not inferred strings
+        if column in tests_table:
+            tests_table[column] = pd.Series([row[column] for row in tests], dtype=object)
+    return table, tests_table
 
 
 def _between_ss(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -371,55 +377,6 @@ def _between_ss(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
         means = np.where(n > 0, (mask * values).sum(axis=1) / np.maximum(n, 1), grand)
         out += n * (means - grand) ** 2
     return out
-
-
-def portfolio_similarity(ds: Dataset, groups: pd.Series, level: str, metric: str = "jaccard") -> pd.DataFrame:
-    """Similarity of the groups' practice portfolios: Jaccard of the sets of practices, or cosine of
-    the vectors of adopting units per practice. Rows and columns in :func:`similarity_order`.
-
-    Examples
-    --------
-    >>> v = pd.DataFrame({"a": [1, 1, 0], "b": [1, 0, 1]}, index=["x", "y", "z"]).T
-    >>> [round(float(_similarity(v, m).loc["a", "b"]), 3) for m in ("jaccard", "cosine")]
-    [0.333, 0.5]
-    """
-    check_choice("metric", metric, ("jaccard", "cosine"))
-    first = unit_table(ds, level).assign(group=lambda d: d["unit"].map(groups)).dropna(subset=["group"])
-    counts = first.groupby(["group", "practice"])["unit"].nunique().unstack(fill_value=0).sort_index()
-    sim = _similarity(counts, metric)
-    order = similarity_order(sim)
-    return sim.loc[order, order]
-
-
-def _similarity(counts: pd.DataFrame, metric: str) -> pd.DataFrame:
-    x = counts.to_numpy(dtype=float)
-    if metric == "jaccard":
-        b = (x > 0).astype(float)
-        inter = b @ b.T
-        union = b.sum(axis=1)[:, None] + b.sum(axis=1)[None, :] - inter
-        sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-    else:
-        norm = np.linalg.norm(x, axis=1)
-        sim = np.divide(x @ x.T, np.outer(norm, norm), out=np.zeros((len(x), len(x))), where=np.outer(norm, norm) > 0)
-    return pd.DataFrame(sim, index=counts.index, columns=counts.index)
-
-
-def similarity_order(sim: pd.DataFrame) -> list:
-    """A stable order of a similarity matrix: average-linkage leaves, optimally ordered.
-
-    Rows are first sorted by name, so the order depends only on the similarities and the names.
-    """
-    sim = sim.sort_index().loc[:, sorted(sim.columns)]
-    if len(sim) < 3:
-        return list(sim.index)
-    return [sim.index[i] for i in hierarchy.leaves_list(similarity_linkage(sim))]
-
-
-def similarity_linkage(sim: pd.DataFrame) -> np.ndarray:
-    """Average linkage on 1 − similarity, optimally leaf-ordered, for the rows in their given order."""
-    dist = np.clip(1 - sim.to_numpy(), 0, None)
-    np.fill_diagonal(dist, 0)
-    return hierarchy.linkage(squareform(dist, checks=False), method="average", optimal_ordering=True)
 
 
 def leaders_followers(

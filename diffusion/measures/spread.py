@@ -48,6 +48,7 @@ from diffusion.checks import Seed, check_choice, check_int, check_number, resolv
 from diffusion.data.dataset import Dataset
 from diffusion.data.distance import haversine_km
 from diffusion.data.periods import period_labels
+from diffusion.i18n import t
 from diffusion.measures.bass import fit_bass
 from diffusion.measures.concentration import concentration_by_column
 
@@ -121,7 +122,8 @@ class _Rows:
         self.grid(series, practice, [batch], level, [metric], [[value]], note, [lower], [upper])
 
     SCALARS = (0, 1, 8)  # series, practice and note: one per block, repeated over its rows
-    TEXT = (0, 1, 3, 4, 8)  # series, practice, level, metric and note
+    TEXT = (0, 1, 3, 4)  # series, practice, level and metric
+    NOTE = 8
 
     def frame(self) -> pd.DataFrame:
         """The table of ``SPREAD_COLUMNS``, blocks in the order they were added."""
@@ -141,6 +143,9 @@ class _Rows:
                 for i, (name, values) in enumerate(zip(SPREAD_COLUMNS, columns))
             }
         )
+        # Notes are messages (translated in reports): their categories are kept as the objects they are.
+        codes, notes = pd.factorize(columns[self.NOTE])
+        out["note"] = pd.Categorical.from_codes(codes, pd.Index(notes, dtype=object))
         out["batch"] = out["batch"].astype("Int64")
         return out
 
@@ -290,9 +295,9 @@ def _practice_rows(rows: _Rows, setting: _Setting, series: str, practice: str, u
         times=times,
     )
     for metric, value, ci in (("bass_p", fit.p, fit.p_ci), ("bass_q", fit.q, fit.q_ci), ("bass_m", fit.m, fit.m_ci)):
-        note = "" if fit.identifiable else f"not identifiable: {fit.reason}"
+        note = "" if fit.identifiable else t("not identifiable: {reason}", reason=fit.reason)
         if fit.m_at_bound:
-            note = "m at its bound: every unit at risk adopts"
+            note = t("m at its bound: every unit at risk adopts")
         rows.one(series, practice, np.nan, "", metric, value, *ci, note=note)
 
 

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from diffusion.checks import check_number
 from diffusion.data.dataset import Dataset
 from diffusion.errors import DiffusionError
+from diffusion.i18n import t
 from diffusion.network.cascades import Cascades, dataset_cascades
 from diffusion.network.netinf import EDGE_COLUMNS, InferredNetwork, netinf
 
@@ -171,11 +172,19 @@ class Overlap:
     def describe(self) -> str:
         """One sentence with the numbers."""
         share = self.between_neighbours / self.edges if self.edges else 0.0
-        return (
-            f"{self.between_neighbours} of the {self.edges} inferred edges ({share:.0%}) join neighbours on the "
-            f"{self.graph}, against {self.expected:.1f} expected if the edges were drawn at random from the "
-            f"{self.possible} possible ones ({self.possible_between_neighbours} between neighbours) that could "
-            f"transmit in as many cascades (one-sided p = {self.p_value:.3g}, mid-p {self.p_value_mid:.3g})."
+        return t(
+            "{n} of the {edges} inferred edges ({share:.0%}) join neighbours on the {graph}, against {expected:.1f} "
+            "expected if the edges were drawn at random from the {possible} possible ones ({between} between "
+            "neighbours) that could transmit in as many cascades (one-sided p = {p:.3g}, mid-p {mid:.3g}).",
+            n=self.between_neighbours,
+            edges=self.edges,
+            share=share,
+            graph=self.graph,
+            expected=self.expected,
+            possible=self.possible,
+            between=self.possible_between_neighbours,
+            p=self.p_value,
+            mid=self.p_value_mid,
         )
 
 

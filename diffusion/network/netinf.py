@@ -31,6 +31,7 @@ from scipy import special
 from tqdm.auto import tqdm
 
 from diffusion.checks import Seed, as_generator, check_choice, check_draws, check_int, check_number
+from diffusion.i18n import joined, t
 from diffusion.network.cascades import Cascades
 from diffusion.network.transmission import (
     TRANSMISSION_MODELS,
@@ -87,17 +88,29 @@ class InferredNetwork:
         """A few sentences: what was inferred, from what, and whether there is any network at all."""
         c = self.cascades
         n = len(self.edges)
-        text = (
-            f"NetInf ({self.model}, parameter {self.param:.4g}): {n} edge{'s' * (n != 1)} among {len(c.units)} "
-            f"units from {len(c.names)} cascades ({int((c.sizes >= 2).sum())} with two or more adopters, "
-            f"{int(c.sizes.sum())} adoptions); {self.possible_edges} edges were possible. {self.stopped}"
-        )
-        if len(self.null):
-            text += (
-                f" Some network against none (adoption times shuffled within each cascade, {len(self.null)} "
-                f"permutations): p = {self.network_p_value:.3g}."
+        return joined(
+            t(
+                "NetInf ({model}, parameter {param:.4g}): {edges} among {units} units from {cascades} cascades "
+                "({several} with two or more adopters, {adoptions} adoptions); {possible} edges were possible.",
+                model=self.model,
+                param=self.param,
+                edges=t("{n} edge", n=n) if n == 1 else t("{n} edges", n=n),
+                units=len(c.units),
+                cascades=len(c.names),
+                several=int((c.sizes >= 2).sum()),
+                adoptions=int(c.sizes.sum()),
+                possible=self.possible_edges,
+            ),
+            self.stopped,
+            t(
+                "Some network against none (adoption times shuffled within each cascade, {n} permutations): "
+                "p = {p:.3g}.",
+                n=len(self.null),
+                p=self.network_p_value,
             )
-        return text
+            if len(self.null)
+            else "",
+        )
 
     def to_networkx(self):
         """A networkx DiGraph of the units (every unit a node), edges with their columns as attributes."""
@@ -211,8 +224,13 @@ def netinf(
         keep = int(np.argmax(failed)) if failed.any() else len(steps)
         if keep < len(steps):
             u, v = steps[keep][:2]
-            which = f"calibrated p = {p_cal[keep]:.3g}" if calibrate else f"p = {raw[keep]:.3g}"
-            stopped = f"The next edge, {names[u]} -> {names[v]}, had {which} and was not kept."
+            which = t("calibrated p = {p:.3g}", p=p_cal[keep]) if calibrate else f"p = {raw[keep]:.3g}"
+            stopped = t(
+                "The next edge, {source} -> {target}, had {which} and was not kept.",
+                source=names[u],
+                target=names[v],
+                which=which,
+            )
     rows = [(names[u], names[v], gain, p, pc, n, k + 1) for k, ((u, v, gain, p, n), pc) in enumerate(zip(steps, p_cal))]
     edges = pd.DataFrame(rows[:keep], columns=EDGE_COLUMNS).astype({"cascades": int, "step": int})
     first = float(p_cal[0]) if calibrate and len(steps) else float("nan")
@@ -237,12 +255,14 @@ def _greedy(state: _State, n_edges: int | None, cut: float | None, show: bool) -
     Returns the steps (source, target, improvement, p-value, cascades) and why the search ended.
     """
     steps: list[tuple] = []
-    stopped = f"{n_edges} edges were asked for." if n_edges else ""
+    stopped = t("{n} edges were asked for.", n=n_edges) if n_edges else ""
     with tqdm(total=n_edges, disable=not show, desc="NetInf edges", unit="edge", leave=False) as bar:
         while n_edges is None or len(steps) < n_edges:
             best = state.best()
             if best is None or best[2] <= 0:
-                stopped = "Every possible edge was added." if best is None else "No further edge improves the fit."
+                stopped = (
+                    t("Every possible edge was added.") if best is None else t("No further edge improves the fit.")
+                )
                 break
             u, v, gain = best
             change = state.accept(u, v)

@@ -19,6 +19,7 @@ from scipy import sparse
 from diffusion.data.distance import haversine_km
 from diffusion.data.influence import Ties
 from diffusion.errors import DiffusionError
+from diffusion.i18n import t
 
 __all__ = ["CANDIDATE_RULES", "SAME_BATCH_POLICIES", "TiePolicy", "diffusion_ties"]
 
@@ -64,18 +65,20 @@ class TiePolicy:
     def describe(self) -> str:
         """One sentence for reports."""
         rule = {
-            "all": "every earlier adopter",
-            "adjacent": "earlier adopters that are neighbours",
-            "same-province": "earlier adopters in the same top-level unit (province)",
-            "nearest-k": f"the {self.k} nearest earlier adopters (great-circle distance)",
+            "all": t("every earlier adopter"),
+            "adjacent": t("earlier adopters that are neighbours"),
+            "same-province": t("earlier adopters in the same top-level unit (province)"),
+            "nearest-k": t("the {k} nearest earlier adopters (great-circle distance)", k=self.k),
         }[self.candidates]
         same = (
-            "adopters in the same period are not tied"
+            t("adopters in the same period are not tied")
             if self.same_batch == "none"
-            else "adopters in the same period are tied both ways"
+            else t("adopters in the same period are tied both ways")
         )
-        return (
-            f"A later adopter of a practice is tied to {rule}; {same}; each adoption's weight of 1 is shared equally."
+        return t(
+            "A later adopter of a practice is tied to {rule}; {same}; each adoption's weight of 1 is shared equally.",
+            rule=rule,
+            same=same,
         )
 
 
@@ -202,12 +205,12 @@ def _nearest_ties(geo, level: str, adoptions: pd.DataFrame, policy: TiePolicy, c
         regions = group["region"].str.removeprefix("region:").to_numpy()
         at = np.array([index[r] for r in regions])
         periods = group["period"].to_numpy()
-        for t in np.unique(periods):
-            pool = np.flatnonzero(periods < t if strict else periods <= t)
-            for target in np.flatnonzero(periods == t):
+        for when in np.unique(periods):
+            pool = np.flatnonzero(periods < when if strict else periods <= when)
+            for target in np.flatnonzero(periods == when):
                 chosen = _nearest(target, pool[pool != target], at, coords, xyz, regions, policy.k)
                 rows += [
-                    (f"region:{regions[s]}", f"region:{regions[target]}", practice, int(t), 1.0 / len(chosen))
+                    (f"region:{regions[s]}", f"region:{regions[target]}", practice, int(when), 1.0 / len(chosen))
                     for s in chosen
                 ]
     ties = pd.DataFrame(rows, columns=["source", "target", "practice", "period", "weight"])

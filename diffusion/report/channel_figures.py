@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from diffusion.i18n import t, translate
 from diffusion.report.figures import RASTER_POINTS
 from diffusion.stats.adoption_channels import ROUTES
 
@@ -18,10 +19,20 @@ __all__ = ["ROUTE_COLOURS", "diffusion_tree", "first_sources", "infection_scatte
 
 #: One distinct colour per route (qualitative: the routes are categories, not an order).
 ROUTE_COLOURS = dict(zip(ROUTES, ["#3b6fb6", "#4a9c5d", "#c0504d", "#8e6bb8", "#c8c8c8"]))
+#: Each route in words (the routes themselves are the values of the ``route`` column).
+ROUTE_TITLES = {
+    "top-down": t("top-down"),
+    "horizontal": t("horizontal"),
+    "bottom-up": t("bottom-up"),
+    "several": t("several"),
+    "none": t("none"),
+}
 LINK_COLOURS = {"ancestor": "#3b6fb6", "neighbour": "#4a9c5d", "peer": "#4a9c5d", "inside": "#c0504d"}
 
 
-def route_shares(adoptions: pd.DataFrame, *, ax: plt.Axes, labels: dict | None = None, title: str = "") -> plt.Axes:
+def route_shares(
+    adoptions: pd.DataFrame, *, ax: plt.Axes, labels: dict | None = None, title: str = "", lang: str = "en"
+) -> plt.Axes:
     """Stacked bars: the share of each period's adoptions by route, with the number of adoptions on top.
 
     Examples
@@ -36,7 +47,15 @@ def route_shares(adoptions: pd.DataFrame, *, ax: plt.Axes, labels: dict | None =
     x = np.arange(len(shares))
     bottom = np.zeros(len(shares))
     for route in ROUTES:
-        ax.bar(x, shares[route], bottom=bottom, color=ROUTE_COLOURS[route], width=0.8, label=route, linewidth=0)
+        ax.bar(
+            x,
+            shares[route],
+            bottom=bottom,
+            color=ROUTE_COLOURS[route],
+            width=0.8,
+            label=translate(ROUTE_TITLES[route], lang),
+            linewidth=0,
+        )
         bottom += shares[route].to_numpy()
     for i, n in enumerate(counts.sum(axis=1)):
         ax.text(i, 1.02, str(n), ha="center", va="bottom", fontsize=6, color="#444444")
@@ -124,13 +143,13 @@ def diffusion_tree(
     return ax
 
 
-def threshold_plot(thresholds: pd.DataFrame, *, ax: plt.Axes, labels: dict | None = None) -> plt.Axes:
+def threshold_plot(thresholds: pd.DataFrame, *, ax: plt.Axes, labels: dict | None = None, lang: str = "en") -> plt.Axes:
     """Each adopter's threshold (exposure when it adopted) against its period of adoption, with the period means.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"period": [1, 2, 2], "threshold": [0.0, 0.5, 1.0]})
-    >>> ax = threshold_plot(t, ax=plt.subplots()[1])
+    >>> limits = pd.DataFrame({"period": [1, 2, 2], "threshold": [0.0, 0.5, 1.0]})
+    >>> ax = threshold_plot(limits, ax=plt.subplots()[1])
     >>> ax.lines[0].get_ydata().tolist()  # the mean of each period
     [0.0, 0.75]
     """
@@ -144,13 +163,13 @@ def threshold_plot(thresholds: pd.DataFrame, *, ax: plt.Axes, labels: dict | Non
     means = data.groupby("period")["threshold"].mean().reindex(periods)
     ax.plot(range(len(periods)), means.to_numpy(), color="#c0504d", marker="o", markersize=3, linewidth=1.2)
     ax.set_xticks(range(len(periods)), [str((labels or {}).get(p, p)) for p in periods], rotation=30, ha="right")
-    ax.set_ylabel("threshold (share of alters adopted before)")
+    ax.set_ylabel(translate(t("threshold (share of alters adopted before)"), lang))
     ax.set_ylim(-0.05, 1.05)
     sns.despine(ax=ax)
     return ax
 
 
-def infection_scatter(values: pd.DataFrame, *, ax: plt.Axes) -> plt.Axes:
+def infection_scatter(values: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") -> plt.Axes:
     """Infectiousness against susceptibility of every adopter with both defined.
 
     Examples
@@ -164,8 +183,8 @@ def infection_scatter(values: pd.DataFrame, *, ax: plt.Axes) -> plt.Axes:
     ax.scatter(
         data["susceptibility"], data["infectiousness"], s=10, alpha=0.6, color="#4a9c5d", linewidths=0, rasterized=many
     )
-    ax.set_xlabel("susceptibility")
-    ax.set_ylabel("infectiousness")
+    ax.set_xlabel(translate(t("susceptibility"), lang))
+    ax.set_ylabel(translate(t("infectiousness"), lang))
     ax.set_xlim(-0.05, 1.05)
     ax.set_ylim(-0.05, 1.05)
     sns.despine(ax=ax)

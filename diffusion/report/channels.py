@@ -8,27 +8,34 @@ import pandas as pd
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
 from diffusion.errors import DiffusionError
-from diffusion.report.channel_figures import diffusion_tree, route_shares
-from diffusion.report.sections import svg_figure, table
+from diffusion.i18n import joined, t, translate
+from diffusion.report.channel_figures import ROUTE_TITLES, diffusion_tree, route_shares
+from diffusion.report.sections import messages, svg_figure, table
 from diffusion.stats.adoption_channels import MAIN_CHANNELS, ROUTES, adoption_channels, route_pairs
 
 __all__ = ["CHANNELS_CARD", "channels_section"]
 
 #: The method card of the channels (calibration: benchmarks/pattern_tests_calibration.py, 300 datasets a setting).
 CHANNELS_CARD = {
-    "name": "channels",
-    "question": "Which routes were open when each unit adopted, and did adoptions follow them more than chance?",
-    "statistic": "Share of adoptions with a top-down (an ancestor unit's case, or a dated central promotion "
-    "before the period), horizontal (a neighbour or a unit of the same parent) or bottom-up (a unit inside it) "
-    "route open, in an earlier period; none: a pioneer.",
-    "null": "Adoption periods permuted among each practice's adopters (the hierarchy, the graph and each "
-    "practice's adoptions per period kept); two-sided p. Calibration of the horizontal share on independent "
-    "nulls (300 datasets each, alpha 0.05): practice-specific rates 0.050, top-down shock 0.040, clustered "
-    "breadth 0.023, East-to-West gradient 0.040 (null 'strata', permuting within macro-regions: 0.050, "
-    "0.037, 0.030, 0.030); planted contagion: power 0.98 (0.96).",
-    "caveat": "An open route is a possibility, not proof of learning. Shares that depend only on timing (a "
-    "promotion before the period, pioneers of a practice's first period) equal their null. With coarse "
-    "neighbours (provinces) nearly every later adoption has a horizontal route open.",
+    "name": t("channels of spread"),
+    "question": t("Which routes were open when each unit adopted, and did adoptions follow them more than chance?"),
+    "statistic": t(
+        "Share of adoptions with a top-down (an ancestor unit's case, or a dated central promotion before the "
+        "period), horizontal (a neighbour or a unit of the same parent) or bottom-up (a unit inside it) route open, "
+        "in an earlier period; none: a pioneer."
+    ),
+    "null": t(
+        "Adoption periods permuted among each practice's adopters (the hierarchy, the graph and each practice's "
+        "adoptions per period kept); two-sided p. Calibration of the horizontal share on independent nulls (300 "
+        "datasets each, alpha 0.05): practice-specific rates 0.050, top-down shock 0.040, clustered breadth 0.023, "
+        "East-to-West gradient 0.040 (null 'strata', permuting within macro-regions: 0.050, 0.037, 0.030, 0.030); "
+        "planted contagion: power 0.98 (0.96)."
+    ),
+    "caveat": t(
+        "An open route is a possibility, not proof of learning. Shares that depend only on timing (a promotion "
+        "before the period, pioneers of a practice's first period) equal their null. With coarse neighbours "
+        "(provinces) nearly every later adoption has a horizontal route open."
+    ),
 }
 
 
@@ -44,12 +51,12 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
     vocab, key = ds.vocabulary, "zh" if lang == "zh" else "en"
     labels = period_labels(ds).set_index("period")["date"].to_dict()
     overall = found.overall()
-    shown = overall.assign(channel=overall["channel"].map(_channel_label))[
+    shown = overall.assign(channel=messages(map(_channel_label, overall["channel"]), overall.index))[
         ["channel", "observed", "expected", "lower", "upper", "p_value"]
     ]
     by_practice = _practice_table(found, vocab, key)
     chosen = a["practice"].value_counts().sort_index().sort_values(ascending=False, kind="stable").head(top_n).index
-    panels = [("all practices", a), *((vocab.label(p, key), a[a["practice"] == p]) for p in chosen)]
+    panels = [(translate(t("all practices"), lang), a), *((vocab.label(p, key), a[a["practice"] == p]) for p in chosen)]
     cols = min(4, len(panels))
     rows = -(-len(panels) // cols)
 
@@ -57,7 +64,7 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
         for ax in axes.flat[len(panels) :]:
             ax.set_axis_off()
         for ax, (title, part) in zip(axes.flat, panels):
-            route_shares(part, ax=ax, labels=labels, title=title)
+            route_shares(part, ax=ax, labels=labels, title=title, lang=lang)
         fig = axes.flat[0].figure
         handles, names = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, names, loc="lower center", ncol=len(ROUTES), fontsize=7, frameon=False)
@@ -79,11 +86,19 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
         ),
         "practices": table(by_practice, formats=dict.fromkeys(by_practice.columns[2:], ".0%")),
         "shares_figure": shares_svg,
-        "shares_alt": f"Stacked bars of the routes open at adoption ({', '.join(ROUTES)}) in each period, for all "
-        f"practices and the {len(chosen)} with most adoptions; the number of adoptions is above each bar.",
+        "shares_alt": t(
+            "Stacked bars of the routes open at adoption ({routes}) in each period, for all practices and the {n} "
+            "with most adoptions; the number of adoptions is above each bar.",
+            routes=joined(*(ROUTE_TITLES[r] for r in ROUTES), sep=", "),
+            n=len(chosen),
+        ),
         "tree": tree_svg,
-        "tree_alt": f"Tree of the spread of {tree_name}: its {len(rows_of)} adoptions by period, each joined to the "
-        "earliest earlier adoption that opened a route to it (blue top-down, green horizontal, red bottom-up).",
+        "tree_alt": t(
+            "Tree of the spread of {practice}: its {n} adoptions by period, each joined to the earliest earlier "
+            "adoption that opened a route to it (blue top-down, green horizontal, red bottom-up).",
+            practice=tree_name,
+            n=len(rows_of),
+        ),
         "graph": found.graph,
         "n_permutations": found.n_permutations,
         "seed": found.seed,
@@ -93,14 +108,14 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
 
 def _channel_label(name: str) -> str:
     return {
-        "top_down": "top-down",
-        "ancestor": "  by an ancestor unit",
-        "promotion": "  by a central promotion",
-        "horizontal": "horizontal",
-        "neighbour": "  by a neighbour",
-        "peer": "  by a peer (same parent)",
-        "bottom_up": "bottom-up",
-        "none": "none (pioneer)",
+        "top_down": t("top-down"),
+        "ancestor": t("by an ancestor unit"),
+        "promotion": t("by a central promotion"),
+        "horizontal": t("horizontal"),
+        "neighbour": t("by a neighbour"),
+        "peer": t("by a peer (same parent)"),
+        "bottom_up": t("bottom-up"),
+        "none": t("none (pioneer)"),
     }[name]
 
 
@@ -111,7 +126,7 @@ def _practice_table(found, vocab, key: str) -> pd.DataFrame:
     out = pd.DataFrame({"practice": [vocab.label(p, key) for p in wide.index]})
     out["adoptions"] = s.drop_duplicates("group").set_index("group").loc[wide.index, "adoptions"].to_numpy()
     for c in MAIN_CHANNELS:
-        name = _channel_label(c)
+        name = str(_channel_label(c))  # a column heading (Chinese headings: labels.COLUMNS_ZH)
         out[name] = wide[("observed", c)].to_numpy()
         out[f"{name} (chance)"] = wide[("expected", c)].to_numpy()
     return out.sort_values(["adoptions", "practice"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -7,6 +7,7 @@ import pandas as pd
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
 from diffusion.errors import DiffusionError
+from diffusion.i18n import level_name, t
 from diffusion.report.channel_figures import infection_scatter, threshold_plot
 from diffusion.report.sections import svg_figure, table
 from diffusion.stats.exposure import infection_susceptibility, thresholds, unit_graph
@@ -41,19 +42,24 @@ def exposure_section(ds: Dataset, lang: str) -> dict | None:
         )
         .reset_index()
     )
-    per["practice"] = per["practice"].map(lambda t: vocab.label(t, key))
+    per["practice"] = per["practice"].map(lambda tag: vocab.label(tag, key))
     per = per.sort_values(["adopters", "practice"], ascending=[False, True], kind="stable")
-    level = ds.geography.level_of(graph.units[0])
+    level = level_name(ds.geography.level_of(graph.units[0]))
     return {
         "graph": graph.name,
         "level": level,
         "mean": float(later["threshold"].mean()) if later["threshold"].notna().any() else None,
         "adoptions": len(later),
-        "thresholds": svg_figure(lambda ax: threshold_plot(limits, ax=ax, labels=labels), (6.5, 3.2)),
-        "thresholds_alt": f"Scatter of the threshold of each of the {len(limits)} adoptions at {level} level (the "
-        f"share of its neighbours on the {graph.name} that had adopted before it) by period, with the period means.",
-        "infection": svg_figure(lambda ax: infection_scatter(spread, ax=ax), (4.2, 3.6)),
-        "infection_alt": "Scatter of infectiousness against susceptibility of every adopter with both defined.",
+        "thresholds": svg_figure(lambda ax: threshold_plot(limits, ax=ax, labels=labels, lang=lang), (6.5, 3.2)),
+        "thresholds_alt": t(
+            "Scatter of the threshold of each of the {n} adoptions at {level} level (the share of its neighbours on "
+            "the {graph} that had adopted before it) by period, with the period means.",
+            n=len(limits),
+            level=level,
+            graph=graph.name,
+        ),
+        "infection": svg_figure(lambda ax: infection_scatter(spread, ax=ax, lang=lang), (4.2, 3.6)),
+        "infection_alt": t("Scatter of infectiousness against susceptibility of every adopter with both defined."),
         "table": table(
             pd.DataFrame(per), formats=dict.fromkeys(["mean_threshold", "susceptibility", "infectiousness"], ".2f")
         ),

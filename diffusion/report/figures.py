@@ -2,23 +2,24 @@
 
 Text stays text in the SVG (``svg.fonttype = "none"``) so that Chinese labels are rendered by
 the browser's fonts; the hash salt and metadata are fixed so the same data give the same bytes.
+Importing this module chooses no backend: a notebook keeps its own.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from typing import Any
 
-import matplotlib
 import matplotlib.patches
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib.pyplot as plt  # for its types, and for seaborn's clustermap, which makes its own figure
 import networkx as nx
 import numpy as np
 import pandas as pd
 import seaborn as sns
+
+from diffusion.i18n import t, translate
 
 __all__ = [
     "SVG_RC",
@@ -75,8 +76,8 @@ def shown_of(drawn: pd.DataFrame, full: pd.DataFrame, what: str) -> str:
     'the 30 most adopted of 40 practices'
     """
     if len(drawn) == len(full):
-        return f"{len(full)} {what}"
-    return f"the {len(drawn)} most adopted of {len(full)} {what}"
+        return t("{n} {what}", n=len(full), what=what)
+    return t("the {k} most adopted of {n} {what}", k=len(drawn), n=len(full), what=what)
 
 
 def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") -> plt.Axes:
@@ -93,6 +94,8 @@ def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") ->
     data = counts.drop(columns=label_cols)
     first, second = ("label_zh", "label_en") if lang == "zh" else ("label_en", "label_zh")
     data.index = [f"{a} · {b}" if b and b != a else a for a, b in zip(counts[first], counts[second])]
+    unknown = translate(t("time unknown"), lang)
+    data = data.rename(columns={"time unknown": unknown})
     sns.heatmap(
         data,
         ax=ax,
@@ -104,9 +107,9 @@ def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") ->
         linecolor="white",
         annot_kws={"size": 8},
     )
-    if "time unknown" in data.columns:  # set the undated column apart from the timeline
-        ax.axvline(list(data.columns).index("time unknown"), color="white", linewidth=4)
-    ax.set_xlabel("period (series batch)" if lang == "en" else "时期（系列批次）")
+    if unknown in data.columns:  # set the undated column apart from the timeline
+        ax.axvline(list(data.columns).index(unknown), color="white", linewidth=4)
+    ax.set_xlabel(translate(t("period (series batch)"), lang))
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelrotation=30)
     for lbl in ax.get_xticklabels():
@@ -158,7 +161,9 @@ def diffusion_network(
 
 def rate_heatmap(rates: pd.DataFrame, *, ax: plt.Axes, label: str = "adoption rate") -> plt.Axes:
     """Heatmap of rates (rows: practices, columns: regions in the order given), with a colour bar."""
-    sns.heatmap(rates, ax=ax, cmap=PALETTE, linewidths=0.3, linecolor="white", cbar_kws={"label": label, "shrink": 0.6})
+    sns.heatmap(
+        rates, ax=ax, cmap=PALETTE, linewidths=0.3, linecolor="white", cbar_kws={"label": str(label), "shrink": 0.6}
+    )
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="both", labelsize=7)
@@ -167,7 +172,7 @@ def rate_heatmap(rates: pd.DataFrame, *, ax: plt.Axes, label: str = "adoption ra
 
 def similarity_clustermap(sim: pd.DataFrame, linkage, *, label: str = "similarity") -> plt.Figure:
     """Clustered heatmap of a similarity matrix with a given linkage of its rows (for a stable order,
-    :func:`diffusion.measures.compare.similarity_linkage`).
+    :func:`diffusion.measures.similarity.similarity_linkage`).
 
     Returns the figure seaborn's clustermap creates (it needs a figure of its own).
     """
@@ -193,7 +198,7 @@ def similarity_clustermap(sim: pd.DataFrame, linkage, *, label: str = "similarit
     return grid.figure
 
 
-def adoption_curves(curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str) -> plt.Axes:
+def adoption_curves(curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str, lang: str = "en") -> plt.Axes:
     """Cumulative adoption curves: ``curves`` has columns ``period_label``, ``practice_label``, ``value``."""
     order = list(dict.fromkeys(curves["period_label"]))
     data = curves.assign(x=curves["period_label"].map({p: i for i, p in enumerate(order)}))
@@ -207,8 +212,8 @@ def adoption_curves(curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str) -> plt.A
         palette=sns.color_palette(PALETTE, data["practice_label"].nunique()),
     )
     ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
-    ax.set_xlabel("period (series batch)")
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(translate(t("period (series batch)"), lang))
+    ax.set_ylabel(translate(ylabel, lang))
     ax.legend(title="", fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
     sns.despine(ax=ax)
     return ax
@@ -245,24 +250,24 @@ def period_colours(n_periods: int) -> list:
     return sns.color_palette(PALETTE, max(n_periods, 1))
 
 
-def period_legend(fig: plt.Figure, labels: list[str]) -> None:
+def period_legend(fig: plt.Figure, labels: list[str], lang: str = "en") -> None:
     """A legend of period colours (and "not reached") under a figure of tile maps."""
     colours = period_colours(len(labels))
     handles = [matplotlib.patches.Patch(color=c, label=lbl) for c, lbl in zip(colours, labels)]
-    handles.append(matplotlib.patches.Patch(color=(0.92, 0.92, 0.92), label="not reached"))
+    handles.append(matplotlib.patches.Patch(color=(0.92, 0.92, 0.92), label=translate(t("not reached"), lang)))
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=7, frameon=False)
 
 
-def first_adoption_bars(first: pd.Series, labels: dict[str, str], *, ax: plt.Axes) -> plt.Axes:
+def first_adoption_bars(first: pd.Series, labels: dict[str, str], *, ax: plt.Axes, lang: str = "en") -> plt.Axes:
     """Fallback for geographies without a tile layout: units sorted by the period of first adoption."""
     data = first.dropna().sort_values(kind="stable")
     ax.barh([labels.get(c, c) for c in data.index][::-1], data.to_numpy()[::-1], color=sns.color_palette(PALETTE, 3)[1])
-    ax.set_xlabel("period of first adoption")
+    ax.set_xlabel(translate(t("period of first adoption"), lang))
     sns.despine(ax=ax)
     return ax
 
 
-def forest_plot(coefficients: pd.DataFrame, *, ax: plt.Axes, scale: str = "odds") -> plt.Axes:
+def forest_plot(coefficients: pd.DataFrame, *, ax: plt.Axes, scale: str = "odds", lang: str = "en") -> plt.Axes:
     """Each term's estimate with its 95 % interval; ratios on a log axis (``scale`` "odds"/"hazard").
 
     ``coefficients`` has ``term, estimate, lower, upper`` (log ratios, or probabilities for the
@@ -300,12 +305,16 @@ def forest_plot(coefficients: pd.DataFrame, *, ax: plt.Axes, scale: str = "odds"
     if ratio:
         ax.set_xscale("log")
     ax.set_yticks(y, data["term"].tolist())
-    ax.set_xlabel(f"{scale} ratio (log scale), 95 % interval" if ratio else "change in probability, 95 % interval")
+    label = {
+        "odds": t("odds ratio (log scale), 95 % interval"),
+        "hazard": t("hazard ratio (log scale), 95 % interval"),
+    }.get(scale, t("change in probability, 95 % interval"))
+    ax.set_xlabel(translate(label, lang))
     sns.despine(ax=ax)
     return ax
 
 
-def balance_plot(balance: pd.DataFrame, *, ax: plt.Axes, threshold: float = 0.25) -> plt.Axes:
+def balance_plot(balance: pd.DataFrame, *, ax: plt.Axes, threshold: float = 0.25, lang: str = "en") -> plt.Axes:
     """Standardised mean differences of pilots with their 95 % intervals (a "Love plot").
 
     ``balance`` has ``covariate``, ``smd``, ``lower``, ``upper``; dashed lines mark ±``threshold``.
@@ -322,7 +331,7 @@ def balance_plot(balance: pd.DataFrame, *, ax: plt.Axes, threshold: float = 0.25
     for x, style in ((0, "-"), (-threshold, "--"), (threshold, "--")):
         ax.axvline(x, color="#999999", linestyle=style, linewidth=0.8)
     ax.set_yticks(y, balance["covariate"])
-    ax.set_xlabel("standardised mean difference, pilots − all units (95 % interval)")
+    ax.set_xlabel(translate(t("standardised mean difference, pilots − all units (95 % interval)"), lang))
     sns.despine(ax=ax)
     return ax
 
@@ -333,4 +342,5 @@ def to_svg(fig: plt.Figure) -> str:
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buf.getvalue()
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)  # RDF no reader sees
     return svg[svg.index("<svg") :]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS_ZH", "LABELS"]
+import re
+
+from diffusion.i18n import level_name, level_plural, translate
+
+__all__ = ["COLUMNS_ZH", "LABELS", "column_heading"]
 
 #: Headings and fixed labels of the report in each language; names come from the data.
 LABELS = {
@@ -63,6 +67,49 @@ LABELS = {
 #: Column headings of the tables in Chinese (English headings are the column names themselves).
 COLUMNS_ZH = {
     "95% lower": "95%下限",
+    "adoptions": "采纳次数",
+    "bottom-up": "自下而上",
+    "bottom-up (chance)": "自下而上（偶然）",
+    "breadth": "做法数",
+    "channel": "途径",
+    "covariate": "协变量",
+    "estimate": "估计值",
+    "first_period": "首次采纳时期",
+    "horizontal": "横向",
+    "horizontal (chance)": "横向（偶然）",
+    "hypothesis": "假设",
+    "infectiousness": "传染性",
+    "lower": "下限",
+    "mean_pilots": "试点均值",
+    "meaning": "含义",
+    "mean_threshold": "平均阈值",
+    "mean_units": "全部单位均值",
+    "n_pilots": "试点数",
+    "n_units": "单位数",
+    "name": "名称",
+    "none (pioneer)": "无（先行者）",
+    "none (pioneer) (chance)": "无（先行者，偶然）",
+    "observed": "观测值",
+    "odds_ratio": "比值比",
+    "rank_earliness": "排序早度",
+    "ratio": "比值",
+    "smd": "标准化均值差",
+    "susceptibility": "易感性",
+    "term": "项",
+    "top-down": "自上而下",
+    "top-down (chance)": "自上而下（偶然）",
+    "upper": "上限",
+    "walker_score": "Walker 得分",
+    "year": "年份",
+    "improvement": "似然增量",
+    "cascades": "级联数",
+    "source": "来源",
+    "target": "目标",
+    "sent_improvement": "发出的似然增量",
+    "received_improvement": "接收的似然增量",
+    "unit": "单位",
+    "units": "单位数",
+    "做法": "做法（中文）",
     "95% upper": "95%上限",
     "Bass model": "Bass模型",
     "adopters": "采纳单位数",
@@ -79,7 +126,7 @@ COLUMNS_ZH = {
     "date": "日期",
     "date_precision": "日期精度",
     "effect": "效应量",
-    "expected": "应为",
+    "expected": "期望值",
     "file": "文件",
     "first adoption": "首次采纳",
     "fix": "修改建议",
@@ -134,3 +181,36 @@ COLUMNS_ZH = {
     "total": "合计",
     "value": "数值",
 }
+
+#: Headings made from a level's name: English pattern -> Chinese, ``{units}`` the level's plural.
+_LEVEL_HEADINGS = {
+    r"(\w+) reached": "覆盖{units}数",
+    r"share of (\w+)": "{units}覆盖率",
+    r"(\w+) \(denominator\)": "{units}数（分母）",
+    r"(\w+) code": "{level}代码",
+}
+
+
+def column_heading(column: str, lang: str) -> str:
+    """A table's column heading in ``lang`` (English headings are the column names).
+
+    Examples
+    --------
+    >>> column_heading("p_value", "zh"), column_heading("counties reached", "zh"), column_heading("x", "zh")
+    ('p值', '覆盖区县数', 'x')
+    """
+    if lang != "zh":
+        return column
+    if column in COLUMNS_ZH:
+        return COLUMNS_ZH[column]
+    for pattern, heading in _LEVEL_HEADINGS.items():
+        if match := re.fullmatch(pattern, column):
+            word = match.group(1)
+            level = next((lvl for lvl in _LEVELS if word in (lvl, str(level_plural(lvl)))), None)
+            if level is not None:
+                units = translate(level_plural(level), lang)
+                return heading.format(units=units, level=translate(level_name(level), lang))
+    return column
+
+
+_LEVELS = ("country", "province", "prefecture", "county", "township", "village", "state", "region", "unit")

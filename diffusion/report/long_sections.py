@@ -18,10 +18,12 @@ from tqdm.auto import tqdm
 
 from diffusion.data.dataset import Dataset
 from diffusion.report.channels import channels_section
+from diffusion.report.compare_section import compare_section
 from diffusion.report.exposure import exposure_section
 from diffusion.report.inferred import inferred_section
 from diffusion.report.pilots import pilots_section
-from diffusion.report.sections import compare_section, network_section, spread_section, tests_section
+from diffusion.report.sections import network_section, spread_section
+from diffusion.report.tests_section import tests_section
 from diffusion.stats.inference import joblib_workers
 
 __all__ = ["SECTIONS", "SHOWN", "long_sections"]
@@ -44,8 +46,8 @@ def _section(name: str, ds: Dataset, lang: str, seed: int, top_k: int, hypothese
         "channels": lambda: channels_section(ds, lang, seed),
         "exposure": lambda: exposure_section(ds, lang),
         "inferred": lambda: inferred_section(ds, lang, seed),
-        "tests": lambda: tests_section(ds, hypotheses, seed),
-        "pilots": lambda: pilots_section(ds, seed),
+        "tests": lambda: tests_section(ds, hypotheses, seed, lang),
+        "pilots": lambda: pilots_section(ds, seed, lang),
         "compare": lambda: compare_section(ds, lang, seed),
     }[name]
     with warnings.catch_warnings(record=True) as caught:

@@ -24,12 +24,12 @@ from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of
 from diffusion.data.resources import data_dir
 from diffusion.errors import DiffusionError
-from diffusion.i18n import level_name, t, translate, translate_problems
+from diffusion.i18n import bilingual, joined, level_name, t, template_text, translate, translate_all, translate_problems
 from diffusion.limits import limit, raise_hint
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import atomic_write_all
 from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
-from diffusion.report.labels import COLUMNS_ZH, LABELS
+from diffusion.report.labels import LABELS, column_heading
 from diffusion.report.long_sections import SHOWN, long_sections
 from diffusion.report.sections import plain_value, show, svg_figure, table
 
@@ -103,8 +103,10 @@ def render_report(
 
 def render_html(context: dict) -> str:
     """Lay out a report context with the template (autoescaped); no analysis happens here."""
-    columns = COLUMNS_ZH if context["lang"] == "zh" else {}
-    return _ENV.get_template("report.html.j2").render(**context, T=LABELS[context["lang"]], COLS=columns)
+    lang = context["lang"]
+    return _ENV.get_template("report.html.j2").render(
+        **context, T=LABELS[lang], heading=lambda column: column_heading(column, lang), _=template_text(lang)
+    )
 
 
 def result_document(context: dict) -> dict:
@@ -182,15 +184,18 @@ def report_context(
         "periods": int(ev["period"].nunique()),
         "reached": reached,
         "population": geo.population(top),
-        "top_level": top,
-        "levels": ", ".join(
-            f"{lvl}: {n}"
-            for lvl, n in ev.drop_duplicates("unit_id")["unit_level"]
-            .value_counts()
-            .reindex([*geo.levels, *geo.sub_levels])
-            .dropna()
-            .astype(int)
-            .items()
+        "top_level": level_name(top),
+        "levels": joined(
+            *(
+                t("{level}: {n}", level=level_name(lvl), n=n)
+                for lvl, n in ev.drop_duplicates("unit_id")["unit_level"]
+                .value_counts()
+                .reindex([*geo.levels, *geo.sub_levels])
+                .dropna()
+                .astype(int)
+                .items()
+            ),
+            sep=", ",
         ),
     }
     region_table = regions.rename(
@@ -212,7 +217,7 @@ def report_context(
         warning_rows = translate_problems(warning_rows, lang)
     vocab = ds.vocabulary.table[ds.vocabulary.table["tag_id"].isin(ev["practice"])]
     context = {
-        "title": ds.title,
+        "title": bilingual(ds.title, str(ds.manifest.get("title_zh", ""))),
         "name": ds.name,
         "lang": lang,
         "summary": summary,
@@ -231,20 +236,25 @@ def report_context(
             lambda ax: adoption_heatmap(drawn, ax=ax, lang=lang),
             (2.2 + 1.1 * (drawn.shape[1] - 3) + 2.5, 0.8 + 0.32 * drawn.shape[0]),
         ),
-        "figure_alt": (
-            f"Heatmap of adopting units for {shown_of(drawn, counts, 'practices')} across "
-            f"{counts.shape[1] - 3} periods; darker cells mean more adopting units"
-            + (" (the table below lists every practice)." if len(drawn) < len(counts) else ".")
+        "figure_alt": t(
+            "Heatmap of adopting units for {practices} across {n} periods; darker cells mean more adopting units{all}.",
+            practices=shown_of(drawn, counts, t("practices")),
+            n=counts.shape[1] - 3,
+            all=t(" (the table below lists every practice)") if len(drawn) < len(counts) else "",
         ),
         "regions": table(region_table),
-        "top_level": top,
+        "top_level": level_name(top),
         "vocabulary": table(vocab[["tag_id", "label_en", "label_zh", "chen2023_category", "chen2023_keyword"]]),
         "promotion": table(ds.promotion_events.drop(columns=["notes"], errors="ignore"))
         if ds.promotion_events is not None
         else None,
         "sources": table(ds.sources[["source_id", "kind", "citation"]]) if ds.sources is not None else None,
         "input": ds.input,
-        "geography": {"title": geo.title, "notes": geo.notes, "source": geo.name},
+        "geography": {
+            "title": bilingual(geo.title, str(geo.meta.get("title_zh", ""))),
+            "notes": geo.notes,
+            "source": geo.name,
+        },
         "manifest_note": ds.manifest.get("transcribed_from", ""),
         "versions": _versions(),
         "command": command,
@@ -254,7 +264,7 @@ def report_context(
     for name in SHOWN:
         context[name] = sections[name]
     context["findings"] = key_findings(context)
-    return context
+    return translate_all(context, lang)  # every message in the report's language, in the HTML and the JSON
 
 
 def _covariates_origin(ds: Dataset, lang: str) -> str:
@@ -307,9 +317,15 @@ def key_findings(context: dict) -> list[str]:
         if last:
             region = dict(zip(network["top"]["columns"], last[0]))
             out.append(
-                f"In the diffusion network, {region['region']} leads by the end ({region['period']}): its earlier "
-                f"adoptions could account for {round(region['out-strength'], 3)} later adoptions, and it reaches "
-                f"{region['reachability']} regions through chains of later adopters."
+                t(
+                    "In the diffusion network, {region} leads by the end ({period}): its earlier adoptions could "
+                    "account for {strength} later adoptions, and it reaches {reach} regions through chains of later "
+                    "adopters.",
+                    region=region["region"],
+                    period=region["period"],
+                    strength=round(region["out-strength"], 3),
+                    reach=region["reachability"],
+                )
             )
     compare = context.get("compare")
     if compare and compare["paragraphs"]:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import warnings
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
+from matplotlib.figure import Figure
 
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
+from diffusion.i18n import joined, level_name, level_plural, t
 from diffusion.measures.spread import adopters_by_level, plural, spread_metrics
 from diffusion.network.build import build_network
 from diffusion.network.centrality import HitsWarning, centrality
@@ -23,16 +25,12 @@ from diffusion.report.figures import (
     adoption_curves,
     diffusion_network,
     first_adoption_bars,
-    most_adopted,
     period_legend,
-    rate_heatmap,
-    shown_of,
-    similarity_clustermap,
     tile_map,
     to_svg,
 )
 
-__all__ = ["network_section", "spread_section", "strongest_edges", "svg_figure", "table"]
+__all__ = ["messages", "network_section", "spread_section", "strongest_edges", "svg_figure", "table"]
 
 
 def table(
@@ -46,13 +44,14 @@ def table(
 
     Numbers stay numbers and a missing cell is None, so the JSON result document holds values,
     not display strings. How a cell is shown is the template's job: ``formats`` gives a column's
-    format spec (``".3g"``, ``".0%"``, or ``"round:N"`` for the number rounded to N decimals; default
-    ``str``), ``missing`` what an empty cell of a column shows (default nothing).
+    format spec (``".3g"``, ``".0%"``, ``"round:N"`` for the number rounded to N decimals, or ``"code"``
+    for an identifier such as a test's name, shown as code; default ``str``), ``missing`` what an empty
+    cell of a column shows (default nothing).
 
     Examples
     --------
-    >>> t = table(pd.DataFrame({"p": [0.01234, float("nan")]}), formats={"p": ".2g"}, missing={"p": "n/a"})
-    >>> t["rows"], t["formats"], t["missing"]
+    >>> out = table(pd.DataFrame({"p": [0.01234, float("nan")]}), formats={"p": ".2g"}, missing={"p": "n/a"})
+    >>> out["rows"], out["formats"], out["missing"]
     ([[0.01234], [None]], ['.2g'], ['n/a'])
     """
     df = df.reset_index() if index else df
@@ -64,6 +63,11 @@ def table(
         "formats": [formats.get(c) for c in columns],
         "missing": [missing.get(c, "") for c in columns],
     }
+
+
+def messages(values, index: pd.Index) -> pd.Series:
+    """A column of messages kept as they are (pandas would turn them into plain strings), to translate later."""
+    return pd.Series(list(values), index=index, dtype=object)
 
 
 def plain_value(value: object) -> object:
@@ -91,6 +95,8 @@ def show(value: object, spec: str | None = None, missing: str = "") -> str:
     """
     if value is None:
         return missing
+    if spec == "code":
+        return str(value)
     if spec and spec.startswith("round:"):
         return str(round(value, int(spec[6:])))  # type: ignore[call-overload]
     return format(value, spec) if spec else str(value)
@@ -102,17 +108,20 @@ def svg_of(make_figure) -> Markup:
     Text stays text and the browser renders it; matplotlib's own fonts may lack CJK glyphs,
     which only affects its size estimates, so those warnings are silenced here.
     """
-    with plt.rc_context(SVG_RC), warnings.catch_warnings():  # type: ignore[arg-type]
+    with matplotlib.rc_context(SVG_RC), warnings.catch_warnings():  # type: ignore[arg-type]
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         return Markup(to_svg(make_figure()))
 
 
 def svg_figure(draw, figsize: tuple[float, float], nrows: int = 1, ncols: int = 1) -> Markup:
-    """Draw with ``draw(ax)`` (or ``draw(axes)`` for a grid) and return the figure as inline SVG."""
+    """Draw with ``draw(ax)`` (or ``draw(axes)`` for a grid) and return the figure as inline SVG.
+
+    The figure is made without pyplot, so a notebook's backend and its open figures are left alone.
+    """
 
     def make():
-        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=nrows * ncols == 1)
-        draw(axes)
+        fig = Figure(figsize=figsize)
+        draw(fig.subplots(nrows, ncols, squeeze=nrows * ncols == 1))
         return fig
 
     return svg_of(make)
@@ -162,21 +171,21 @@ def network_section(ds: Dataset, lang: str, seed: int, top_k: int, max_arrows: i
     svg = svg_figure(lambda ax: diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=last), (7.5, 6))
     n_ties = len(net.ties)
     return {
-        "level": net.level,
+        "level": level_name(net.level),
         "policy": net.policy.describe(),
         "excluded": net.excluded_events,
         "ties": n_ties,
         "edges": graph.number_of_edges(),
         "nodes": graph.number_of_nodes(),
         "figure": svg,
-        "figure_alt": (
-            f"Diffusion ties among {graph.number_of_nodes()} {net.level} units that adopted: "
-            + (
-                f"the {drawn.number_of_edges()} strongest of {n_arrows} arrows"
-                if drawn.number_of_edges() < n_arrows
-                else f"{n_arrows} arrows"
-            )
-            + " from earlier to later adopters, thicker for more weight; larger circles send more ties."
+        "figure_alt": t(
+            "Diffusion ties among {nodes} {level} units that adopted: {arrows} from earlier to later adopters, "
+            "thicker for more weight; larger circles send more ties.",
+            nodes=graph.number_of_nodes(),
+            level=level_name(net.level),
+            arrows=t("the {k} strongest of {n} arrows", k=drawn.number_of_edges(), n=n_arrows)
+            if drawn.number_of_edges() < n_arrows
+            else t("{n} arrows", n=n_arrows),
         ),
         "top": table(
             pd.DataFrame(rows), formats={"out-strength": "round:3", "in-strength": "round:3", "pagerank": "round:4"}
@@ -208,10 +217,13 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
         .astype({"practice": str, "metric": str})
         .assign(
             period_label=lambda d: d["batch"].map(period_label),
-            practice_label=lambda d: d["practice"].map(lambda t: vocab.label(t, key)),
+            practice_label=lambda d: d["practice"].map(lambda tag: vocab.label(tag, key)),
         )
     )
-    curve_svg = svg_figure(lambda ax: adoption_curves(curves, ax=ax, ylabel=f"{name} reached"), (7.5, 3.6))
+    curve_svg = svg_figure(
+        lambda ax: adoption_curves(curves, ax=ax, ylabel=t("{units} reached", units=level_plural(top)), lang=lang),
+        (7.5, 3.6),
+    )
     ev = adopters_by_level(ds)
     ev = ev[ev[f"at_{top}"] != ""]
     unit_labels = {
@@ -231,17 +243,24 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
             for ax, practice in zip(axes.flat, chosen):
                 first = ev[ev["practice"] == practice].groupby(f"at_{top}")["period"].min()
                 tile_map(first, geo.tiles, ax=ax, n_periods=n_periods, lang=lang, title=vocab.label(practice, key))
-            period_legend(axes.flat[0].figure, list(period_label))
+            period_legend(axes.flat[0].figure, list(period_label), lang)
 
         map_svg = svg_figure(draw, (10.5, 3.3 * rows + 0.6), rows, cols)
-        map_alt = (
-            f"Tile maps of {len(chosen)} practices: one square per {top}, darker for a later first "
-            f"adoption, grey where the practice has not arrived."
+        map_alt = t(
+            "Tile maps of {n} practices: one square per {level}, darker for a later first adoption, grey where the "
+            "practice has not arrived.",
+            n=len(chosen),
+            level=level_name(top),
         )
     else:
         first = ev.groupby(f"at_{top}")["period"].min()
-        map_svg = svg_figure(lambda ax: first_adoption_bars(first, unit_labels, ax=ax), (6, 0.25 * len(first) + 1))
-        map_alt = f"Bar chart of {top} units sorted by the period of their first adoption of any practice."
+        map_svg = svg_figure(
+            lambda ax: first_adoption_bars(first, unit_labels, ax=ax, lang=lang), (6, 0.25 * len(first) + 1)
+        )
+        map_alt = t(
+            "Bar chart of {level} units sorted by the period of their first adoption of any practice.",
+            level=level_name(top),
+        )
     rows_out, sentences = [], []
     origin_units = ev.sort_values(["period", "unit_id"]).groupby("practice")
     # Grouped once: selecting each practice from millions of rows (700 practices x 200 periods) took 25 s.
@@ -257,7 +276,12 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
             bass_text = bass["note"].iloc[0]
         else:
             p, q = bass.at["bass_p", "value"], bass.at["bass_q", "value"]
-            bass_text = f"p = {p:.3f}, q = {q:.3f} ({'imitation' if q > p else 'external influence'} dominates)"
+            bass_text = t(
+                "p = {p:.3f}, q = {q:.3f} ({dominant} dominates)",
+                p=p,
+                q=q,
+                dominant=t("imitation") if q > p else t("external influence"),
+            )
         macro = sub["value"].get("periods_to_all_macro_regions", float("nan"))
         row = {
             "tag": practice,
@@ -273,33 +297,62 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
         }
         rows_out.append(row)
         if practice in chosen:
-            sentences.append(
-                f"{row['practice']} ({row['做法']}) first appears in {row['origin']} at {row['origin units']}; "
-                f"by {period_label.get(last, last)} it has reached {row[f'{name} reached']} of "
-                f"{population} {name} ({row[f'share of {name}']:.0%}); scale-up ratio "
-                f"{row['scale-up ratio']:.2f} (adopters outside the origin {name} per origin adopter). "
-                + (
-                    f"It reached every macro-region after {row['periods to all macro-regions']} period(s). "
-                    if row["periods to all macro-regions"] != ""
-                    else "It has not reached every macro-region. "
-                )
-                + (
-                    f"Bass model: {row['Bass model']}."
-                    if not row["Bass model"].startswith("not")
-                    else f"Bass model {row['Bass model']}."
-                )
+            both = (
+                f"{row['practice']} ({row['做法']})"
+                if row["做法"] and row["做法"] != row["practice"]
+                else row["practice"]
             )
+            label = row["做法"] or row["practice"] if lang == "zh" else both
+            fitted = not bass["value"].isna().any()
+            sentences.append(_spread_sentence(row, label, period_label.get(last, last), top, population, fitted))
     return {
         "curves": curve_svg,
-        "curves_alt": f"Line chart of {name} reached per period for the {len(chosen)} most widespread practices.",
+        "curves_alt": t(
+            "Line chart of {units} reached per period for the {n} most widespread practices.",
+            units=level_plural(top),
+            n=len(chosen),
+        ),
         "map": map_svg,
         "map_alt": map_alt,
-        "summary": table(pd.DataFrame(rows_out), formats={f"share of {name}": ".0%", "scale-up ratio": "round:2"}),
+        "summary": table(_spread_frame(rows_out), formats={f"share of {name}": ".0%", "scale-up ratio": "round:2"}),
         "innovators": _innovators(ds, lang),
         "sentences": sentences,
-        "top": top,
-        "name": name,
+        "top": level_name(top),
+        "name": level_plural(top),
     }
+
+
+def _spread_frame(rows: list[dict]) -> pd.DataFrame:
+    """The spread table, its Bass column kept as messages."""
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        frame["Bass model"] = messages((r["Bass model"] for r in rows), frame.index)
+    return frame
+
+
+def _spread_sentence(row: dict, label: str, last: str, top: str, population: int, fitted: bool) -> str:
+    """How far one practice spread, in plain words (its row of the spread table)."""
+    units = level_plural(top)
+    reached = row[f"{plural(top)} reached"]
+    return joined(
+        t(
+            "{practice} first appears in {origin} at {places}; by {last} it has reached {n} of {population} {units} "
+            "({share:.0%}); scale-up ratio {ratio:.2f} (adopters outside the origin {units} per origin adopter).",
+            practice=label,
+            origin=row["origin"],
+            places=row["origin units"],
+            last=last,
+            n=reached,
+            population=population,
+            units=units,
+            share=reached / population,
+            ratio=row["scale-up ratio"],
+        ),
+        t("It reached every macro-region after {n} period(s).", n=row["periods to all macro-regions"])
+        if row["periods to all macro-regions"] != ""
+        else t("It has not reached every macro-region."),
+        t("Bass model: {fit}.", fit=row["Bass model"]) if fitted else t("Bass model {fit}.", fit=row["Bass model"]),
+    )
 
 
 def _innovators(ds: Dataset, lang: str, n: int = 10) -> dict:
@@ -311,155 +364,3 @@ def _innovators(ds: Dataset, lang: str, n: int = 10) -> dict:
     name = p["name_zh"] if lang == "zh" else p["name_en"].where(p["name_en"] != "", p["name_zh"])
     shown = p.assign(name=name)[["region", "name", "walker_score", "rank_earliness", "breadth", "first_period"]]
     return table(shown.head(n), formats={"walker_score": "round:3", "rank_earliness": "round:3"})
-
-
-#: Tests run when a report is made without a hypotheses file.
-DEFAULT_HYPOTHESES: list[dict] = [
-    {"test": "neighbour"},
-    {"test": "gradient"},
-    {"test": "join-counts"},
-    {"test": "moran"},
-    {"test": "structure"},
-    {"test": "coadoption", "permutations": 199},
-    {"test": "event-history"},
-]
-
-
-def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> dict | None:
-    """Results of the hypotheses (FDR-adjusted together) and a method card per test used."""
-    from diffusion.stats.hypotheses_file import run_hypotheses
-    from diffusion.stats.registry import TESTS
-
-    if not ds.events["time_known"].any():
-        return None
-    chosen = hypotheses or DEFAULT_HYPOTHESES
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", HitsWarning)
-        frame, results = run_hypotheses(ds, chosen, seed=seed, progress=False)
-    shown = frame[
-        ["test", "practice", "statistic", "effect", "p_value", "mid_p", "q_value", "null model", "interpretation"]
-    ]
-    questions = {r.name: r.question for r in results}
-    cards = [
-        {
-            "name": n,
-            "question": questions[n],
-            "statistic": TESTS[n].card.statistic,
-            "null": TESTS[n].card.null,
-            "caveat": TESTS[n].card.caveat,
-        }
-        for n in dict.fromkeys(frame["test"])
-    ]
-    models = [model_figure(r) for r in results if r.name == "event-history" and r.supported]
-    return {
-        "models": models,
-        "table": table(
-            shown,
-            formats={"statistic": ".4g", "effect": "+.4g", "p_value": ".3g", "mid_p": ".3g", "q_value": ".3g"},
-            missing={"statistic": "not tested"},
-        ),
-        "cards": cards,
-        "default": hypotheses is None,
-        "seed": seed,
-        "n": len(frame),
-        "tested": int(frame["supported"].sum()),
-    }
-
-
-def model_figure(result) -> dict:
-    """The event-history model of a test result: a forest plot and its coefficient table."""
-    from diffusion.report.figures import forest_plot
-
-    coefficients = pd.DataFrame(result.details["coefficients"])
-    scale = {"logit": "odds", "cloglog": "hazard"}.get(result.details["link"], "probability")
-    figure = svg_figure(lambda ax: forest_plot(coefficients, ax=ax, scale=scale), (6.5, 0.45 * len(coefficients) + 1.2))
-    shown = coefficients[[c for c in ("term", "estimate", "ratio", "lower", "upper", "p_value") if c in coefficients]]
-    return {
-        "figure": figure,
-        "alt": f"Forest plot of the {len(coefficients)} terms of the event-history model ({result.details['formula']}) "
-        f"with 95 % intervals; {result.details['clusters']} clusters, inference: {result.details['inference']}.",
-        "table": table(shown, formats=dict.fromkeys(["estimate", "ratio", "lower", "upper", "p_value"], ".3g")),
-        "formula": result.details["formula"],
-    }
-
-
-def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999) -> dict | None:
-    """Macro-regions compared: rates with denominators, curves, intervals, tests and a paragraph each."""
-    from diffusion.measures import compare
-
-    geo = ds.geography
-    top = geo.levels[0]
-    regions = sorted(set(geo.level_units(top)["macro_region"]) - {""})
-    if len(regions) < 2:
-        return None
-    level = compare.default_level(ds)
-    groups = compare.assign_groups(ds, "macro-region", level)
-    table_, tests = compare.compare_groups(
-        ds, "macro-region", level=level, n_boot=999, n_permutations=n_permutations, seed=seed, progress=False
-    )
-    # Practice x province rates (units of the level adopting / units of the level in the province).
-    provinces = compare.assign_groups(ds, "province", level)
-    matrix = compare.adoption_matrix(ds, provinces, level)
-    final = matrix[matrix["batch"].isna()]
-    rates = final.pivot_table(index="practice", columns="group", values="rate", fill_value=0.0)
-    macro = {geo.label(c, "zh"): geo.macro_region(c) for c in geo.level_units(top).index}
-    rates = rates.reindex(columns=sorted(set(provinces.dropna())), fill_value=0.0)  # every province, adopter or not
-    cols = sorted(rates.columns, key=lambda g: (regions.index(macro[g]) if macro.get(g) in regions else 99, g))
-    rates = rates[cols]
-    rates.index = [ds.vocabulary.label(t, "zh" if lang == "zh" else "en") for t in rates.index]
-    rates.columns = [f"{c} ({macro.get(c, '')[:1]})" for c in cols]
-    drawn = most_adopted(rates, rates.mean(axis=1))
-    heat = svg_figure(
-        lambda ax: rate_heatmap(drawn, ax=ax, label=f"share of {plural(level)} adopting"),
-        (1.2 + 0.32 * drawn.shape[1] + 3, 1 + 0.3 * drawn.shape[0]),
-    )
-    # Curves: share of the level's units in each macro-region that adopted any practice by each period.
-    labels = period_labels(ds).set_index("period")["label"]
-    first = compare.unit_table(ds, level).dropna(subset=["period"]).groupby("unit")["period"].min()
-    rows = []
-    denominators = groups.value_counts()
-    for group in regions:
-        members = first[first.index.map(groups) == group]
-        for p, label in labels.items():
-            rows.append(
-                {"period_label": label, "practice_label": group, "value": (members <= p).sum() / denominators[group]}
-            )
-    curves = (
-        svg_figure(
-            lambda ax: adoption_curves(pd.DataFrame(rows), ax=ax, ylabel=f"share of {plural(level)} adopting"),
-            (7.5, 3.4),
-        )
-        if rows  # no adoption with a known time: no curve to draw
-        else None
-    )
-    # Portfolio similarity between provinces that adopted anything, clustered in a stable order.
-    sim = compare.portfolio_similarity(ds, provinces, level, "jaccard")
-    cluster = (
-        svg_of(lambda: similarity_clustermap(sim, compare.similarity_linkage(sim), label="Jaccard similarity"))
-        if len(sim) >= 3
-        else None
-    )
-    shown = table_[["measure", "group", "value", "lower", "upper", "adopters", "units"]]
-    shown = shown.rename(
-        columns={"units": f"{plural(level)} (denominator)", "lower": "95% lower", "upper": "95% upper"}
-    )
-    return {
-        "level": level,
-        "name": plural(level),
-        "heatmap": heat,
-        "curves": curves,
-        "heatmap_alt": f"Heatmap of the share of {plural(level)} adopting each of "
-        f"{shown_of(drawn, rates, 'practices')} in each province, provinces ordered by macro-region.",
-        "curves_alt": f"Share of {plural(level)} in each macro-region that adopted any practice, by period.",
-        "cluster": cluster,
-        "cluster_alt": f"Clustered heatmap of the Jaccard similarity of the practice portfolios of {len(sim)} "
-        "provinces.",
-        "table": table(shown, formats=dict.fromkeys(["value", "95% lower", "95% upper"], "round:4")),
-        "paragraphs": list(tests["interpretation"]) if len(tests) else [],
-        "tests": table(
-            tests[["measure", "statistic", "effect", "p_value", "null_model"]],
-            formats=dict.fromkeys(["statistic", "effect", "p_value"], "round:4"),
-        )
-        if len(tests)
-        else None,
-    }

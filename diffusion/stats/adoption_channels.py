@@ -37,6 +37,7 @@ from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of
 from diffusion.errors import DiffusionError
+from diffusion.i18n import joined, level_name, t
 from diffusion.stats.inference import p_value, permutation_options, permutation_test
 from diffusion.stats.nulls import permute_within
 
@@ -91,20 +92,31 @@ class ChannelShares:
     def describe(self) -> list[str]:
         """Plain sentences: what was found, against chance."""
         out = [self.coverage]
-        words = {"top_down": "a top-down route", "horizontal": "a horizontal route", "bottom_up": "a bottom-up route"}
+        words = {
+            "top_down": t("had a top-down route open"),
+            "horizontal": t("had a horizontal route open"),
+            "bottom_up": t("had a bottom-up route open"),
+        }
         for row in self.overall().query("channel in @MAIN_CHANNELS").itertuples(index=False):
-            what = words.get(row.channel, "no route open at all (pioneers)")
             verdict = (
-                "more than chance"
+                t("more than chance")
                 if row.p_value < 0.05 and row.observed > row.expected
-                else "less than chance"
+                else t("less than chance")
                 if row.p_value < 0.05
-                else "within chance"
+                else t("within chance")
             )
             out.append(
-                f"{row.observed:.0%} of adoptions had {what}{'' if row.channel == 'none' else ' open'} "
-                f"(chance: {row.expected:.0%}, "
-                f"{row.lower:.0%}–{row.upper:.0%}; p = {row.p_value:.3g}): {verdict}."
+                t(
+                    "{share:.0%} of adoptions {what} (chance: {chance:.0%}, {low:.0%}–{high:.0%}; p = {p:.3g}): "
+                    "{verdict}.",
+                    share=row.observed,
+                    what=words.get(row.channel, t("had no route open at all (pioneers)")),
+                    chance=row.expected,
+                    low=row.lower,
+                    high=row.upper,
+                    p=row.p_value,
+                    verdict=verdict,
+                )
             )
         return out
 
@@ -168,11 +180,14 @@ def adoption_channels(
     adoptions = pd.concat([frame.reset_index(drop=True), flags], axis=1)
     adoptions["route"] = _route(flags)
     shares = summarise.table(obs, draws, sorted(frame["practice"].unique()), frame)
-    coverage = (
-        f"{len(frame)} adoptions of {frame['practice'].nunique()} practices by {frame['unit_id'].nunique()} units "
-        f"at {', '.join(sorted(frame['unit_level'].unique()))} level, in {len(periods)} periods"
-        + (f"; {left_out} left out (no period, or no place in the geography)" if left_out else "")
-        + "."
+    coverage = t(
+        "{n} adoptions of {practices} practices by {units} units at {levels} level, in {periods} periods{left_out}.",
+        n=len(frame),
+        practices=frame["practice"].nunique(),
+        units=frame["unit_id"].nunique(),
+        levels=joined(*map(level_name, sorted(frame["unit_level"].unique())), sep=", "),
+        periods=len(periods),
+        left_out=t("; {n} left out (no period, or no place in the geography)", n=left_out) if left_out else "",
     )
     return ChannelShares(adoptions, shares, coverage, routes.graph, null, opts["n_permutations"], opts["seed"])
 
@@ -314,9 +329,9 @@ class _Routes:
         Pair by pair (rows x rows), for the figures and to check :meth:`flags`; sources adopted in
         an earlier period. Channels: ancestor, neighbour, peer, inside (bottom-up).
         """
-        t = np.asarray(period)[rows]
+        when = np.asarray(period)[rows]
         a, v = np.meshgrid(rows, rows, indexing="ij")  # target a, source v
-        earlier = t[None, :] < t[:, None]
+        earlier = when[None, :] < when[:, None]
         ancestor = np.zeros_like(earlier)
         for lvl in self.levels:
             c = self.container[lvl][a]

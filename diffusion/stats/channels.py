@@ -28,20 +28,21 @@ import numpy as np
 import pandas as pd
 
 from diffusion.data.dataset import Dataset
+from diffusion.i18n import t
 
 __all__ = ["CHANNELS", "Hierarchy", "hierarchy_times", "row_sums"]
 
 CHANNELS: dict[str, str] = {
-    "neighbour_share": "share of neighbours that adopted earlier (horizontal)",
-    "neighbour_count": "number of neighbours that adopted earlier (horizontal)",
-    "neighbour_any": "1 if any neighbour adopted earlier (horizontal)",
-    "peer_share": "share of the other units of the same parent that adopted earlier (horizontal)",
-    "peer_any": "1 if another unit of the same parent adopted earlier (horizontal)",
-    "parent_adopted": "1 if the parent unit itself had a case earlier (top-down)",
-    "ancestor_adopted": "1 if any unit above had a case of its own earlier (top-down)",
-    "promoted": "1 once a dated central promotion of the practice came on or before the period (top-down)",
-    "cases_published": "number of the practice's cases published before the period (top-down)",
-    "inside_adopted": "1 if a unit inside it had a case earlier (bottom-up; needs outcome='own')",
+    "neighbour_share": t("share of neighbours that adopted earlier (horizontal)"),
+    "neighbour_count": t("number of neighbours that adopted earlier (horizontal)"),
+    "neighbour_any": t("1 if any neighbour adopted earlier (horizontal)"),
+    "peer_share": t("share of the other units of the same parent that adopted earlier (horizontal)"),
+    "peer_any": t("1 if another unit of the same parent adopted earlier (horizontal)"),
+    "parent_adopted": t("1 if the parent unit itself had a case earlier (top-down)"),
+    "ancestor_adopted": t("1 if any unit above had a case of its own earlier (top-down)"),
+    "promoted": t("1 once a dated central promotion of the practice came on or before the period (top-down)"),
+    "cases_published": t("number of the practice's cases published before the period (top-down)"),
+    "inside_adopted": t("1 if a unit inside it had a case earlier (bottom-up; needs outcome='own')"),
 }
 
 
@@ -149,7 +150,7 @@ def channel_columns(
     ``earlier`` and ``share`` are the regions x periods-at-risk counts and shares of neighbours that
     adopted before each period.
     """
-    t = at_risk[col]
+    period = at_risk[col]
     out: dict[str, np.ndarray] = {}
     for name in names:
         if name == "neighbour_count":
@@ -159,13 +160,13 @@ def channel_columns(
         elif name in ("peer_share", "peer_any"):
             out[name] = _peers(hierarchy, when, at_risk, row, col, share=name == "peer_share")
         elif name == "parent_adopted":
-            out[name] = (hierarchy.parent_case[practice][row] < t).astype(float)
+            out[name] = (hierarchy.parent_case[practice][row] < period).astype(float)
         elif name == "ancestor_adopted":
-            out[name] = (hierarchy.ancestor_case[practice][row] < t).astype(float)
+            out[name] = (hierarchy.ancestor_case[practice][row] < period).astype(float)
         elif name == "inside_adopted":
-            out[name] = (hierarchy.inside[practice][row] < t).astype(float)
+            out[name] = (hierarchy.inside[practice][row] < period).astype(float)
         elif name == "cases_published":
-            out[name] = hierarchy.cases_by_period[practice][t - 1]
+            out[name] = hierarchy.cases_by_period[practice][period - 1]
     return out
 
 

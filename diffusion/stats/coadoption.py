@@ -10,6 +10,7 @@ from scipy import sparse, stats
 
 from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
+from diffusion.i18n import joined, t
 from diffusion.measures.innovativeness import first_adoptions
 from diffusion.stats.inference import (
     TestResult,
@@ -23,7 +24,7 @@ from diffusion.stats.nulls import curveball
 
 __all__ = ["COADOPTION_Q", "coadoption_test"]
 
-COADOPTION_Q = "Do some practices travel together, adopted by the same cases more often than chance?"
+COADOPTION_Q = t("Do some practices travel together, adopted by the same cases more often than chance?")
 
 
 def coadoption_test(
@@ -39,7 +40,13 @@ def coadoption_test(
     """Practice pairs co-adopted beyond a degree-preserving (curveball) null, with BH FDR over pairs."""
     opts = permutation_options(n_permutations, "greater", seed)
     check_choice("by", by, ("case", "region"))
-    name, model = "coadoption", f"curveball rewiring of the {by} x practice matrix (degrees kept)"
+    name, model = (
+        "coadoption",
+        t(
+            "curveball rewiring of the {by} x practice matrix (degrees kept)",
+            by={"case": t("case"), "region": t("region")}[by],
+        ),
+    )
     if by == "case":
         # The practices cell is not carried through the explode (a cell of n practices would be repeated n times).
         pairs = ds.cases[["case_id"]].assign(practice=ds.cases["practices"].str.split(";"))
@@ -48,7 +55,7 @@ def coadoption_test(
         pairs = first_adoptions(ds).rename(columns={"region": "member"})
     pairs = pairs[["member", "practice"]].dropna().drop_duplicates()
     if pairs["practice"].nunique() < 2 or (pairs["member"].value_counts() > 1).sum() < 2:
-        return unsupported(name, COADOPTION_Q, "fewer than two members with two or more practices", null_model=model)
+        return unsupported(name, COADOPTION_Q, t("fewer than two members with two or more practices"), null_model=model)
     members, _ = pd.factorize(pairs["member"], sort=True)
     practices, names = pd.factorize(pairs["practice"], sort=True)
     b = np.zeros((members.max() + 1, len(names)), dtype=bool)
@@ -99,11 +106,18 @@ def coadoption_test(
     )
     table = table.sort_values(["q_value", "practice_a", "practice_b"]).reset_index(drop=True)
     hits = table[table["q_value"] < alpha]
-    text = (
-        f"{len(hits)} of {len(table)} practice pairs are co-adopted more often than the degree-preserving null "
-        f"allows at FDR {alpha:.0%}"
-        + (f" (strongest: {hits.iloc[0]['practice_a']} with {hits.iloc[0]['practice_b']})." if len(hits) else ".")
-        + f" Overall concentration of co-adoption p = {p:.3g}."
+    text = joined(
+        t(
+            "{n} of {total} practice pairs are co-adopted more often than the degree-preserving null allows at "
+            "FDR {alpha:.0%}{strongest}.",
+            n=len(hits),
+            total=len(table),
+            alpha=alpha,
+            strongest=t(" (strongest: {a} with {b})", a=hits.iloc[0]["practice_a"], b=hits.iloc[0]["practice_b"])
+            if len(hits)
+            else "",
+        ),
+        t("Overall concentration of co-adoption p = {p:.3g}.", p=p),
     )
     return result(
         name,

@@ -29,13 +29,14 @@ from diffusion.data.calendar import period_of
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of, period_labels
 from diffusion.errors import ParameterError
+from diffusion.i18n import joined, level_name, t
 from diffusion.stats.channels import CHANNELS, channel_columns, hierarchy_times, row_sums
 from diffusion.stats.event_model import DEFAULT_FORMULA, ModelError, fit_event_history
 from diffusion.stats.inference import TestResult, unsupported
 
 __all__ = ["event_history_test", "person_period"]
 
-QUESTION = (
+QUESTION = t(
     "Do regions adopt sooner when more of their neighbours already adopted (endogenous learning), "
     "and after central promotion (top-down)?"
 )
@@ -130,7 +131,7 @@ def person_period(
         share = np.divide(earlier, deg, out=np.zeros_like(earlier), where=deg > 0)
         end = np.where(np.isfinite(when), when, at_risk[-1])
         row, col = np.nonzero(at_risk[None, :] <= end[:, None])  # region by region, periods in order
-        t = at_risk[col]
+        period = at_risk[col]
         promo_dates = (
             []
             if promo is None
@@ -141,11 +142,11 @@ def person_period(
         part = {
             "region": row,
             "practice": np.full(len(row), k),
-            "period": t,
-            "adopted": (when[row] == t).astype(int),
+            "period": period,
+            "adopted": (when[row] == period).astype(int),
             "neighbour_share": share[row, col],
             "promoted": promoted[col],
-            "censored": (~np.isfinite(when[row]) & (t == at_risk[-1])).astype(int),
+            "censored": (~np.isfinite(when[row]) & (period == at_risk[-1])).astype(int),
             **extra,
         }
         for name, values in part.items():
@@ -200,9 +201,11 @@ def event_history_test(
     """
     name = "event-history"
     rhs = " + ".join([formula.split("~")[-1].strip() or DEFAULT_FORMULA, *covariate_terms])
-    model_name = (
-        f"discrete-time {link} model over a {baseline.replace('-', ' x ')} baseline; inference: {inference} "
-        "(clustered by top-level unit)"
+    model_name = t(
+        "discrete-time {link} model over a {baseline} baseline; inference: {inference} (clustered by top-level unit)",
+        link=link,
+        baseline=baseline.replace("-", " x "),
+        inference=inference,
     )
     try:
         with warnings.catch_warnings(record=True):
@@ -222,20 +225,24 @@ def event_history_test(
     except ModelError as exc:
         return unsupported(name, QUESTION, str(exc), null_model=model_name)
     table = model.coefficients
-    channels = [t for t in table["term"] if t in CHANNELS]
+    channels = [term for term in table["term"] if term in CHANNELS]
     head = model.term(channels[0] if channels else table["term"].iloc[0])
-    text = " ".join(
-        [
-            f"Over {model.region_periods} region-periods and {model.adoptions} adoptions, compared within each "
-            + {
-                "practice-period": "practice and period",
-                "practice+period": "practice and each period",
-                "period": "period",
-            }[baseline]
-            + f" ({model.clusters} {model.cluster_level} clusters):",
-            *(model.describe(t) for t in table["term"]),
-            *model.warnings,
-        ]
+    text = joined(
+        t(
+            "Over {rows} region-periods and {adoptions} adoptions, compared within each {within} ({clusters} {level} "
+            "clusters):",
+            rows=model.region_periods,
+            adoptions=model.adoptions,
+            within={
+                "practice-period": t("practice and period"),
+                "practice+period": t("practice and each period"),
+                "period": t("period"),
+            }[baseline],
+            clusters=model.clusters,
+            level=level_name(model.cluster_level),
+        ),
+        *(model.describe(term) for term in table["term"]),
+        *model.warnings,
     )
     return TestResult(
         name=name,

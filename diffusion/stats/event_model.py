@@ -36,6 +36,7 @@ import pandas as pd
 from diffusion.checks import check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.errors import ParameterError
+from diffusion.i18n import t
 from diffusion.stats.channels import CHANNELS
 from diffusion.stats.covariate_terms import add_covariates
 from diffusion.stats.heterogeneity import HETEROGENEITY_COLUMNS, describe_heterogeneity, heterogeneity_table
@@ -90,7 +91,7 @@ class EventHistoryModel:
     @property
     def scale(self) -> str:
         """What a ratio multiplies: odds (logit), hazard (cloglog) or nothing (linear)."""
-        return {"logit": "odds", "cloglog": "hazard"}.get(self.link, "probability")
+        return {"logit": t("odds"), "cloglog": t("hazard")}.get(self.link, t("probability"))
 
     def term(self, name: str) -> dict:
         """One term's row as a dict."""
@@ -103,19 +104,27 @@ class EventHistoryModel:
         """One term in plain words: direction, size with its interval, p, never a ratio of "0.00"."""
         row = self.term(name)
         b, low, high, p = row["estimate"], row["lower"], row["upper"], row["p_value"]
-        direction = "higher" if b > 0 else "lower"
         if np.isnan(low) and np.isnan(high):
-            interval = "95 % interval not computed"
+            interval = t("95 % interval not computed")
         elif self.link == "linear":
-            interval = f"95 % interval {low:+.3f} to {high:+.3f}"
+            interval = t("95 % interval {low:+.3f} to {high:+.3f}", low=low, high=high)
         else:
-            interval = f"95 % interval {ratio(low)} to {ratio(high)}"
+            interval = t("95 % interval {low} to {high}", low=ratio(low), high=ratio(high))
         if self.link == "linear":
-            size = f"{b:+.3f} in the probability of adoption per period ({interval})"
+            size = t("{b:+.3f} in the probability of adoption per period ({interval})", b=b, interval=interval)
         else:
-            size = f"the {self.scale} of adoption × {ratio(b)} ({interval})"
-        verdict = "a clear" if p < 0.05 else "no clear"
-        return f"{name}: {size}; p = {p:.3g} — {verdict} sign of a {direction} rate with this term."
+            size = t(
+                "the {scale} of adoption × {ratio} ({interval})", scale=self.scale, ratio=ratio(b), interval=interval
+            )
+        if p < 0.05:
+            verdict = (
+                t("a clear sign of a higher rate with this term")
+                if b > 0
+                else t("a clear sign of a lower rate with this term")
+            )
+        else:
+            verdict = t("no clear sign that this term changes the rate")
+        return t("{term}: {size}; p = {p:.3g} — {verdict}.", term=name, size=size, p=p, verdict=verdict)
 
     def left_out(self) -> list[str]:
         """Sentences on the terms not estimated, and why."""
@@ -166,12 +175,12 @@ def ratio(b: float) -> str:
     ('2.01', '1/403', '1,097', 'below 1/10,000', 'nearly 0')
     """
     if not np.isfinite(b):
-        return "nearly 0" if b < 0 else "unbounded"
+        return t("nearly 0") if b < 0 else t("unbounded")
     value = float(np.exp(b))
     if value < 1e-4:
-        return "below 1/10,000"
+        return t("below 1/10,000")
     if value > 1e4:
-        return "above 10,000"
+        return t("above 10,000")
     if value < 0.01:
         return f"1/{1 / value:,.0f}"
     return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
@@ -410,12 +419,19 @@ def fit_table(
             coefficients[column] = np.exp(coefficients[source])
     if g < 20:
         said.append(
-            f"Only {g} clusters: cluster-robust inference is approximate; the wild bootstrap is the safest choice."
+            t(
+                "Only {g} clusters: cluster-robust inference is approximate; the wild bootstrap is the safest choice.",
+                g=g,
+            )
         )
     if adoptions < EVENTS_PER_TERM * len(names):
         said.append(
-            f"{adoptions} adoptions for {len(names)} terms (fewer than {EVENTS_PER_TERM} per term): "
-            "estimates are unstable."
+            t(
+                "{adoptions} adoptions for {terms} terms (fewer than {least} per term): estimates are unstable.",
+                adoptions=adoptions,
+                terms=len(names),
+                least=EVENTS_PER_TERM,
+            )
         )
     for message in said:
         warnings.warn(message, UserWarning, stacklevel=3)
@@ -437,7 +453,7 @@ def fit_table(
 
 
 _INFERENCE_NAMES = {
-    "wild": "wild cluster score bootstrap (Webb weights), CR1 standard errors",
-    "jackknife": "CR3 cluster jackknife, t on G - 1 df",
-    "sandwich": "CR1 cluster sandwich, t on G - 1 df",
+    "wild": t("wild cluster score bootstrap (Webb weights), CR1 standard errors"),
+    "jackknife": t("CR3 cluster jackknife, t on G - 1 df"),
+    "sandwich": t("CR1 cluster sandwich, t on G - 1 df"),
 }

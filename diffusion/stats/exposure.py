@@ -40,6 +40,7 @@ import pandas as pd
 from diffusion.checks import check_choice, check_int
 from diffusion.data.dataset import Dataset
 from diffusion.errors import ParameterError
+from diffusion.i18n import level_name, t
 
 __all__ = ["Graph", "exposure", "infection_susceptibility", "thresholds", "unit_graph"]
 
@@ -89,7 +90,14 @@ def unit_graph(ds: Dataset, level: str | None = None, graph: GraphKind = "ties")
         codes = pd.factorize(parent)[0]
         i, j = np.nonzero((codes[:, None] == codes[None, :]) & (parent.to_numpy()[:, None] != ""))
         keep = i != j
-        return Graph(units, i[keep], j[keep], np.ones(int(keep.sum())), None, f"units of the same parent ({level})")
+        return Graph(
+            units,
+            i[keep],
+            j[keep],
+            np.ones(int(keep.sum())),
+            None,
+            t("units of the same parent ({level})", level=level_name(level)),
+        )
     ties = ds.influence_ties(level)
     if ties is None:
         from diffusion.stats.adoptions import no_ties_reason
@@ -276,7 +284,7 @@ def infection_susceptibility(
     for k, p in enumerate(practices):
         when = times[k]
         adopters = np.flatnonzero(np.isfinite(when))
-        t = when[adopters]
+        at = when[adopters]
         sus = _discounted(g, when, adopters, -1, weights, normalize, last)
         inf = _discounted(g, when, adopters, +1, weights, normalize, last)
         rows.append(
@@ -284,7 +292,7 @@ def infection_susceptibility(
                 {
                     "practice": p,
                     "unit": g.units[adopters],
-                    "period": t.astype(int),
+                    "period": at.astype(int),
                     "infectiousness": inf,
                     "susceptibility": sus,
                 }

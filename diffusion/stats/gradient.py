@@ -9,6 +9,7 @@ from scipy import stats
 from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.errors import ParameterError
+from diffusion.i18n import joined, region_name, t
 from diffusion.stats.adoptions import adoptions_at
 from diffusion.stats.inference import (
     Alternative,
@@ -22,7 +23,7 @@ from diffusion.stats.nulls import permute_within
 
 __all__ = ["GRADIENT_Q", "gradient_test", "macro_region_order"]
 
-GRADIENT_Q = "Did practices reach the macro-regions in the hypothesised order (China: East, Centre, West)?"
+GRADIENT_Q = t("Did practices reach the macro-regions in the hypothesised order (China: East, Centre, West)?")
 
 
 def macro_region_order(order=("East", "Central", "West"), northeast: str = "exclude") -> dict[str, int]:
@@ -96,15 +97,17 @@ def gradient_test(
     (['East', 'Central', 'West'], True)
     """
     opts = permutation_options(n_permutations, alternative, seed)
-    name, model = "gradient", "macro-region labels permuted among each practice's adoptions"
+    name, model = "gradient", t("macro-region labels permuted among each practice's adoptions")
     geo = ds.geography
     order = tuple(order) if order else geo.region_order
     if not order:
         return unsupported(
             name,
             GRADIENT_Q,
-            "the geography has no ordered regions (give the hypothesised order of its macro-regions: "
-            '`--order A B C`, `order:` in a hypotheses file, or "gradient_order" in geography.json)',
+            t(
+                "the geography has no ordered regions (give the hypothesised order of its macro-regions: "
+                '`--order A B C`, `order:` in a hypotheses file, or "gradient_order" in geography.json)'
+            ),
             null_model=model,
         )
     known = sorted(set(geo.units["macro_region"]) - {""})
@@ -124,35 +127,43 @@ def gradient_test(
         return unsupported(
             name,
             GRADIENT_Q,
-            f"adoptions in {len(present)} ordered group(s) over "
-            f"{first['period'].nunique()} period(s); at least 2 of each are needed",
+            t(
+                "adoptions in {groups} ordered group(s) over {periods} period(s); at least 2 of each are needed",
+                groups=len(present),
+                periods=first["period"].nunique(),
+            ),
             null_model=model,
         )
-    t = first["period"].to_numpy(dtype=float)
+    times = first["period"].to_numpy(dtype=float)
     g = first["group"].map(ranks_of).to_numpy()
     pr = pd.factorize(first["practice"])[0]
-    pairwise = _pairwise(t, g, pr, order)
+    pairwise = _pairwise(times, g, pr, order)
     pairs = sum(r["pairs"] for r in pairwise)  # within-practice cross-group pairs compared
     if not pairs:
         return unsupported(
             name,
             GRADIENT_Q,
-            "no practice was adopted in two ordered groups, so no pair compares them",
+            t("no practice was adopted in two ordered groups, so no pair compares them"),
             null_model=model,
         )
-    observed = float(_jonckheere(t, g[None, :], pr)[0])
-    step = max(1, 2**22 // max(1, len(t) * len(order)))  # draws per block: bounded tables
+    observed = float(_jonckheere(times, g[None, :], pr)[0])
+    step = max(1, 2**22 // max(1, len(times) * len(order)))  # draws per block: bounded tables
 
     def batch(rng, k):
         return np.concatenate(
-            [_jonckheere(t, permute_within(g, pr, rng, min(step, k - s)), pr) for s in range(0, k, step)]
+            [_jonckheere(times, permute_within(g, pr, rng, min(step, k - s)), pr) for s in range(0, k, step)]
         )
 
     p, dist = permutation_test(observed, batch, **opts, n_jobs=n_jobs, progress=progress)
-    text = (
-        f"In {observed / pairs:.0%} of {pairs} same-practice pairs of regions in different groups, the region "
-        f"earlier in {' > '.join(order)} adopted first (chance: {dist.mean() / pairs:.0%}; p = {p:.3g}). "
-        + ("The ordered gradient holds beyond chance." if p < 0.05 else "No ordered gradient beyond chance.")
+    text = t(
+        "In {share:.0%} of {pairs} same-practice pairs of regions in different groups, the region earlier in "
+        "{order} adopted first (chance: {chance:.0%}; p = {p:.3g}). {verdict}",
+        share=observed / pairs,
+        pairs=pairs,
+        order=joined(*map(region_name, order), sep=" > "),
+        chance=dist.mean() / pairs,
+        p=p,
+        verdict=t("The ordered gradient holds beyond chance.") if p < 0.05 else t("No ordered gradient beyond chance."),
     )
     return result(
         name,

@@ -169,6 +169,9 @@ def run_hypotheses(
             for r, practice in zip(results, practices_run)
         ]
     )
+    for column, attribute in (("null model", "null_model"), ("interpretation", "interpretation")):
+        # Messages stay messages (a report shows them in its language): objects, not inferred strings.
+        table[column] = pd.Series([getattr(r, attribute) for r in results], dtype=object)
     ok = table["supported"] & table["p_value"].notna()
     table["q_value"] = float("nan")
     if ok.any():

@@ -32,6 +32,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from diffusion.checks import Seed, check_choice, check_draws, resolve_seed
+from diffusion.i18n import joined, t
 
 __all__ = [
     "ALTERNATIVES",
@@ -180,7 +181,7 @@ def unsupported(
         alternative=alternative,
         seed=seed,
         null_model=null_model,
-        interpretation=f"Not tested: {reason}.",
+        interpretation=t("Not tested: {reason}.", reason=reason),
         supported=False,
         reason=reason,
     )
@@ -373,9 +374,15 @@ def result(
     size, size_mid = attained_size(stat_null, alternative), attained_size(stat_null, alternative, mid=True)
     mid = mid_p_value(observed, stat_null, alternative) if len(stat_null) else float("nan")
     if size < 0.035:
-        interpretation += (
-            f" The statistic is coarse here (many ties): at this data the test rejects {size:.1%} of null "
-            f"datasets at alpha = 0.05 (mid-p: {size_mid:.1%}); mid-p = {mid:.3g}."
+        interpretation = joined(
+            interpretation,
+            t(
+                "The statistic is coarse here (many ties): at this data the test rejects {size:.1%} of null datasets "
+                "at alpha = 0.05 (mid-p: {size_mid:.1%}); mid-p = {mid:.3g}.",
+                size=size,
+                size_mid=size_mid,
+                mid=mid,
+            ),
         )
     return TestResult(
         name=name,

@@ -94,17 +94,17 @@ def write_model(
 
 
 def _write_plot(model: EventHistoryModel, path: Path) -> Path:
-    import matplotlib.pyplot as plt
+    import matplotlib
+    from matplotlib.figure import Figure
 
     from diffusion.output import atomic_write
     from diffusion.report.figures import SVG_RC, forest_plot
 
-    with plt.rc_context(SVG_RC):  # type: ignore[arg-type]
-        fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(model.coefficients) + 1.2))
+    with matplotlib.rc_context(SVG_RC):  # type: ignore[arg-type]
+        fig = Figure(figsize=(6.5, 0.45 * len(model.coefficients) + 1.2))  # not pyplot: the user's backend stays
+        ax = fig.subplots()
         forest_plot(model.coefficients, ax=ax, scale=model.scale)
         ax.set_title(f"{model.formula} ({model.clusters} clusters; {model.adoptions} adoptions)", fontsize=8)
         fmt = path.suffix.lower().lstrip(".")
         metadata = {"svg": {"Date": None, "Creator": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
-        out = atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata=metadata))
-        plt.close(fig)
-    return out
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata=metadata))

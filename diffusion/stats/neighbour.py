@@ -11,6 +11,7 @@ from scipy import sparse
 from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
+from diffusion.i18n import t
 from diffusion.stats.adoptions import adoptions_at, no_ties_reason
 from diffusion.stats.inference import (
     Alternative,
@@ -32,7 +33,7 @@ __all__ = [
     "tie_adoptions",
 ]
 
-NEIGHBOUR_Q = "Did practices spread to neighbours of earlier adopters more than chance would have it?"
+NEIGHBOUR_Q = t("Did practices spread to neighbours of earlier adopters more than chance would have it?")
 
 
 def neighbour_test(
@@ -71,9 +72,9 @@ def neighbour_test(
     name, model = (
         "neighbour",
         {
-            "times": "adoption times permuted among each practice's adopters",
-            "strata": f"adoption times permuted within practice x {strata}",
-            "adopters": "random regions adopt, same number per period",
+            "times": t("adoption times permuted among each practice's adopters"),
+            "strata": t("adoption times permuted within practice x {strata}", strata=strata),
+            "adopters": t("random regions adopt, same number per period"),
         }[check_choice("null", null, ("times", "strata", "adopters"))],
     )
     ties = ds.influence_ties(level)
@@ -89,26 +90,29 @@ def neighbour_test(
         return unsupported(
             name,
             NEIGHBOUR_Q,
-            f"{len(first)} adoption(s) in {first['period'].nunique()} period(s); "
-            "at least 3 adoptions over 2 periods are needed",
+            t(
+                "{n} adoption(s) in {periods} period(s); at least 3 adoptions over 2 periods are needed",
+                n=len(first),
+                periods=first["period"].nunique(),
+            ),
             null_model=model,
         )
     u = first["region"].map(index).to_numpy()
-    t = first["period"].to_numpy(dtype=float)
+    times = first["period"].to_numpy(dtype=float)
     pr = pd.factorize(first["practice"])[0]
     share: EarlierNeighbourShare | TimedNeighbourShare
     if active is None:
-        share = EarlierNeighbourShare(*adjacent_adoptions(u, pr, src, dst, len(units)), len(t))
+        share = EarlierNeighbourShare(*adjacent_adoptions(u, pr, src, dst, len(units)), len(times))
     else:
-        share = TimedNeighbourShare(*tie_adoptions(u, pr, src, dst, len(units)), active, len(t))
-    small = t.astype(np.min_scalar_type(int(t.max())))  # periods as uint8/uint16: less memory to move
+        share = TimedNeighbourShare(*tie_adoptions(u, pr, src, dst, len(units)), active, len(times))
+    small = times.astype(np.min_scalar_type(int(times.max())))  # periods as uint8/uint16: less memory to move
 
     def stat(times: np.ndarray) -> np.ndarray:
         return share(np.ascontiguousarray(times.T))
 
-    observed = float(stat(t[None, :])[0])
+    observed = float(stat(times[None, :])[0])
     if null == "adopters":
-        counts = [(np.flatnonzero(pr == p), t[pr == p]) for p in np.unique(pr)]
+        counts = [(np.flatnonzero(pr == p), times[pr == p]) for p in np.unique(pr)]
 
         def batch(rng, k):
             hits = np.zeros(k)
@@ -121,11 +125,11 @@ def neighbour_test(
                 earlier = earlier.astype(float)
                 has = sparse.csr_matrix((np.ones(len(src)), (np.arange(len(src)), src)), shape=(len(src), len(units)))
                 hits += ((np.asarray(earlier @ has) > 0) & np.isfinite(full)).sum(axis=1)
-            return hits / len(t)
+            return hits / len(times)
     else:
         groups = pr if null == "times" else _strata_groups(ds, first, pr, strata)
 
-        step = max(1, min(64, 2**24 // len(t)))  # draws per block: ~16M cells, and cache-sized gathers
+        step = max(1, min(64, 2**24 // len(times)))  # draws per block: ~16M cells, and cache-sized gathers
 
         def batch(rng, k):
             return np.concatenate(
@@ -139,11 +143,16 @@ def neighbour_test(
         n_jobs=n_jobs,
         progress=progress,
     )
-    found = f"{observed:.1%} of {len(t)} adoptions had a neighbour that adopted the same practice earlier"
-    text = f"{found}, against {dist.mean():.1%} expected by chance (p = {p:.3g}). " + (
-        "Adoption clusters next to earlier adopters beyond chance."
+    text = t(
+        "{share:.1%} of {n} adoptions had a neighbour that adopted the same practice earlier, against {chance:.1%} "
+        "expected by chance (p = {p:.3g}). {verdict}",
+        share=observed,
+        n=len(times),
+        chance=dist.mean(),
+        p=p,
+        verdict=t("Adoption clusters next to earlier adopters beyond chance.")
         if p < 0.05
-        else "That is within what chance produces."
+        else t("That is within what chance produces."),
     )
     return result(
         name,
@@ -152,7 +161,7 @@ def neighbour_test(
         dist,
         p,
         interpretation=text,
-        details={"adoptions": len(t), "level": level, "null": null, "graph": ties.graph},
+        details={"adoptions": len(times), "level": level, "null": null, "graph": ties.graph},
         **opts,
         null_model=model,
     )

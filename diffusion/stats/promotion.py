@@ -6,6 +6,7 @@ import numpy as np
 
 from diffusion.checks import Seed
 from diffusion.data.dataset import Dataset
+from diffusion.i18n import t
 from diffusion.stats.inference import (
     Alternative,
     TestResult,
@@ -18,7 +19,7 @@ from diffusion.stats.nulls import permute_within
 
 __all__ = ["PROMOTION_Q", "promotion_test"]
 
-PROMOTION_Q = "Did the practice gain more adoptions after its central promotion than other practices did?"
+PROMOTION_Q = t("Did the practice gain more adoptions after its central promotion than other practices did?")
 
 
 def promotion_test(
@@ -38,15 +39,19 @@ def promotion_test(
     unit's first adoption of each practice (units at any level).
     """
     opts = permutation_options(n_permutations, alternative, seed)
-    name, model = "promotion", "practice labels permuted among adoptions"
+    name, model = "promotion", t("practice labels permuted among adoptions")
     if date is None:
         events = ds.promotion_events
-        mine = None if events is None else events[events["practices"].str.split(";").apply(lambda t: practice in t)]
+        mine = (
+            None
+            if events is None
+            else events[events["practices"].str.split(";").apply(lambda names: practice in names)]
+        )
         if mine is None or mine.empty:
             return unsupported(
                 name,
                 PROMOTION_Q,
-                f"no dated promotion event of '{practice}'; give the promotion `date`",
+                t("no dated promotion event of '{practice}'; give the promotion `date`", practice=practice),
                 null_model=model,
             )
         date = min(mine["date"])
@@ -58,8 +63,14 @@ def promotion_test(
         return unsupported(
             name,
             PROMOTION_Q,
-            f"needs adoptions of '{practice}' and of other practices on both sides "
-            f"of {date} ({after.sum()} after, {(~after).sum()} before)",
+            t(
+                "needs adoptions of '{practice}' and of other practices on both sides of {date} ({after} after, "
+                "{before} before)",
+                practice=practice,
+                date=date,
+                after=after.sum(),
+                before=(~after).sum(),
+            ),
             null_model=model,
         )
 
@@ -81,10 +92,16 @@ def promotion_test(
     )
     share_p = after[promoted].mean()
     share_o = after[~promoted].mean()
-    text = (
-        f"{share_p:.0%} of the adoptions of '{practice}' came on or after its promotion ({date}), against "
-        f"{share_o:.0%} of the other practices' (difference {observed:+.0%}, p = {p:.3g}). "
-        + ("Adoption rose after promotion beyond chance." if p < 0.05 else "Within what chance produces.")
+    text = t(
+        "{share:.0%} of the adoptions of '{practice}' came on or after its promotion ({date}), against "
+        "{others:.0%} of the other practices' (difference {difference:+.0%}, p = {p:.3g}). {verdict}",
+        share=share_p,
+        practice=practice,
+        date=date,
+        others=share_o,
+        difference=observed,
+        p=p,
+        verdict=t("Adoption rose after promotion beyond chance.") if p < 0.05 else t("Within what chance produces."),
     )
     return result(
         name,

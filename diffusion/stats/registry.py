@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from diffusion.errors import DiffusionError
+from diffusion.i18n import t
 
-__all__ = ["ALIASES", "OPTION_HELP", "TESTS", "TEST_NAMES", "MethodCard", "Option", "TestSpec", "run_test"]
+__all__ = ["ALIASES", "OPTION_HELP", "TESTS", "TEST_NAMES", "TITLES", "MethodCard", "Option", "TestSpec", "run_test"]
 
 #: Other names of options, outside Python (command-line flags, hypotheses-file keys) -> parameter.
 ALIASES = {"permutations": "n_permutations", "null_model": "null", "jobs": "n_jobs"}
@@ -165,113 +166,159 @@ TESTS: dict[str, TestSpec] = {
             "neighbour",
             "diffusion.stats.neighbour:neighbour_test",
             MethodCard(
-                "Share of adoptions whose region had a neighbour (adjacency, or a tie of the user's network "
-                "active at the adoption) adopting the same practice earlier.",
-                "Adoption times permuted among each practice's adopters (or within strata, or random adopters). "
-                "Calibration on independent nulls (benchmarks/pattern_tests_calibration.py; 300 datasets each, "
-                "alpha 0.05): practice-specific rates 0.037 (600 datasets), top-down shock 0.047, clustered "
-                "breadth 0.033, East-to-West gradient 0.020; null 'strata': 0.035, 0.043, 0.033, 0.030.",
-                "Neighbours are known at one level only (China: provinces); a partial list of cases weakens "
-                "every test of timing. The share ties often on small data, which makes the test conservative: "
-                "each result states its attained size at the data (on the bundled leading cases it cannot reject "
-                "at all) and a mid-p.",
+                t(
+                    "Share of adoptions whose region had a neighbour (adjacency, or a tie of the user's network "
+                    "active at the adoption) adopting the same practice earlier."
+                ),
+                t(
+                    "Adoption times permuted among each practice's adopters (or within strata, or random adopters). "
+                    "Calibration on independent nulls (benchmarks/pattern_tests_calibration.py; 300 datasets each, "
+                    "alpha 0.05): practice-specific rates 0.037 (600 datasets), top-down shock 0.047, clustered "
+                    "breadth 0.033, East-to-West gradient 0.020; null 'strata': 0.035, 0.043, 0.033, 0.030."
+                ),
+                t(
+                    "Neighbours are known at one level only (China: provinces); a partial list of cases weakens "
+                    "every test of timing. The share ties often on small data, which makes the test conservative: "
+                    "each result states its attained size at the data (on the bundled leading cases it cannot reject "
+                    "at all) and a mid-p."
+                ),
             ),
         ),
         TestSpec(
             "gradient",
             "diffusion.stats.gradient:gradient_test",
             MethodCard(
-                "Jonckheere–Terpstra count of same-practice pairs of adoptions in different macro-regions in which "
-                "the region earlier in the order (the geography's gradient_order, or the option) adopted first.",
-                "Macro-region labels permuted among each practice's adoptions. Calibration (300 datasets each, "
-                "alpha 0.05): practice-specific rates 0.047, top-down shock 0.047, clustered breadth 0.050; "
-                "power under an East-to-West gradient 0.93. Comparing pairs across practices, as before, "
-                "rejected 0.020 under rates: diluted by the practices' different eras.",
-                "Northeast is left out unless placed; batches are coarse, so many pairs tie (the attained size is "
-                "stated); a geography without an order is not tested.",
+                t(
+                    "Jonckheere–Terpstra count of same-practice pairs of adoptions in different macro-regions in which "
+                    "the region earlier in the order (the geography's gradient_order, or the option) adopted first."
+                ),
+                t(
+                    "Macro-region labels permuted among each practice's adoptions. Calibration (300 datasets each, "
+                    "alpha 0.05): practice-specific rates 0.047, top-down shock 0.047, clustered breadth 0.050; "
+                    "power under an East-to-West gradient 0.93. Comparing pairs across practices, as before, "
+                    "rejected 0.020 under rates: diluted by the practices' different eras."
+                ),
+                t(
+                    "Northeast is left out unless placed; batches are coarse, so many pairs tie (the attained size is "
+                    "stated); a geography without an order is not tested."
+                ),
             ),
         ),
         TestSpec(
             "promotion",
             "diffusion.stats.promotion:promotion_test",
             MethodCard(
-                "Share of the practice's adoptions on or after its promotion minus that share for other practices.",
-                "Practice labels permuted among adoptions.",
-                "Promotion dates have month or year precision; a batch circular can be both promotion and adoption.",
+                t("Share of the practice's adoptions on or after its promotion minus that share for other practices."),
+                t("Practice labels permuted among adoptions."),
+                t("Promotion dates have month or year precision; a batch circular can be both promotion and adoption."),
             ),
         ),
         TestSpec(
             "coadoption",
             "diffusion.stats.coadoption:coadoption_test",
             MethodCard(
-                "Co-occurrence of practice pairs in cases; overall, the sum of squared co-occurrences.",
-                "Curveball rewiring keeps every case's number of practices and every practice's number of cases.",
-                "Tags of batch-4 cases are mostly section themes, which inflates co-occurrence.",
+                t("Co-occurrence of practice pairs in cases; overall, the sum of squared co-occurrences."),
+                t("Curveball rewiring keeps every case's number of practices and every practice's number of cases."),
+                t("Tags of batch-4 cases are mostly section themes, which inflates co-occurrence."),
             ),
         ),
         TestSpec(
             "join-counts",
             "diffusion.stats.spatial:join_count_test",
             MethodCard(
-                "Adjacent pairs of regions that both adopted (black-black joins); beside it the analytical z "
-                "(Cliff & Ord, sampling without replacement) and esda's chi-square.",
-                "Adoption permuted among the regions of the level (exact under exchangeable adoption; the "
-                "analytical moments equal the permutation distribution's, tested).",
-                "With most regions adopting, the test has little room to detect clustering.",
+                t(
+                    "Adjacent pairs of regions that both adopted (black-black joins); beside it the analytical z "
+                    "(Cliff & Ord, sampling without replacement) and esda's chi-square."
+                ),
+                t(
+                    "Adoption permuted among the regions of the level (exact under exchangeable adoption; the "
+                    "analytical moments equal the permutation distribution's, tested)."
+                ),
+                t("With most regions adopting, the test has little room to detect clustering."),
             ),
         ),
         TestSpec(
             "moran",
             "diffusion.stats.spatial:moran_test",
             MethodCard(
-                "Moran's I of each practice's adoption periods over its adopting regions with adopting neighbours "
-                "(row-standardised), averaged with weights = regions; analytical z under normality and "
-                "randomisation beside it (esda's z_norm, z_rand).",
-                "Adoption periods permuted among each practice's regions. Calibration (300 datasets each, alpha "
-                "0.05): practice-specific rates 0.062 (600 datasets), top-down shock 0.033, clustered breadth "
-                "0.043. The old statistic (pooling 'any': each region's earliest adoption of any practice) "
-                "rejected 0.107 under clustered breadth (0.26 on a stronger one) and 0.094 under rates.",
-                "Islands (no adopting neighbour) are left out. Pooling 'any' is kept only by explicit choice: "
-                "regions that adopt more practices look earlier, so clustered breadth reads as clustered timing.",
+                t(
+                    "Moran's I of each practice's adoption periods over its adopting regions with adopting neighbours "
+                    "(row-standardised), averaged with weights = regions; analytical z under normality and "
+                    "randomisation beside it (esda's z_norm, z_rand)."
+                ),
+                t(
+                    "Adoption periods permuted among each practice's regions. Calibration (300 datasets each, alpha "
+                    "0.05): practice-specific rates 0.062 (600 datasets), top-down shock 0.033, clustered breadth "
+                    "0.043. The old statistic (pooling 'any': each region's earliest adoption of any practice) "
+                    "rejected 0.107 under clustered breadth (0.26 on a stronger one) and 0.094 under rates."
+                ),
+                t(
+                    "Islands (no adopting neighbour) are left out. Pooling 'any' is kept only by explicit choice: "
+                    "regions that adopt more practices look earlier, so clustered breadth reads as clustered timing."
+                ),
             ),
         ),
         TestSpec(
             "structure",
             "diffusion.stats.structure:structure_test",
             MethodCard(
-                "Share of adoptions (after each practice's first period) with an alter that had adopted earlier "
-                "(statistic 'any'), or the mean threshold: the share of each adopter's alters that had (statistic "
-                "'threshold', netdiffuseR's struct_test example).",
-                "The graph rewired keeping every unit's degree (igraph edge swaps, 10 per tie; in- and out-degree "
-                "for a directed network); adoption times kept. Calibration (100 datasets each, alpha 0.05): "
-                "practice-specific rates 0.050 ('any') / 0.050 ('threshold'); planted contagion: power 0.99 / 0.92.",
-                "A graph that matches a gradient passes the test without contagion: East-to-West timing among "
-                "neighbours rejected 0.33 ('any') / 0.68 ('threshold'); use the event-history model with "
-                "macro-region terms there. 'threshold' misses simple contagion that saturates (one earlier "
-                "neighbour suffices). Dated ties cannot be rewired with their dates (not tested).",
+                t(
+                    "Share of adoptions (after each practice's first period) with an alter that had adopted earlier "
+                    "(statistic 'any'), or the mean threshold: the share of each adopter's alters that had (statistic "
+                    "'threshold', netdiffuseR's struct_test example)."
+                ),
+                t(
+                    "The graph rewired keeping every unit's degree (igraph edge swaps, 10 per tie; in- and out-degree "
+                    "for a directed network); adoption times kept. Calibration (100 datasets each, alpha 0.05): "
+                    "practice-specific rates 0.050 ('any') / 0.050 ('threshold'); planted contagion: power 0.99 / 0.92."
+                ),
+                t(
+                    "A graph that matches a gradient passes the test without contagion: East-to-West timing among "
+                    "neighbours rejected 0.33 ('any') / 0.68 ('threshold'); use the event-history model with "
+                    "macro-region terms there. 'threshold' misses simple contagion that saturates (one earlier "
+                    "neighbour suffices). Dated ties cannot be rewired with their dates (not tested)."
+                ),
             ),
         ),
         TestSpec(
             "event-history",
             "diffusion.stats.event_history:event_history_test",
             MethodCard(
-                "Coefficient of the formula's first channel term (default: the share of neighbours that adopted "
-                "earlier) in a discrete-time logit over a baseline hazard of each practice in each period, with "
-                "macro-region terms.",
-                "Wild cluster score bootstrap over top-level units (Webb weights, 9,999 draws, leverage-scaled "
-                "scores; intervals by test inversion). Calibration on independent nulls (500 datasets each, "
-                "alpha 0.05), neighbour term / a provincial covariate: practice-specific rates 0.060 / 0.050, "
-                "top-down shock 0.044 / 0.040, East-to-West gradient 0.050 / 0.036, covariate-driven 0.060 / "
-                "power 0.94; under planted contagion power 0.99 (covariate 0.028). A second sample of 500 gave "
-                "the neighbour term 0.084 (rates) and 0.076 (gradient): pooled 0.072 and 0.063, slightly liberal.",
-                "Few events per term make the estimates unstable (a warning under 10); the practice-by-period "
-                "baseline absorbs a dated promotion of a practice (baseline 'practice+period' estimates it); "
-                "with fewer than 20 clusters inference is approximate.",
+                t(
+                    "Coefficient of the formula's first channel term (default: the share of neighbours that adopted "
+                    "earlier) in a discrete-time logit over a baseline hazard of each practice in each period, with "
+                    "macro-region terms."
+                ),
+                t(
+                    "Wild cluster score bootstrap over top-level units (Webb weights, 9,999 draws, leverage-scaled "
+                    "scores; intervals by test inversion). Calibration on independent nulls (500 datasets each, "
+                    "alpha 0.05), neighbour term / a provincial covariate: practice-specific rates 0.060 / 0.050, "
+                    "top-down shock 0.044 / 0.040, East-to-West gradient 0.050 / 0.036, covariate-driven 0.060 / "
+                    "power 0.94; under planted contagion power 0.99 (covariate 0.028). A second sample of 500 gave "
+                    "the neighbour term 0.084 (rates) and 0.076 (gradient): pooled 0.072 and 0.063, slightly liberal."
+                ),
+                t(
+                    "Few events per term make the estimates unstable (a warning under 10); the practice-by-period "
+                    "baseline absorbs a dated promotion of a practice (baseline 'practice+period' estimates it); "
+                    "with fewer than 20 clusters inference is approximate."
+                ),
             ),
         ),
     )
 }
 TEST_NAMES = tuple(TESTS)
+
+#: Each test in a few words, for the tables of reports (the name stays the command-line name).
+TITLES = {
+    "neighbour": t("neighbour contagion"),
+    "gradient": t("regional gradient"),
+    "promotion": t("central promotion"),
+    "coadoption": t("co-adoption of practices"),
+    "join-counts": t("clustering of adopters"),
+    "moran": t("spatial autocorrelation of timing"),
+    "structure": t("network structure"),
+    "event-history": t("event-history model"),
+}
 
 
 def run_test(ds, name: str, *, progress: bool | None = None, **options):

@@ -26,6 +26,7 @@ import pandas as pd
 from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.errors import ParameterError
+from diffusion.i18n import joined, level_name, t
 from diffusion.stats.inference import p_value, permutation_options
 from diffusion.stats.nulls import random_permutations
 
@@ -237,21 +238,23 @@ def _selection_model(values: pd.DataFrame, is_pilot: np.ndarray | None) -> tuple
 
     empty = pd.DataFrame(columns=["term", "estimate", "odds_ratio", "lower", "upper", "p_value"])
     if is_pilot is None:
-        return empty, "no pilots"
+        return empty, t("no pilots")
     data = values.assign(pilot=is_pilot.astype(float)).dropna()
     x, dropped = _not_collinear(data.drop(columns="pilot"))
     x = (x - x.mean()) / x.std(ddof=1)
     n_pilots = int(data["pilot"].sum())
     if n_pilots < 2 or n_pilots > len(data) - 2 or len(data) <= x.shape[1] + 2:
-        return empty, f"not estimated: {n_pilots} pilots among {len(data)} units with every covariate"
+        return empty, t(
+            "not estimated: {n} pilots among {total} units with every covariate", n=n_pilots, total=len(data)
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             fit = sm.Logit(data["pilot"], sm.add_constant(x)).fit(disp=0, maxiter=200)
         except Exception as exc:  # perfect separation, singular matrix: say so, do not fail the report
-            return empty, f"not estimated: {type(exc).__name__}: {exc}"
+            return empty, t("not estimated: {error}", error=f"{type(exc).__name__}: {exc}")
     if not fit.mle_retvals.get("converged", True):
-        return empty, "not estimated: the fit did not converge (the covariates nearly separate pilots)"
+        return empty, t("not estimated: the fit did not converge (the covariates nearly separate pilots)")
     ci = fit.conf_int()
     table = pd.DataFrame(
         {
@@ -263,10 +266,16 @@ def _selection_model(values: pd.DataFrame, is_pilot: np.ndarray | None) -> tuple
             "p_value": fit.pvalues.to_numpy(),
         }
     )
-    note = (
-        f"logit over {len(data)} units ({n_pilots} pilots); likelihood-ratio test against no covariate: "
-        f"p = {fit.llr_pvalue:.3g}; McFadden R² = {fit.prsquared:.2f}"
-        + (f"; left out as nearly collinear with the others: {', '.join(dropped)}" if dropped else "")
+    note = t(
+        "logit over {n} units ({pilots} pilots); likelihood-ratio test against no covariate: p = {p:.3g}; McFadden "
+        "R² = {r2:.2f}{dropped}",
+        n=len(data),
+        pilots=n_pilots,
+        p=fit.llr_pvalue,
+        r2=fit.prsquared,
+        dropped=t("; left out as nearly collinear with the others: {names}", names=", ".join(dropped))
+        if dropped
+        else "",
     )
     return table, note
 
@@ -301,31 +310,49 @@ def _with_verdict(b: PilotBalance) -> PilotBalance:
 
     rows = b.balance[b.balance["group"] == "all practices"] if len(b.balance) else b.balance
     om = b.omnibus.set_index("group").loc["all practices"] if len(b.omnibus) else None
-    who = "first-period adopters" if b.definition == "first" else "units with a case"
+    who = t("first-period adopters") if b.definition == "first" else t("units with a case")
+    level = level_name(b.level)
     if om is not None and not len(rows) and om["n_pilots"] > 0:
-        text = (
-            f"Every unit at level {b.level} with a covariate is among the pilots ({who}): there is no other "
-            "unit to compare them with (choose a finer level)."
+        text = t(
+            "Every unit at level {level} with a covariate is among the pilots ({who}): there is no other unit to "
+            "compare them with (choose a finer level).",
+            level=level,
+            who=who,
         )
         return replace(b, verdict=text)
     if om is None or not len(rows):
-        text = f"Pilots ({who}) could not be compared with the units at level {b.level} on any covariate."
+        text = t(
+            "Pilots ({who}) could not be compared with the units at level {level} on any covariate.",
+            who=who,
+            level=level,
+        )
         return replace(b, verdict=text)
     n, total = int(rows["n_pilots"].max()), int(rows["n_units"].max())
     apart = rows[(rows["p_value"] < 0.05) & (rows["smd"].abs() > IMBALANCE)]
-    names = ", ".join(f"{r.covariate} (SMD {r.smd:+.2f})" for r in apart.itertuples())
     if om["p_value"] < 0.05 and len(apart):
-        text = (
-            f"The {n} pilots ({who}) are not a random draw of the {total} {b.level} units: they differ on {names} "
-            f"(all covariates together: p = {om['p_value']:.3g}). What pilots show holds for units like them; "
-            "generalising to all units needs these differences in mind (compare like with like, or weight)."
+        text = t(
+            "The {n} pilots ({who}) are not a random draw of the {total} {level} units: they differ on {names} (all "
+            "covariates together: p = {p:.3g}). What pilots show holds for units like them; generalising to all units "
+            "needs these differences in mind (compare like with like, or weight).",
+            n=n,
+            who=who,
+            total=total,
+            level=level,
+            names=", ".join(f"{r.covariate} (SMD {r.smd:+.2f})" for r in apart.itertuples()),
+            p=om["p_value"],
         )
     else:
-        text = (
-            f"On the covariates measured ({', '.join(rows['covariate'])}), the {n} pilots ({who}) look like a "
-            f"random draw of the {total} {b.level} units (all together: p = {om['p_value']:.3g}). Nothing here "
-            "warns against generalising from them; differences in what was not measured remain possible."
+        text = t(
+            "On the covariates measured ({names}), the {n} pilots ({who}) look like a random draw of the {total} "
+            "{level} units (all together: p = {p:.3g}). Nothing here warns against generalising from them; "
+            "differences in what was not measured remain possible.",
+            names=", ".join(rows["covariate"]),
+            n=n,
+            who=who,
+            total=total,
+            level=level,
+            p=om["p_value"],
         )
     if n < 5:
-        text += f" With {n} pilots the comparison has little power."
+        text = joined(text, t("With {n} pilots the comparison has little power.", n=n))
     return replace(b, verdict=text)

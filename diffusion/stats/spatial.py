@@ -10,6 +10,7 @@ from scipy import sparse, stats
 
 from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
+from diffusion.i18n import joined, t
 from diffusion.stats.adoptions import adoptions_at, binary_weights, no_ties_reason
 from diffusion.stats.inference import (
     Alternative,
@@ -24,8 +25,8 @@ from diffusion.stats.nulls import permute_within
 
 __all__ = ["JOIN_Q", "MORAN_Q", "join_count_test", "join_counts", "moran_moments", "moran_test", "morans_i"]
 
-JOIN_Q = "Are adopting regions next to each other more often than chance?"
-MORAN_Q = "Are adoption times alike among neighbouring regions?"
+JOIN_Q = t("Are adopting regions next to each other more often than chance?")
+MORAN_Q = t("Are adoption times alike among neighbouring regions?")
 
 
 def join_count_test(
@@ -41,7 +42,7 @@ def join_count_test(
 ) -> TestResult:
     """Join counts on the neighbour graph: BB joins of adopting regions (adopted ``practice``, or any)."""
     opts = permutation_options(n_permutations, alternative, seed)
-    name, model = "join-counts", "adoption permuted among the regions"
+    name, model = "join-counts", t("adoption permuted among the regions")
     level, first = adoptions_at(ds, level, practice)
     w = binary_weights(ds, level)
     if w is None:
@@ -53,7 +54,11 @@ def join_count_test(
         return unsupported(
             name,
             JOIN_Q,
-            f"{int(y.sum())} of {len(y)} regions adopted; the test needs at least two adopters and two non-adopters",
+            t(
+                "{n} of {total} regions adopted; the test needs at least two adopters and two non-adopters",
+                n=int(y.sum()),
+                total=len(y),
+            ),
             null_model=model,
         )
     bb, bw, ww = join_counts(y, adj)
@@ -66,9 +71,13 @@ def join_count_test(
     p, dist = permutation_test(bb, batch, **opts, n_jobs=n_jobs, progress=progress)
     z, pz = _z_p(bb, analytic["E_bb"], analytic["V_bb"], opts["alternative"])
     chi2, chi2_p = _join_chi2(bb, bw, ww)
-    text = (
-        f"{int(bb)} neighbouring pairs both adopted, against {dist.mean():.1f} expected by chance "
-        f"(p = {p:.3g}; normal approximation p = {pz:.3g})."
+    text = t(
+        "{n} neighbouring pairs both adopted, against {chance:.1f} expected by chance "
+        "(p = {p:.3g}; normal approximation p = {pz:.3g}).",
+        n=int(bb),
+        chance=dist.mean(),
+        p=p,
+        pz=pz,
     )
     return result(
         name,
@@ -195,9 +204,9 @@ def moran_test(
     check_choice("pooling", pooling, ("practice", "any"))
     name = "moran"
     model = (
-        "adoption periods permuted among each practice's regions"
+        t("adoption periods permuted among each practice's regions")
         if pooling == "practice"
-        else "earliest adoption periods permuted among the adopting regions"
+        else t("earliest adoption periods permuted among the adopting regions")
     )
     level, first = adoptions_at(ds, level, practice)
     w = binary_weights(ds, level)
@@ -219,7 +228,7 @@ def moran_test(
         return unsupported(
             name,
             MORAN_Q,
-            "no practice has 4 or more adopting regions with adopting neighbours, adopting in 2 or more periods",
+            t("no practice has 4 or more adopting regions with adopting neighbours, adopting in 2 or more periods"),
             null_model=model,
         )
     practices, y, weights, groups = _stack(strata)
@@ -265,17 +274,29 @@ def moran_test(
             (_z_p(i, m["EI"], m["VI_rand"], opts["alternative"]) for i, m in zip(observed[1:], moments)),
         )
     ]
-    where = f"{len(y)} regions" if pooling == "any" else f"{len(strata)} practice(s), {len(y)} adopting regions"
-    text = (
-        f"Moran's I of adoption time is {observed[0]:.3f} over {where} (chance: {dist[:, 0].mean():.3f}; "
-        f"p = {p:.3g}; normal approximation p = {analytic['p_rand']:.3g}). "
-        + ("Neighbours adopt at similar times." if p < 0.05 else "No spatial pattern in timing.")
+    where = (
+        t("{n} regions", n=len(y))
+        if pooling == "any"
+        else t("{practices} practice(s), {n} adopting regions", practices=len(strata), n=len(y))
     )
-    if pooling == "any":
-        text += (
-            " Caution: the earliest adoption of any practice makes regions that adopt more practices look "
+    text = joined(
+        t(
+            "Moran's I of adoption time is {i:.3f} over {where} (chance: {chance:.3f}; p = {p:.3g}; normal "
+            "approximation p = {pz:.3g}).",
+            i=observed[0],
+            where=where,
+            chance=dist[:, 0].mean(),
+            p=p,
+            pz=analytic["p_rand"],
+        ),
+        t("Neighbours adopt at similar times.") if p < 0.05 else t("No spatial pattern in timing."),
+        t(
+            "Caution: the earliest adoption of any practice makes regions that adopt more practices look "
             "earlier, so clustered breadth reads as clustered timing (pooling 'practice' avoids this)."
         )
+        if pooling == "any"
+        else "",
+    )
     return result(
         name,
         MORAN_Q,

@@ -25,6 +25,7 @@ from scipy import sparse
 from diffusion.checks import Seed, check_choice, check_int
 from diffusion.data.dataset import Dataset
 from diffusion.errors import DiffusionError
+from diffusion.i18n import t
 from diffusion.stats.exposure import Graph, adoption_times, unit_graph
 from diffusion.stats.inference import (
     WORKER_START,
@@ -43,7 +44,7 @@ __all__ = ["STRUCTURE_Q", "structure_test"]
 
 #: Seconds per tie of one rewiring, and per practice x tie of the statistic (county graph, this machine).
 REWIRE_SECONDS, STAT_SECONDS = 3.4e-6, 1.1e-8
-STRUCTURE_Q = "Were adopters more exposed on the real graph than on rewired graphs with the same degrees?"
+STRUCTURE_Q = t("Were adopters more exposed on the real graph than on rewired graphs with the same degrees?")
 
 
 def structure_test(
@@ -76,7 +77,7 @@ def structure_test(
     opts = permutation_options(n_permutations, alternative, seed)
     lag = check_int("lag", lag, low=1)
     check_choice("statistic", statistic, ("any", "threshold"))
-    name, model = "structure", "the graph rewired, each unit's degree kept (adoption times kept)"
+    name, model = "structure", t("the graph rewired, each unit's degree kept (adoption times kept)")
     try:
         g = unit_graph(ds, level, graph)
     except DiffusionError as exc:
@@ -85,7 +86,7 @@ def structure_test(
         return unsupported(
             name,
             STRUCTURE_Q,
-            "the network's ties are dated, and a rewired tie has no date; give the network without start and end",
+            t("the network's ties are dated, and a rewired tie has no date; give the network without start and end"),
             null_model=model,
         )
     _, times, _ = adoption_times(ds, g.units, ds.geography.level_of(g.units[0]))
@@ -93,7 +94,7 @@ def structure_test(
     directed = ds.network is not None and ds.network.directed and graph == "ties"
     base = _igraph(g, directed)
     if base.ecount() < 2 or not np.isfinite(times).any() or not len(times):
-        return unsupported(name, STRUCTURE_Q, "fewer than two ties, or no timed adoption", null_model=model)
+        return unsupported(name, STRUCTURE_Q, t("fewer than two ties, or no timed adoption"), null_model=model)
 
     later = np.isfinite(times) & (times > np.nanmin(np.where(np.isfinite(times), times, np.nan), axis=1)[:, None])
 
@@ -114,7 +115,7 @@ def structure_test(
 
     observed = stat(g.looker, g.influencer)
     if not np.isfinite(observed):
-        return unsupported(name, STRUCTURE_Q, "no adoption after a practice's first period", null_model=model)
+        return unsupported(name, STRUCTURE_Q, t("no adoption after a practice's first period"), null_model=model)
 
     import igraph  # imported here: reading the test's options (the CLI's help) needs no graph library
 
@@ -131,15 +132,22 @@ def structure_test(
         n_jobs = 1
     p, dist = permutation_test(observed, batch, **opts, n_jobs=n_jobs, progress=progress, prefer="processes")
     adopters = int(np.isfinite(times).sum())
-    found = (
-        f"{observed:.1%} of adoptions had an alter that adopted before them on the {g.name}"
+    text = t(
+        "{found}, against {chance:.1%} on rewired graphs with the same degrees (p = {p:.3g}). {verdict}",
+        found=t(
+            "{share:.1%} of adoptions had an alter that adopted before them on the {graph}",
+            share=observed,
+            graph=g.name,
+        )
         if statistic == "any"
-        else f"Adopters had {observed:.1%} of their alters adopted before them on the {g.name}"
-    )
-    text = f"{found}, against {np.nanmean(dist):.1%} on rewired graphs with the same degrees (p = {p:.3g}). " + (
-        "The graph carried the spread beyond its degrees."
+        else t(
+            "Adopters had {share:.1%} of their alters adopted before them on the {graph}", share=observed, graph=g.name
+        ),
+        chance=np.nanmean(dist),
+        p=p,
+        verdict=t("The graph carried the spread beyond its degrees.")
         if p < 0.05
-        else "The graph's structure adds nothing beyond chance."
+        else t("The graph's structure adds nothing beyond chance."),
     )
     return result(
         name,
