@@ -58,10 +58,11 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     doc = parse(leading_html)
     assert doc.urls == []  # no external resource, not even a link
     assert doc.tags.count("script") == 1  # our own table script, the same in every report
-    # heatmap, curves, tiles, network, route shares, diffusion tree, thresholds, infectiousness, forest plot,
-    # balance, 3 comparison figures
-    assert doc.tags.count("svg") == 13 and "text" in doc.tags
-    svg = leading_html[leading_html.index("<svg") : leading_html.index("</svg>")]
+    # the first screen's curves, heatmap, curves, tiles, network, route shares, diffusion tree, thresholds,
+    # infectiousness, forest plot, balance, 3 comparison figures
+    assert doc.tags.count("svg") == 14 and "text" in doc.tags
+    adoption = leading_html[leading_html.index('id="adoption"') :]
+    svg = adoption[adoption.index("<svg") : adoption.index("</svg>")]  # the heatmap
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
     assert "<path" in svg
 
@@ -133,7 +134,7 @@ def test_spread_section(leading_html):
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
     assert "Most innovative provinces (Walker score)" in text
-    assert leading_html.count("<svg") == 13  # heatmap, curves, tiles, network, 2 + 2 + 1 + 1 new, 3 comparison
+    assert leading_html.count("<svg") == 14  # curves on the first screen, then 13 in the sections
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):
@@ -198,11 +199,18 @@ def test_exposure_section_and_the_structural_test(leading_html):
     assert "of adoptions had an alter that adopted before them on the geographic adjacency" in tests
 
 
-def test_key_findings_come_first_and_start_with_coverage(leading_html):
+def test_the_first_screen_is_coverage_a_picture_then_findings_in_plain_words(leading_html):
     start = leading_html.index('id="findings"')
-    assert start < leading_html.index('id="summary"')
-    first = leading_html[start:].split("<li>")[1]
-    assert first.startswith("National Rural Governance Leading Cases: 26 of 123 cases placed in a batch")
+    first_screen = leading_html[start : leading_html.index('id="summary"')]
+    coverage = first_screen.index("National Rural Governance Leading Cases: 26 of 123 cases placed in a batch")
+    picture, findings = first_screen.index("<svg"), first_screen.index("<li>")
+    assert coverage < picture < findings  # coverage in one line, one picture, then the findings
+    assert "Line chart of provinces reached per period" in first_screen
+    # Each test is its question and a plain answer; the model's odds ratios stay in the tests section.
+    assert "Did practices spread to neighbours of earlier adopters more than chance would have it? No clear" in (
+        first_screen
+    )
+    assert "odds of adoption" not in first_screen
 
 
 def test_a_file_without_any_time_still_gets_a_report(write, tmp_path):
@@ -283,3 +291,23 @@ def test_scatters_of_many_points_are_images_inside_the_svg():
         for svg in svgs:
             assert ("<image" in svg) == (n > RASTER_POINTS)  # few points stay vector
             assert len(svg) < 400_000 and "<text" in svg  # small, and the axes stay text
+
+
+def test_on_paper_no_table_is_cut_and_no_button_is_printed(leading_html):
+    import re
+
+    style = leading_html[leading_html.index("<style>") : leading_html.index("</style>")]
+    printed = style[style.index("@media print") :]
+    assert re.search(r"\.scroll \{ max-height: none; overflow: visible; \}", printed)  # every row on paper
+    assert "button.csv" in printed and "display: none" in printed
+    assert leading_html.count('<div class="scroll">') >= 10  # the boxes that the rule opens
+
+
+def test_every_id_on_the_page_is_unique_and_every_reference_resolves(leading_html):
+    import re
+    from collections import Counter
+
+    ids = re.findall(r'\bid="([^"]+)"', leading_html)
+    assert [i for i, n in Counter(ids).items() if n > 1] == []  # 14 figures, each numbered from 1 by matplotlib
+    references = set(re.findall(r"url\(#([^)]+)\)", leading_html)) | set(re.findall(r'href="#([^"]+)"', leading_html))
+    assert references and references <= set(ids)

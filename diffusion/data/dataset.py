@@ -25,14 +25,15 @@ from diffusion.data.io import read_table
 from diffusion.data.resources import bundled_datasets, data_dir
 from diffusion.data.schema import parse_batch, parse_date
 from diffusion.data.vocabulary import Vocabulary
+from diffusion.display import Card, Summarised
 from diffusion.errors import InputFileError, ValidationError, problem
 from diffusion.i18n import t
 
 __all__ = ["Dataset", "bundled_datasets", "default_vocabulary", "load_dataset", "read_cases"]
 
 
-@dataclass(frozen=True, eq=False)
-class Dataset:
+@dataclass(frozen=True, eq=False, repr=False)
+class Dataset(Summarised):
     """Cases, adoption events and everything needed to interpret them.
 
     Attributes
@@ -84,6 +85,17 @@ class Dataset:
     calendar: pd.DataFrame | None = None
     user_covariates: Covariates | None = None
     network: InfluenceNetwork | None = None
+
+    def card(self) -> Card:
+        """Its summary (``repr`` and a notebook's display): counts, time span, coverage."""
+        ev, timed = self.events, self.events[self.events["time_known"]]
+        span = f"{timed['date'].min()} to {timed['date'].max()}" if len(timed) else "no known time"
+        facts: tuple[tuple[str, object], ...] = (("title", self.title), ("cases", self.cases["case_id"].nunique()))
+        facts += (("adoption events", len(ev)),)
+        facts += (("practices", ev["practice"].nunique()), ("units", ev["unit_id"].nunique()))
+        facts += (("periods", f"{timed['period'].nunique()} ({span})"), ("geography", self.geography.name))
+        warned = [f"warnings while reading: {len(self.warnings)} (see .warnings)"] if len(self.warnings) else []
+        return Card(f"Dataset {self.name!r}", facts, (*self.coverage_statements(), *warned))
 
     @cached_property
     def covariates(self) -> Covariates | None:

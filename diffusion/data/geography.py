@@ -19,6 +19,7 @@ import pandas as pd
 from diffusion.data.geography_tables import adjacency_from, infer_levels, tiles, units_from
 from diffusion.data.io import read_table
 from diffusion.data.resources import data_dir
+from diffusion.display import Card, Summarised
 from diffusion.errors import InputFileError, ValidationError, problem
 from diffusion.i18n import t
 
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["Geography", "bundled_geographies", "load_geography"]
 
 
-@dataclass(frozen=True, eq=False)
-class Geography:
+@dataclass(frozen=True, eq=False, repr=False)
+class Geography(Summarised):
     """A hierarchy of units with a neighbour graph.
 
     Attributes
@@ -69,6 +70,15 @@ class Geography:
     source: str = ""
     meta: dict = field(default_factory=dict)
     tiles: pd.DataFrame | None = None
+
+    def card(self) -> Card:
+        """Its summary (``repr`` and a notebook's display): units per level, neighbours, macro-regions."""
+        counts = self.units["level"].value_counts()
+        levels = [(lvl, int(counts.get(lvl, 0))) for lvl in (*self.levels, *self.sub_levels)]
+        facts = (("title", self.title), *((lvl, n) for lvl, n in levels if n))
+        facts += (("neighbour pairs", f"{len(self.adjacency)} at {self.neighbour_level} level"),)
+        regions = sorted(set(self.units["macro_region"]) - {""})
+        return Card(f"Geography {self.name!r}", (*facts, ("macro-regions", ", ".join(regions) or "none")))
 
     def population(self, level: str) -> int:
         """Number of units at ``level``: the population at risk of adoption."""

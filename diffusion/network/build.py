@@ -33,6 +33,7 @@ from scipy import sparse
 
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
+from diffusion.display import Card, Summarised
 from diffusion.errors import DiffusionError
 from diffusion.network.ties import CANDIDATE_RULES, SAME_BATCH_POLICIES, TiePolicy, diffusion_ties
 
@@ -41,8 +42,8 @@ __all__ = ["CANDIDATE_RULES", "SAME_BATCH_POLICIES", "TemporalNetwork", "TiePoli
 GRAPHS = ("multimode", "regions", "practices", "cases", "ties")
 
 
-@dataclass(frozen=True, eq=False)
-class TemporalNetwork:
+@dataclass(frozen=True, eq=False, repr=False)
+class TemporalNetwork(Summarised):
     """Cases, practices and regions over time. Build it with :func:`build_network`.
 
     Attributes
@@ -69,6 +70,12 @@ class TemporalNetwork:
     ties: pd.DataFrame
     periods: pd.DataFrame
     excluded_events: int
+
+    def card(self) -> Card:
+        """Its summary (``repr`` and a notebook's display): nodes, edges and ties, and the tie rule."""
+        facts: tuple[tuple[str, object], ...] = (("level", self.level), ("nodes", len(self.nodes)))
+        facts += (("edges", len(self.edges)), ("diffusion ties", len(self.ties)), ("periods", len(self.periods)))
+        return Card(f"TemporalNetwork of {self.dataset.name!r}", facts, (self.policy.describe(),))
 
     @property
     def period_numbers(self) -> list[int]:

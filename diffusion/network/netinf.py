@@ -31,6 +31,7 @@ from scipy import special
 from tqdm.auto import tqdm
 
 from diffusion.checks import Seed, as_generator, check_choice, check_draws, check_int, check_number
+from diffusion.display import Card, Summarised
 from diffusion.i18n import joined, t
 from diffusion.network.cascades import Cascades
 from diffusion.network.transmission import (
@@ -49,8 +50,8 @@ EPSILON = 1e-9
 EDGE_COLUMNS = ["source", "target", "improvement", "p_value", "p_calibrated", "cascades", "step"]
 
 
-@dataclass(frozen=True)
-class InferredNetwork:
+@dataclass(frozen=True, repr=False)
+class InferredNetwork(Summarised):
     """The result of :func:`netinf`: edges in the order added, and how they were chosen.
 
     ``edges``: source, target, improvement (gain in log-likelihood), p_value (Vuong-type test of the
@@ -111,6 +112,11 @@ class InferredNetwork:
             if len(self.null)
             else "",
         )
+
+    def card(self) -> Card:
+        """Its summary (``repr`` and a notebook's display)."""
+        facts = (("model", self.model), ("edges", len(self.edges)), ("units", len(self.cascades.units)))
+        return Card("InferredNetwork", facts, (self.describe(),))
 
     def to_networkx(self):
         """A networkx DiGraph of the units (every unit a node), edges with their columns as attributes."""

@@ -7,11 +7,13 @@ Importing this module chooses no backend: a notebook keeps its own.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import warnings
 from typing import Any
 
+import matplotlib.colors
 import matplotlib.patches
 import matplotlib.pyplot as plt  # for its types, and for seaborn's clustermap, which makes its own figure
 import networkx as nx
@@ -41,7 +43,8 @@ SVG_RC: dict[str, Any] = {
     "font.family": ["DejaVu Sans", "sans-serif"],
     "font.size": 9,
 }
-PALETTE = "crest"
+PALETTE = "crest"  # sequential: counts and rates
+QUALITATIVE = "colorblind"  # categories: practices, regions
 
 
 #: Points above which a scatter is an image inside the SVG (its axes and text stay vector): 155,000
@@ -99,12 +102,14 @@ def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") ->
     sns.heatmap(
         data,
         ax=ax,
+        mask=data.to_numpy() == 0,  # no adoption is white, not the palette's lightest colour
         annot=True,
         fmt="d",
         cmap=PALETTE,
-        cbar=False,
+        vmin=0,
+        cbar_kws={"label": translate(t("adopting units"), lang), "shrink": 0.6},
         linewidths=0.5,
-        linecolor="white",
+        linecolor="#eeeeee",
         annot_kws={"size": 8},
     )
     if unknown in data.columns:  # set the undated column apart from the timeline
@@ -154,15 +159,37 @@ def diffusion_network(
     )
     key = "label_zh" if lang == "zh" else "label_en"
     labels = {n: graph.nodes[n].get(key) or graph.nodes[n].get("label_zh") or n for n in nodes}
-    nx.draw_networkx_labels(graph, pos, labels=labels, ax=ax, font_size=7)
+    # Under the node (its radius in points from its area), on a pale box: a path effect would turn
+    # the text into outlines, and Chinese into empty boxes.
+    backing = {"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
+    for n, area in zip(nodes, sizes):
+        below = -(np.sqrt(area / np.pi) + 1.5)
+        ax.annotate(
+            str(labels[n]),
+            pos[n],
+            xytext=(0, below),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=7,
+            color="#222222",
+            bbox=backing,
+        )
     ax.set_axis_off()
     return ax
 
 
 def rate_heatmap(rates: pd.DataFrame, *, ax: plt.Axes, label: str = "adoption rate") -> plt.Axes:
-    """Heatmap of rates (rows: practices, columns: regions in the order given), with a colour bar."""
+    """Heatmap of rates (rows: practices, columns: regions in the order given), zero white, with a colour bar."""
     sns.heatmap(
-        rates, ax=ax, cmap=PALETTE, linewidths=0.3, linecolor="white", cbar_kws={"label": str(label), "shrink": 0.6}
+        rates,
+        ax=ax,
+        mask=rates.to_numpy() == 0,
+        cmap=PALETTE,
+        vmin=0,
+        linewidths=0.3,
+        linecolor="#eeeeee",
+        cbar_kws={"label": str(label), "shrink": 0.6},
     )
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -187,11 +214,14 @@ def similarity_clustermap(sim: pd.DataFrame, linkage, *, label: str = "similarit
             vmin=0,
             vmax=1,
             figsize=(2 + 0.28 * len(sim), 2 + 0.28 * len(sim)),
-            cbar_kws={"label": label},
+            cbar_kws={"label": label, "orientation": "horizontal"},
+            cbar_pos=(0.3, 1.0, 0.4, 0.025),  # above the heatmap: clear of the dendrograms and the labels
             xticklabels=True,
             yticklabels=True,
             dendrogram_ratio=0.12,
         )
+    grid.ax_cbar.xaxis.set_label_position("top")  # label and ticks above the bar, away from the dendrogram
+    grid.ax_cbar.xaxis.set_ticks_position("top")
     grid.ax_heatmap.tick_params(axis="both", labelsize=7)
     grid.ax_heatmap.set_xlabel("")
     grid.ax_heatmap.set_ylabel("")
@@ -202,21 +232,53 @@ def adoption_curves(curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str, lang: st
     """Cumulative adoption curves: ``curves`` has columns ``period_label``, ``practice_label``, ``value``."""
     order = list(dict.fromkeys(curves["period_label"]))
     data = curves.assign(x=curves["period_label"].map({p: i for i, p in enumerate(order)}))
-    sns.lineplot(
-        data=data,
-        x="x",
-        y="value",
-        hue="practice_label",
-        marker="o",
-        ax=ax,
-        palette=sns.color_palette(PALETTE, data["practice_label"].nunique()),
-    )
+    names = list(dict.fromkeys(data["practice_label"]))
+    colours = dict(zip(names, sns.color_palette(QUALITATIVE, len(names))))  # categories: distinct hues
+    sns.lineplot(data=data, x="x", y="value", hue="practice_label", marker="o", ax=ax, palette=colours, legend=False)
+    ends = data.sort_values("x").groupby("practice_label", sort=False).tail(1)
+    direct_labels(ax, ends["x"].to_numpy(), ends["value"].to_numpy(), list(ends["practice_label"]), colours)
     ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
     ax.set_xlabel(translate(t("period (series batch)"), lang))
     ax.set_ylabel(translate(ylabel, lang))
-    ax.legend(title="", fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1))
     sns.despine(ax=ax)
     return ax
+
+
+def direct_labels(ax: plt.Axes, x, y, names: list[str], colours: dict, min_gap: float = 0.06) -> list[float]:
+    """Each line's name at its last point, in its colour, spread apart vertically so none overlap.
+
+    ``min_gap`` is the least distance between labels as a share of the y axis. Returns the label
+    heights (data units).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> ax.set_ylim(0, 1)
+    (0.0, 1.0)
+    >>> [round(v, 2) for v in direct_labels(ax, [1, 1], [0.5, 0.5], ["a", "b"], {"a": "red", "b": "blue"})]
+    [0.47, 0.53]
+    >>> plt.close(fig)
+    """
+    values = np.asarray(y, dtype=float)
+    low, high = ax.get_ylim()
+    order = np.argsort(values, kind="stable")
+    placed = values[order].copy()
+    for k in range(1, len(placed)):  # push each label up until it clears the one below ...
+        placed[k] = max(placed[k], placed[k - 1] + min_gap * (high - low))
+    heights = np.empty(len(values))
+    heights[order] = placed - (placed.mean() - values.mean() if len(values) else 0.0)  # ... then centre the block
+    for xi, yi, name in zip(x, heights, names):
+        ax.annotate(
+            str(name),
+            (xi, yi),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7,
+            color=colours[name],
+            annotation_clip=False,
+        )
+    return heights.tolist()
 
 
 def tile_map(
@@ -234,9 +296,8 @@ def tile_map(
         reached = period is not None and pd.notna(period)
         face = colours[int(period) - 1] if reached else (0.92, 0.92, 0.92)
         ax.add_patch(matplotlib.patches.Rectangle((col, -row), 0.94, 0.94, facecolor=face, edgecolor="white"))
-        ax.text(
-            col + 0.47, -row + 0.47, text, ha="center", va="center", fontsize=6, color="white" if reached else "#666666"
-        )
+        ink = "white" if _luminance(face) < 0.45 else "#333333"  # readable on dark and on light tiles
+        ax.text(col + 0.47, -row + 0.47, text, ha="center", va="center", fontsize=6, color=ink)
     ax.set_xlim(tiles["col"].min() - 0.1, tiles["col"].max() + 1.0)
     ax.set_ylim(-tiles["row"].max() - 0.1, 1.0)
     ax.set_aspect("equal")
@@ -246,8 +307,14 @@ def tile_map(
 
 
 def period_colours(n_periods: int) -> list:
-    """One colour per period, light (early) to dark (late)."""
-    return sns.color_palette(PALETTE, max(n_periods, 1))
+    """One colour per period, dark (early: the pilots) to light (late)."""
+    return sns.color_palette(PALETTE, max(n_periods, 1))[::-1]
+
+
+def _luminance(colour) -> float:
+    """Relative luminance of an RGB colour (0 black, 1 white), to choose the ink written on it."""
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
 def period_legend(fig: plt.Figure, labels: list[str], lang: str = "en") -> None:
@@ -336,11 +403,30 @@ def balance_plot(balance: pd.DataFrame, *, ax: plt.Axes, threshold: float = 0.25
     return ax
 
 
+def prefixed_ids(svg: str, prefix: str) -> str:
+    """The same SVG with every id (and every reference to one) prefixed: a second copy on a page.
+
+    Examples
+    --------
+    >>> prefixed_ids('<clipPath id="p1"/><g clip-path="url(#p1)"><use xlink:href="#m2"/></g>', "lead-")
+    '<clipPath id="lead-p1"/><g clip-path="url(#lead-p1)"><use xlink:href="#lead-m2"/></g>'
+    """
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}\1"', str(svg))  # str: Markup would escape the quotes
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}\1)", svg)
+    return re.sub(r'href="#([^"]+)"', rf'href="#{prefix}\1"', svg)
+
+
 def to_svg(fig: plt.Figure) -> str:
-    """The figure as an SVG string without the XML prolog, ready to inline in HTML."""
+    """The figure as an SVG string without the XML prolog, ready to inline in HTML.
+
+    matplotlib numbers the ids of each figure from 1 (``figure_1``, ``patch_1``); on a page of
+    several figures they are prefixed by a hash of the figure, so ids are unique and the same
+    figure still gives the same bytes.
+    """
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buf.getvalue()
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)  # RDF no reader sees
-    return svg[svg.index("<svg") :]
+    svg = svg[svg.index("<svg") :]
+    return prefixed_ids(svg, "f" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8] + "-")

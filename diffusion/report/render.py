@@ -24,14 +24,24 @@ from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of
 from diffusion.data.resources import data_dir
 from diffusion.errors import DiffusionError
-from diffusion.i18n import bilingual, joined, level_name, t, template_text, translate, translate_all, translate_problems
+from diffusion.i18n import (
+    bilingual,
+    joined,
+    level_name,
+    region_name,
+    t,
+    template_text,
+    translate,
+    translate_all,
+    translate_problems,
+)
 from diffusion.limits import limit, raise_hint
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import atomic_write_all
-from diffusion.report.figures import adoption_heatmap, most_adopted, shown_of
+from diffusion.report.figures import adoption_heatmap, most_adopted, prefixed_ids, shown_of
 from diffusion.report.labels import LABELS, column_heading
 from diffusion.report.long_sections import SHOWN, long_sections
-from diffusion.report.sections import plain_value, show, svg_figure, table
+from diffusion.report.sections import messages, plain_value, show, svg_figure, table
 
 __all__ = [
     "LABELS",
@@ -206,6 +216,8 @@ def report_context(
             "first_date": "first adoption",
         }
     )
+    if "macro_region" in region_table:
+        region_table["macro_region"] = messages(map(region_name, region_table["macro_region"]), region_table.index)
     counts_table = counts.reset_index().rename(columns={"practice": "tag"})
     drawn = most_adopted(counts, counts["total"])
     series = ds.series[["id", "label_en", "label_zh", "official_total", "official_total_note"]]
@@ -237,7 +249,8 @@ def report_context(
             (2.2 + 1.1 * (drawn.shape[1] - 3) + 2.5, 0.8 + 0.32 * drawn.shape[0]),
         ),
         "figure_alt": t(
-            "Heatmap of adopting units for {practices} across {n} periods; darker cells mean more adopting units{all}.",
+            "Heatmap of adopting units for {practices} across {n} periods; darker cells mean more adopting units, "
+            "white none{all}.",
             practices=shown_of(drawn, counts, t("practices")),
             n=counts.shape[1] - 3,
             all=t(" (the table below lists every practice)") if len(drawn) < len(counts) else "",
@@ -264,6 +277,12 @@ def report_context(
     for name in SHOWN:
         context[name] = sections[name]
     context["findings"] = key_findings(context)
+    spread = context["spread"]  # the first screen's picture: how far the practices spread, else the counts
+    context["lead"] = (
+        {"figure": Markup(prefixed_ids(spread["curves"], "lead-")), "alt": spread["curves_alt"]}
+        if spread
+        else {"figure": Markup(prefixed_ids(context["figure"], "lead-")), "alt": context["figure_alt"]}
+    )
     return translate_all(context, lang)  # every message in the report's language, in the HTML and the JSON
 
 
@@ -294,8 +313,8 @@ def graph_statements(ds: Dataset) -> list[str]:
 
 
 def key_findings(context: dict) -> list[str]:
-    """A few plain-language findings drawn from the computed sections (coverage first)."""
-    out = [context["coverage"][0]] if context["coverage"] else []
+    """A few plain-language findings drawn from the computed sections (the coverage line stands above them)."""
+    out: list[str] = []
     spread = context.get("spread")
     if spread and spread["sentences"]:
         out.append(spread["sentences"][0])
@@ -303,11 +322,17 @@ def key_findings(context: dict) -> list[str]:
     if channels:
         out += channels["sentences"][1:3]  # the top-down and horizontal routes, against chance
     tests = context.get("tests")
-    if tests:
+    if tests:  # each question in plain words, and its answer (the numbers are in the table of tests)
+        questions = {card["test"]: card["question"] for card in tests["cards"]}
         rows = [dict(zip(tests["table"]["columns"], r)) for r in tests["table"]["rows"]]
         for row in rows:
-            if row["test"] in ("neighbour", "gradient", "event-history") and row["statistic"] is not None:
-                out.append(row["interpretation"])
+            if row["test"] in ("neighbour", "gradient", "event-history") and row["p_value"] is not None:
+                answer = (
+                    t("Yes, beyond chance (p = {p:.2g}).", p=row["p_value"])
+                    if row["p_value"] < 0.05
+                    else t("No clear sign beyond chance (p = {p:.2g}).", p=row["p_value"])
+                )
+                out.append(joined(questions[row["test"]], answer))
     pilots = context.get("pilots")
     if pilots:
         out.append(pilots["verdict"])

@@ -247,7 +247,7 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
 
         map_svg = svg_figure(draw, (10.5, 3.3 * rows + 0.6), rows, cols)
         map_alt = t(
-            "Tile maps of {n} practices: one square per {level}, darker for a later first adoption, grey where the "
+            "Tile maps of {n} practices: one square per {level}, darker for an earlier first adoption, grey where the "
             "practice has not arrived.",
             n=len(chosen),
             level=level_name(top),

@@ -55,6 +55,7 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int, lang: s
     cards = [
         {
             "name": t("{title} (test {name})", title=TITLES[n], name=n),
+            "test": n,
             "question": questions[n],
             "statistic": TESTS[n].card.statistic,
             "null": TESTS[n].card.null,

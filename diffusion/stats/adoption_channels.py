@@ -36,6 +36,7 @@ import pandas as pd
 from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of
+from diffusion.display import Card, Summarised
 from diffusion.errors import DiffusionError
 from diffusion.i18n import joined, level_name, t
 from diffusion.stats.inference import p_value, permutation_options, permutation_test
@@ -53,8 +54,8 @@ MAIN_CHANNELS = ("top_down", "horizontal", "bottom_up", "none")
 ROUTES = ("top-down", "horizontal", "bottom-up", "several", "none")
 
 
-@dataclass(frozen=True)
-class ChannelShares:
+@dataclass(frozen=True, repr=False)
+class ChannelShares(Summarised):
     """Channels of every adoption and their shares against chance.
 
     Attributes
@@ -84,6 +85,11 @@ class ChannelShares:
     null: str
     n_permutations: int
     seed: int
+
+    def card(self) -> Card:
+        """Its summary (``repr`` and a notebook's display): the shares against chance, in sentences."""
+        facts = (("adoptions", len(self.adoptions)), ("graph", self.graph or "none"), ("null", self.null))
+        return Card("ChannelShares", (*facts, ("permutations", self.n_permutations)), tuple(self.describe()))
 
     def overall(self) -> pd.DataFrame:
         """The shares over all adoptions, one row per channel."""

@@ -35,6 +35,7 @@ import pandas as pd
 
 from diffusion.checks import check_choice
 from diffusion.data.dataset import Dataset
+from diffusion.display import Card, Summarised
 from diffusion.errors import ParameterError
 from diffusion.i18n import t
 from diffusion.stats.channels import CHANNELS
@@ -66,8 +67,8 @@ _STATEFUL = re.compile(r"\b(center|scale|standardize|poly|bs|cr|cs|cc|te|lag)\s*
 EVENTS_PER_TERM = 10
 
 
-@dataclass(frozen=True)
-class EventHistoryModel:
+@dataclass(frozen=True, repr=False)
+class EventHistoryModel(Summarised):
     """A fitted event-history model: the tidy coefficient table and what was done to fit it.
 
     ``coefficients``: ``term, estimate, se, statistic, p_value, lower, upper`` and, for the
@@ -92,6 +93,14 @@ class EventHistoryModel:
     def scale(self) -> str:
         """What a ratio multiplies: odds (logit), hazard (cloglog) or nothing (linear)."""
         return {"logit": t("odds"), "cloglog": t("hazard")}.get(self.link, t("probability"))
+
+    def card(self) -> Card:
+        """Its summary (``repr`` and a notebook's display): the fit's facts and each term in words."""
+        facts: tuple[tuple[str, object], ...] = (("link", self.link), ("baseline", self.baseline))
+        facts += (("inference", self.inference),)
+        facts += (("clusters", self.clusters), (self.rows_are, self.region_periods), ("adoptions", self.adoptions))
+        terms = tuple(self.describe(term) for term in self.coefficients["term"])
+        return Card(f"EventHistoryModel {self.formula!r}", facts, (*terms, *self.warnings))
 
     def term(self, name: str) -> dict:
         """One term's row as a dict."""

@@ -32,7 +32,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from diffusion.checks import Seed, check_choice, check_draws, resolve_seed
+from diffusion.display import Card, Summarised
 from diffusion.i18n import joined, t
+
+if typing.TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ALTERNATIVES",
@@ -74,8 +78,8 @@ def permutation_options(n_permutations: int, alternative: str, seed: Seed) -> di
     }
 
 
-@dataclass(frozen=True, eq=False)
-class TestResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class TestResult(Summarised):
     """The outcome of a hypothesis test.
 
     Attributes
@@ -125,6 +129,30 @@ class TestResult:
     supported: bool = True
     reason: str = ""
     details: dict = field(default_factory=dict)
+
+    def card(self) -> Card:
+        """Its summary (``repr`` and a notebook's display): the numbers, the null model, what they mean."""
+        facts: tuple[tuple[str, object], ...] = (("not tested", self.reason),)
+        if self.supported:
+            facts = (("statistic", f"{self.statistic:.4g}"), ("p", f"{self.p_value:.3g}"))
+            facts += (("mid-p", f"{self.p_value_mid:.3g}"), ("null model", self.null_model))
+        return Card(f"TestResult {self.name!r}", facts, (self.question, self.interpretation))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result as a one-row table (:meth:`to_dict` without its test-specific tables).
+
+        Examples
+        --------
+        >>> from diffusion import load_dataset
+        >>> from diffusion.stats import gradient_test
+        >>> gradient_test(load_dataset("broadband-china"), n_permutations=99).to_frame().columns.tolist()[:4]
+        ['name', 'question', 'supported', 'reason']
+        """
+        import pandas as pd
+
+        row = {k: v for k, v in self.to_dict().items() if k not in ("details", "null_quantiles", "effect_ci")}
+        lower, upper = self.effect_ci
+        return pd.DataFrame([row | {"effect_lower": lower, "effect_upper": upper}])
 
     def to_dict(self) -> dict:
         """JSON-serialisable summary (the null distribution summarised by its quantiles)."""

@@ -25,6 +25,7 @@ import pandas as pd
 
 from diffusion.checks import Seed, check_choice
 from diffusion.data.dataset import Dataset
+from diffusion.display import Card, Summarised
 from diffusion.errors import ParameterError
 from diffusion.i18n import joined, level_name, t
 from diffusion.stats.inference import p_value, permutation_options
@@ -35,8 +36,8 @@ __all__ = ["IMBALANCE", "PilotBalance", "pilot_balance"]
 IMBALANCE = 0.25  # |d| above which groups are commonly called imbalanced (Stuart 2010; Rubin 2001)
 
 
-@dataclass(frozen=True)
-class PilotBalance:
+@dataclass(frozen=True, repr=False)
+class PilotBalance(Summarised):
     """Balance of pilots against all units of the level, and the selection model.
 
     Attributes
@@ -67,6 +68,13 @@ class PilotBalance:
     definition: str
     n_permutations: int
     seed: int
+
+    def card(self) -> Card:
+        """Its summary (``repr`` and a notebook's display): who the pilots are, and the verdict."""
+        facts: tuple[tuple[str, object], ...] = (("level", self.level), ("pilots", self.definition))
+        if len(self.balance):
+            facts += (("covariates", self.balance["covariate"].nunique()),)
+        return Card("PilotBalance", facts, (self.verdict,))
 
 
 def pilot_balance(

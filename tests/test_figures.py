@@ -1,0 +1,99 @@
+"""The report's figures read well: zero is white, categories have distinct colours and their own labels,
+earlier is darker on maps, colour bars and labels do not sit on other marks."""
+
+import matplotlib.colors
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from diffusion import load_dataset
+from diffusion.measures.counts import counts_by_period_practice
+from diffusion.measures.similarity import portfolio_similarity, similarity_linkage
+from diffusion.report.figures import (
+    adoption_curves,
+    adoption_heatmap,
+    diffusion_network,
+    period_colours,
+    similarity_clustermap,
+)
+
+# matplotlib's own font has no Chinese glyphs: it warns while measuring, the browser draws them.
+pytestmark = pytest.mark.filterwarnings("ignore:Glyph:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset("leading-cases")
+
+
+def _axes():
+    return Figure(figsize=(6, 4)).subplots()
+
+
+def _luminance(colour) -> float:
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_zero_cells_are_white_and_the_counts_have_a_colour_bar(ds):
+    counts = counts_by_period_practice(ds)
+    ax = adoption_heatmap(counts, ax=_axes())
+    cells = ax.collections[0].get_array()
+    values = counts.drop(columns=["label_en", "label_zh", "total"]).to_numpy()
+    assert np.array_equal(np.ma.getmaskarray(cells).reshape(values.shape), values == 0)  # not drawn: white
+    assert len(ax.figure.axes) == 2  # the heatmap and its colour bar
+    annotated = [t.get_text() for t in ax.texts]
+    assert "0" not in annotated and len(annotated) == int((values > 0).sum())
+
+
+def test_curves_have_distinct_hues_and_a_label_at_the_end_of_each_line():
+    curves = pd.DataFrame(
+        {
+            "period_label": ["p1", "p2"] * 3,
+            "practice_label": ["a", "a", "b", "b", "c", "c"],
+            "value": [1, 5, 1, 5, 0, 2],  # a and b end together: their labels must not overlap
+        }
+    )
+    ax = adoption_curves(curves, ax=_axes(), ylabel="reached")
+    colours = [line.get_color() for line in ax.lines]
+    assert len({matplotlib.colors.to_hex(c) for c in colours}) == 3
+    labels = {a.get_text(): a for a in ax.texts}
+    assert set(labels) == {"a", "b", "c"} and ax.get_legend() is None
+    assert abs(labels["a"].xy[1] - labels["b"].xy[1]) > 0.05 * np.ptp(ax.get_ylim())
+    for name, line in zip(["a", "b", "c"], ax.lines):
+        assert labels[name].get_color() == line.get_color()  # the label in its line's colour
+
+
+def test_maps_draw_earlier_periods_darker():
+    shades = [_luminance(c) for c in period_colours(5)]
+    assert shades == sorted(shades) and shades[0] < shades[-1] - 0.3
+
+
+def test_the_similarity_colour_bar_is_clear_of_the_dendrograms(ds):
+    from diffusion.measures import compare
+
+    level = compare.default_level(ds)
+    sim = portfolio_similarity(ds, compare.assign_groups(ds, "province", level), level)
+    fig = similarity_clustermap(sim, similarity_linkage(sim))
+    grid_axes = fig.axes
+    bar = fig.axes[-1].get_position()
+    for ax in grid_axes[:-1]:  # heatmap and both dendrograms
+        box = ax.get_position()
+        overlap = min(bar.x1, box.x1) > max(bar.x0, box.x0) and min(bar.y1, box.y1) > max(bar.y0, box.y0)
+        assert not overlap
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def test_network_labels_sit_below_their_nodes():
+    import networkx as nx
+
+    g = nx.DiGraph()
+    g.add_node("a", label_en="Alpha", lat=0.0, lon=0.0)
+    g.add_node("b", label_en="Beta", lat=1.0, lon=1.0)
+    g.add_edge("a", "b", weight=1.0)
+    ax = diffusion_network(g, ax=_axes(), size={"a": 1.0, "b": 0.0})
+    offsets = {t.get_text(): t.xyann[1] for t in ax.texts}
+    assert offsets["Alpha"] < offsets["Beta"] < 0  # the larger node pushes its label further down
