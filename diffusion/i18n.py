@@ -37,6 +37,7 @@ __all__ = [
     "bilingual",
     "catalogue",
     "joined",
+    "known_levels",
     "level_name",
     "level_plural",
     "placeholders",
@@ -276,6 +277,7 @@ def level_name(level: str) -> str:
     return _LEVELS.get(level, level)
 
 
+#: Levels that have a name in the catalogue (others are shown as the geography names them).
 _LEVELS = {
     "country": t("country"),
     "province": t("province"),
@@ -287,6 +289,11 @@ _LEVELS = {
     "region": t("region"),
     "unit": t("unit"),
 }
+
+
+def known_levels() -> tuple[str, ...]:
+    """The levels with a name and a plural in the catalogue ("province", "county", ...)."""
+    return tuple(_LEVELS)
 
 
 def level_plural(level: str) -> str:

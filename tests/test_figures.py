@@ -97,3 +97,19 @@ def test_network_labels_sit_below_their_nodes():
     ax = diffusion_network(g, ax=_axes(), size={"a": 1.0, "b": 0.0})
     offsets = {t.get_text(): t.xyann[1] for t in ax.texts}
     assert offsets["Alpha"] < offsets["Beta"] < 0  # the larger node pushes its label further down
+
+
+def test_each_permutation_test_has_its_null_and_observed_value_drawn(ds):
+    from diffusion.report.null_figures import drawable, null_panels
+    from diffusion.stats import gradient_test, neighbour_test
+
+    results = [gradient_test(ds, n_permutations=199), neighbour_test(ds, n_permutations=199)]
+    assert drawable(results) == results
+    axes = Figure(figsize=(6, 3)).subplots(1, 3)
+    null_panels([(r, r.name) for r in results], axes)
+    for ax, result in zip(axes, results):
+        bars = sum(p.get_height() for p in ax.patches)
+        assert bars == len(result.null_distribution)  # every draw of the null is in a bar
+        assert ax.lines[0].get_xdata()[0] == result.statistic  # the observed value as a line
+        assert f"p = {result.p_value:.3g}" in ax.get_title()
+    assert not axes[2].axison  # the spare panel is hidden

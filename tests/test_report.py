@@ -59,8 +59,8 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     assert doc.urls == []  # no external resource, not even a link
     assert doc.tags.count("script") == 1  # our own table script, the same in every report
     # the first screen's curves, heatmap, curves, tiles, network, route shares, diffusion tree, thresholds,
-    # infectiousness, forest plot, balance, 3 comparison figures
-    assert doc.tags.count("svg") == 14 and "text" in doc.tags
+    # infectiousness, the tests' null distributions, forest plot, balance, 3 comparison figures
+    assert doc.tags.count("svg") == 15 and "text" in doc.tags
     adoption = leading_html[leading_html.index('id="adoption"') :]
     svg = adoption[adoption.index("<svg") : adoption.index("</svg>")]  # the heatmap
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
@@ -134,7 +134,7 @@ def test_spread_section(leading_html):
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
     assert "Most innovative provinces (Walker score)" in text
-    assert leading_html.count("<svg") == 14  # curves on the first screen, then 13 in the sections
+    assert leading_html.count("<svg") == 15  # curves on the first screen, then 14 in the sections
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):
@@ -197,6 +197,8 @@ def test_exposure_section_and_the_structural_test(leading_html):
     assert exposure.count("<svg") == 2
     tests = leading_html[leading_html.index('id="tests"') : leading_html.index('id="pilots"')]
     assert "of adoptions had an alter that adopted before them on the geographic adjacency" in tests
+    # Every permutation test's null distribution in one figure (the event-history model has its forest plot).
+    assert tests.count("<svg") == 2 and "The null distribution of each of the 6 permutation tests" in tests
 
 
 def test_the_first_screen_is_coverage_a_picture_then_findings_in_plain_words(leading_html):

@@ -48,7 +48,7 @@ from diffusion.checks import Seed, check_choice, check_int, check_number, resolv
 from diffusion.data.dataset import Dataset
 from diffusion.data.distance import haversine_km
 from diffusion.data.periods import period_labels
-from diffusion.i18n import t
+from diffusion.i18n import level_plural, t
 from diffusion.measures.bass import fit_bass
 from diffusion.measures.concentration import concentration_by_column
 
@@ -60,9 +60,7 @@ ALL_SERIES = "all"
 
 def plural(level: str) -> str:
     """English plural of a level name, for metric names ("county" -> "counties")."""
-    if level.endswith("y") and level[-2:-1] not in "aeiou":
-        return level[:-1] + "ies"
-    return level if level.endswith("s") else level + "s"
+    return str(level_plural(level))
 
 
 def adopters_by_level(ds: Dataset) -> pd.DataFrame:

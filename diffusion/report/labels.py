@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from diffusion.i18n import level_name, level_plural, translate
+from diffusion.i18n import known_levels, level_name, level_plural, translate
 
 __all__ = ["COLUMNS_ZH", "LABELS", "column_heading"]
 
@@ -206,11 +206,8 @@ def column_heading(column: str, lang: str) -> str:
     for pattern, heading in _LEVEL_HEADINGS.items():
         if match := re.fullmatch(pattern, column):
             word = match.group(1)
-            level = next((lvl for lvl in _LEVELS if word in (lvl, str(level_plural(lvl)))), None)
+            level = next((lvl for lvl in known_levels() if word in (lvl, str(level_plural(lvl)))), None)
             if level is not None:
                 units = translate(level_plural(level), lang)
                 return heading.format(units=units, level=translate(level_name(level), lang))
     return column
-
-
-_LEVELS = ("country", "province", "prefecture", "county", "township", "village", "state", "region", "unit")

@@ -8,8 +8,9 @@ import warnings
 import pandas as pd
 
 from diffusion.data.dataset import Dataset
-from diffusion.i18n import region_name, t, translate
+from diffusion.i18n import joined, region_name, t, translate
 from diffusion.network.centrality import HitsWarning
+from diffusion.report.null_figures import drawable, null_panels
 from diffusion.report.sections import messages, svg_figure, table
 
 __all__ = ["DEFAULT_HYPOTHESES", "model_figure", "term_meaning", "tests_section"]
@@ -66,6 +67,7 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int, lang: s
     models = [model_figure(r, lang) for r in results if r.name == "event-history" and r.supported]
     return {
         "models": models,
+        "nulls": null_figure(results, [ds.vocabulary.label(p, lang) if p else "" for p in frame["practice"]], lang),
         "table": table(
             shown,
             formats={
@@ -84,6 +86,26 @@ def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int, lang: s
         "n": len(frame),
         "tested": int(frame["supported"].sum()),
     }
+
+
+def null_figure(results: list, practices: list[str], lang: str = "en") -> dict | None:
+    """Each permutation test's null distribution with its observed statistic, in small multiples."""
+    from diffusion.stats.registry import TITLES
+
+    practice_of = dict(zip(map(id, results), practices))
+    panels = [(r, joined(TITLES.get(r.name, r.name), practice_of[id(r)], sep=" · ")) for r in drawable(results)]
+    if not panels:
+        return None
+    cols = min(4, len(panels))
+    rows = -(-len(panels) // cols)
+    figure = svg_figure(lambda axes: null_panels(panels, axes, lang), (2.3 * cols + 0.4, 1.9 * rows + 0.7), rows, cols)
+    alt = t(
+        "The null distribution of each of the {n} permutation tests (grey bars: the statistic on data permuted as "
+        "its null model says) and the observed statistic (red line); the further the line from the bulk of the "
+        "bars, the smaller the p-value.",
+        n=len(panels),
+    )
+    return {"figure": figure, "alt": alt}
 
 
 def model_figure(result, lang: str = "en") -> dict:
