@@ -7,6 +7,7 @@ The main entry points::
     ds = diffusion.read_cases("my_cases.xlsx")        # your own file (validated)
     geo = diffusion.load_geography("path/to/geo")     # another country's units
     diffusion.write_report(ds, "reports")             # self-contained HTML
+    diffusion.plot.adoption_curves(ds, ax=ax)          # any of the report's pictures, on your axes
 
 The package is layered: ``diffusion.data`` (files to a validated dataset), ``diffusion.network``,
 ``diffusion.measures``, ``diffusion.stats`` and ``diffusion.report``; names load on first use.
@@ -17,7 +18,7 @@ from diffusion._lazy import lazy_exports
 
 _moved.install()
 
-_exports, __dir__, __all__ = lazy_exports(
+_exports, _, __all__ = lazy_exports(
     __name__,
     {
         "diffusion.data.dataset": ["Dataset", "bundled_datasets", "default_vocabulary", "load_dataset", "read_cases"],
@@ -29,10 +30,20 @@ _exports, __dir__, __all__ = lazy_exports(
         "diffusion.report.render": ["write_report"],
     },
 )
-__all__ = [*__all__, "__version__"]
+#: Modules reached as attributes, loaded on first use like the names above.
+_MODULES = ("data", "measures", "network", "plot", "report", "stats")
+__all__ = [*__all__, "__version__", *_MODULES]
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 def __getattr__(name: str):
+    if name in _MODULES:  # diffusion.plot.adoption_curves(ds, ax=...), diffusion.stats.gradient_test(ds) ...
+        import importlib
+
+        return importlib.import_module(f"diffusion.{name}")
     if name == "__version__":  # read on demand: importlib.metadata costs a fresh process ~80 ms
         from importlib import metadata
 

@@ -1,4 +1,4 @@
-"""The report's hypothesis tests: results adjusted together, an event-history forest plot, method cards."""
+"""The report's hypothesis tests: results, each null distribution, the model's forest plot, method cards."""
 
 from __future__ import annotations
 

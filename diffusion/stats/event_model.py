@@ -102,6 +102,12 @@ class EventHistoryModel(Summarised):
         terms = tuple(self.describe(term) for term in self.coefficients["term"])
         return Card(f"EventHistoryModel {self.formula!r}", facts, (*terms, *self.warnings))
 
+    def plot(self, ax=None, lang: str = "en"):
+        """Its terms with their 95 % intervals as a forest plot, on ``ax`` (see :mod:`diffusion.plot`)."""
+        from diffusion.plot import forest
+
+        return forest(self, ax=ax, lang=lang)
+
     def term(self, name: str) -> dict:
         """One term's row as a dict."""
         rows = self.coefficients[self.coefficients["term"] == name]

@@ -138,6 +138,12 @@ class TestResult(Summarised):
             facts += (("mid-p", f"{self.p_value_mid:.3g}"), ("null model", self.null_model))
         return Card(f"TestResult {self.name!r}", facts, (self.question, self.interpretation))
 
+    def plot(self, ax=None):
+        """Its null distribution with the observed statistic, on ``ax`` (see :mod:`diffusion.plot`)."""
+        from diffusion.plot import null_distribution
+
+        return null_distribution(self, ax=ax)
+
     def to_frame(self) -> pd.DataFrame:
         """The result as a one-row table (:meth:`to_dict` without its test-specific tables).
 

@@ -1,0 +1,73 @@
+"""diffusion.plot: the report's pictures on the user's axes, time on a true axis, numbers from the analyses."""
+
+import matplotlib.dates
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import diffusion
+from diffusion.data.periods import calendar_of
+from diffusion.errors import DiffusionError
+from diffusion.measures.spread import spread_metrics
+
+pytestmark = pytest.mark.filterwarnings("ignore:Glyph:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return diffusion.load_dataset("leading-cases")
+
+
+def _axes():
+    return Figure(figsize=(7, 4)).subplots()
+
+
+def test_curves_are_the_spread_metrics_at_the_start_dates_of_the_periods(ds):
+    two = diffusion.plot.adoption_curves(ds, ax=_axes(), practices=["points_system", "list_system"])
+    assert len(two.lines) == 2 and {t.get_text() for t in two.texts} == {"Points-based system", "List-based system"}
+    ax = diffusion.plot.adoption_curves(ds, ax=_axes(), practices=["points_system"])
+    m = spread_metrics(ds, by_series=False)
+    expected = m[(m["metric"] == "provinces_reached") & (m["practice"] == "points_system") & m["batch"].notna()]
+    line = ax.lines[0]
+    assert line.get_ydata().tolist() == expected.sort_values("batch")["value"].tolist()
+    starts = pd.to_datetime(calendar_of(ds).set_index("period")["start"]).loc[expected["batch"].astype(int)]
+    drawn = matplotlib.dates.num2date(matplotlib.dates.date2num(line.get_xdata()))
+    assert [d.date() for d in drawn] == sorted(s.date() for s in starts)  # a true time axis, not a category
+
+
+def test_the_default_curves_are_the_most_widespread_practices(ds):
+    ax = diffusion.plot.adoption_curves(ds, ax=_axes(), top=3)
+    m = spread_metrics(ds, by_series=False)
+    last = m[m["metric"] == "provinces_reached"].dropna(subset=["batch"]).sort_values("batch")
+    final = last.groupby("practice", observed=True)["value"].last()
+    assert len(ax.lines) == 3 and sorted(max(line.get_ydata()) for line in ax.lines)[0] >= final.nlargest(3).min()
+
+
+def test_hazard_steps_and_heatmap(ds):
+    ax = diffusion.plot.hazard(ds, ax=_axes(), practices=["points_system"])
+    assert len(ax.lines) == 1 and ax.lines[0].get_drawstyle() == "steps-post"
+    assert np.nanmax(ax.lines[0].get_ydata()) <= 1  # a share of the units at risk
+    ax = diffusion.plot.heatmap(ds, ax=_axes())
+    assert ax.collections and len(ax.figure.axes) == 2  # the cells and their colour bar
+
+
+def test_tile_map_and_a_geography_without_tiles(ds, five_regions, fiveland_cases, fiveland_practices):
+    ax = diffusion.plot.tile_map(ds, "points_system", ax=_axes())
+    assert len(ax.patches) == len(ds.geography.tiles)
+    other = diffusion.read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices)
+    with pytest.raises(DiffusionError, match="no tile layout"):
+        diffusion.plot.tile_map(other, "x", ax=_axes())
+
+
+def test_results_plot_themselves_and_a_missing_axes_is_made(ds):
+    import matplotlib.pyplot as plt
+
+    result = diffusion.stats.gradient_test(ds, n_permutations=99)  # subpackages load on first use
+    ax = result.plot(ax=_axes())
+    assert ax.lines[0].get_xdata()[0] == result.statistic
+    model = diffusion.stats.fit_event_history(ds)
+    ax = model.plot()  # no axes given: a new figure of the session's backend
+    assert ax.get_yticks().size == len(model.coefficients)
+    plt.close(ax.figure)
+    assert {"plot", "stats", "write_report"} <= set(dir(diffusion))
