@@ -56,32 +56,14 @@ def _curves(ds: Dataset, metric: str, level: str | None, practices: list[str] | 
 
 
 def _lines(ax: Axes, data: pd.DataFrame, ds: Dataset, lang: str, step: bool = False) -> Axes:
-    """One line per practice in distinct hues, named at its end."""
+    """One line per practice in distinct hues, named at its end (in ``lang``), time on the x axis."""
     import seaborn as sns
 
-    from diffusion.report.figures import QUALITATIVE, direct_labels
+    from diffusion.report.figures import labelled_lines
 
-    key = "zh" if lang == "zh" else "en"
-    names = list(dict.fromkeys(data["practice"]))
-    colours = dict(zip(names, sns.color_palette(QUALITATIVE, len(names))))
-    for name in names:
-        line = data[data["practice"] == name].sort_values("when")
-        style = {"color": colours[name], "marker": "o", "markersize": 3}
-        if step:  # a rate holds over its period: a step from the period's start
-            ax.step(line["when"], line["value"], where="post", **style)
-        else:
-            ax.plot(line["when"], line["value"], **style)
-    ends = data.sort_values("when").groupby("practice", sort=False).tail(1)
-    labels = {p: ds.vocabulary.label(p, key) for p in names}
-    direct_labels(
-        ax,
-        ends["when"],
-        ends["value"].to_numpy(),
-        [labels[p] for p in ends["practice"]],
-        {labels[p]: c for p, c in colours.items()},
-    )
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    labels = data["practice"].map(lambda tag: ds.vocabulary.label(tag, lang))
+    labelled_lines(ax, data.assign(label=labels, x=data["when"]), step=step, markersize=3)
+    sns.despine(ax=ax)
     return ax
 
 

@@ -231,16 +231,41 @@ def similarity_clustermap(sim: pd.DataFrame, linkage, *, label: str = "similarit
 def adoption_curves(curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str, lang: str = "en") -> plt.Axes:
     """Cumulative adoption curves: ``curves`` has columns ``period_label``, ``practice_label``, ``value``."""
     order = list(dict.fromkeys(curves["period_label"]))
-    data = curves.assign(x=curves["period_label"].map({p: i for i, p in enumerate(order)}))
-    names = list(dict.fromkeys(data["practice_label"]))
-    colours = dict(zip(names, sns.color_palette(QUALITATIVE, len(names))))  # categories: distinct hues
-    sns.lineplot(data=data, x="x", y="value", hue="practice_label", marker="o", ax=ax, palette=colours, legend=False)
-    ends = data.sort_values("x").groupby("practice_label", sort=False).tail(1)
-    direct_labels(ax, ends["x"].to_numpy(), ends["value"].to_numpy(), list(ends["practice_label"]), colours)
+    x = curves["period_label"].map({p: i for i, p in enumerate(order)})
+    labelled_lines(ax, curves.assign(x=x).rename(columns={"practice_label": "label"}))
     ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
     ax.set_xlabel(translate(t("period (series batch)"), lang))
     ax.set_ylabel(translate(ylabel, lang))
     sns.despine(ax=ax)
+    return ax
+
+
+def labelled_lines(
+    ax: plt.Axes, data: pd.DataFrame, *, step: bool = False, markersize: float | None = None
+) -> plt.Axes:
+    """One line per ``label`` of ``data`` (``label, x, value``) in distinct hues, each named at its end.
+
+    ``step``: a value that holds over its period (a rate), drawn as a step from the period's start.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"label": ["a", "a", "b", "b"], "x": [0, 1, 0, 1], "value": [1, 2, 0, 3]})
+    >>> ax = labelled_lines(plt.subplots()[1], data)
+    >>> len(ax.lines), [t.get_text() for t in ax.texts]
+    (2, ['a', 'b'])
+    >>> plt.close(ax.figure)
+    """
+    names = list(dict.fromkeys(data["label"]))
+    colours = dict(zip(names, sns.color_palette(QUALITATIVE, len(names))))  # categories: distinct hues
+    for name in names:
+        line = data[data["label"] == name].sort_values("x")
+        style = {"color": colours[name], "marker": "o", "markersize": markersize}
+        if step:
+            ax.step(line["x"], line["value"], where="post", **style)
+        else:
+            ax.plot(line["x"], line["value"], **style)
+    ends = data.sort_values("x").groupby("label", sort=False).tail(1)
+    direct_labels(ax, ends["x"], ends["value"].to_numpy(), list(ends["label"]), colours)
     return ax
 
 
