@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     import pandas as pd
     from markupsafe import Markup
@@ -40,6 +40,7 @@ __all__ = [
     "known_levels",
     "level_name",
     "level_plural",
+    "messages",
     "placeholders",
     "problems_text",
     "region_name",
@@ -160,6 +161,23 @@ def translate(value: Any, lang: str) -> Any:
     values = {k: translate(v, lang) for k, v in value.values.items()}
     template = catalogue(lang).get(value.template, value.template) if lang != "en" else value.template
     return template.format(**values)
+
+
+def messages(values: Iterable[Any], index: pd.Index | None = None) -> pd.Series:
+    """A column of messages kept as they are, to be translated later.
+
+    pandas infers a column of text as plain strings, which drops a message's template; an object
+    column keeps it.
+
+    Examples
+    --------
+    >>> column = messages([t("county")])
+    >>> translate(column.iloc[0], "zh"), column.dtype
+    ('区县', dtype('O'))
+    """
+    import pandas as pd
+
+    return pd.Series(list(values), index=index, dtype=object)
 
 
 def translate_all(value: Any, lang: str) -> Any:

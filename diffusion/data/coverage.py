@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from diffusion.i18n import bilingual, t
+from diffusion.i18n import bilingual, messages, t
 
 __all__ = ["coverage_statements"]
 
@@ -38,7 +38,7 @@ def coverage_statements(
     out: list[str] = []
     chinese = dict(zip(series["id"], series["label_zh"])) if "label_zh" in series else {}
     labels = [bilingual(label, chinese.get(s, "")) for s, label in zip(coverage["series"], coverage["label"])]
-    coverage = coverage.assign(label=pd.Series(labels, index=coverage.index, dtype=object))  # names kept
+    coverage = coverage.assign(label=messages(labels, coverage.index))
     for r in coverage.itertuples(index=False):
         if not (r.official_total or r.placed_in_batch):
             out.append(_dated_statement(r))

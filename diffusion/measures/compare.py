@@ -25,7 +25,7 @@ from diffusion.data.periods import period_labels
 from diffusion.data.places import resolver_for
 from diffusion.data.problems import Closest
 from diffusion.errors import DiffusionError, ParameterError, ValidationError, problem
-from diffusion.i18n import region_name, t
+from diffusion.i18n import messages, region_name, t
 from diffusion.measures.innovativeness import order_scores
 from diffusion.stats.inference import p_value, permutation_test, result
 from diffusion.stats.nulls import permute_within
@@ -359,9 +359,9 @@ def compare_groups(
             }
         )
     tests_table = pd.DataFrame(tests)
-    for column in ("interpretation", "null_model"):  # messages (translated in reports), not inferred strings
+    for column in ("interpretation", "null_model"):  # messages, translated in reports
         if column in tests_table:
-            tests_table[column] = pd.Series([row[column] for row in tests], dtype=object)
+            tests_table[column] = messages((row[column] for row in tests), tests_table.index)
     return table, tests_table
 
 

@@ -6,11 +6,11 @@ import pandas as pd
 
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
-from diffusion.i18n import level_name, level_plural, region_name, t, translate
+from diffusion.i18n import level_name, level_plural, messages, region_name, t, translate
 from diffusion.measures.similarity import portfolio_similarity, similarity_linkage
 from diffusion.measures.spread import plural
 from diffusion.report.figures import adoption_curves, most_adopted, rate_heatmap, shown_of, similarity_clustermap
-from diffusion.report.sections import messages, svg_figure, svg_of, table
+from diffusion.report.sections import svg_figure, svg_of, table
 
 __all__ = ["MEASURE_TITLES", "compare_section"]
 

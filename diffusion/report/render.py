@@ -28,6 +28,7 @@ from diffusion.i18n import (
     bilingual,
     joined,
     level_name,
+    messages,
     region_name,
     t,
     template_text,
@@ -41,7 +42,7 @@ from diffusion.output import atomic_write_all
 from diffusion.report.figures import adoption_heatmap, most_adopted, prefixed_ids, shown_of
 from diffusion.report.labels import LABELS, column_heading
 from diffusion.report.long_sections import SHOWN, long_sections
-from diffusion.report.sections import messages, plain_value, show, svg_figure, table
+from diffusion.report.sections import plain_value, show, svg_figure, table
 
 __all__ = [
     "LABELS",

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_labels
-from diffusion.i18n import joined, level_name, level_plural, t
+from diffusion.i18n import joined, level_name, level_plural, messages, t
 from diffusion.measures.spread import adopters_by_level, plural, spread_metrics
 from diffusion.network.build import build_network
 from diffusion.network.centrality import HitsWarning, centrality
@@ -30,7 +30,7 @@ from diffusion.report.figures import (
     to_svg,
 )
 
-__all__ = ["messages", "network_section", "spread_section", "strongest_edges", "svg_figure", "table"]
+__all__ = ["network_section", "spread_section", "strongest_edges", "svg_figure", "table"]
 
 
 def table(
@@ -63,11 +63,6 @@ def table(
         "formats": [formats.get(c) for c in columns],
         "missing": [missing.get(c, "") for c in columns],
     }
-
-
-def messages(values, index: pd.Index) -> pd.Series:
-    """A column of messages kept as they are (pandas would turn them into plain strings), to translate later."""
-    return pd.Series(list(values), index=index, dtype=object)
 
 
 def plain_value(value: object) -> object:

@@ -8,10 +8,10 @@ import warnings
 import pandas as pd
 
 from diffusion.data.dataset import Dataset
-from diffusion.i18n import joined, region_name, t, translate
+from diffusion.i18n import joined, messages, region_name, t, translate
 from diffusion.network.centrality import HitsWarning
 from diffusion.report.null_figures import drawable, null_panels
-from diffusion.report.sections import messages, svg_figure, table
+from diffusion.report.sections import svg_figure, table
 
 __all__ = ["DEFAULT_HYPOTHESES", "model_figure", "term_meaning", "tests_section"]
 

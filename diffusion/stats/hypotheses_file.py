@@ -24,7 +24,7 @@ import yaml
 
 from diffusion.data.dataset import Dataset
 from diffusion.errors import DiffusionError, ValidationError, problem
-from diffusion.i18n import t
+from diffusion.i18n import messages, t
 from diffusion.limits import limit, raise_hint
 from diffusion.stats.inference import TestResult
 from diffusion.stats.registry import ALIASES, TEST_NAMES, TESTS, run_test
@@ -169,9 +169,9 @@ def run_hypotheses(
             for r, practice in zip(results, practices_run)
         ]
     )
-    for column, attribute in (("null model", "null_model"), ("interpretation", "interpretation")):
-        # Messages stay messages (a report shows them in its language): objects, not inferred strings.
-        table[column] = pd.Series([getattr(r, attribute) for r in results], dtype=object)
+    # Messages stay messages (a report shows them in its language).
+    table["null model"] = messages((r.null_model for r in results), table.index)
+    table["interpretation"] = messages((r.interpretation for r in results), table.index)
     ok = table["supported"] & table["p_value"].notna()
     table["q_value"] = float("nan")
     if ok.any():
