@@ -8,6 +8,7 @@ The main entry points::
     geo = diffusion.load_geography("path/to/geo")     # another country's units
     diffusion.write_report(ds, "reports")             # self-contained HTML
     diffusion.plot.adoption_curves(ds, ax=ax)          # any of the report's pictures, on your axes
+    diffusion.report_tests(ds)                        # all the report's tests as one table
 
 The package is layered: ``diffusion.data`` (files to a validated dataset), ``diffusion.network``,
 ``diffusion.measures``, ``diffusion.stats`` and ``diffusion.report``; names load on first use.
@@ -28,6 +29,7 @@ _exports, _, __all__ = lazy_exports(
         "diffusion.data.vocabulary": ["Vocabulary", "split_practices"],
         "diffusion.errors": ["DiffusionError", "InputFileError", "ValidationError"],
         "diffusion.report.render": ["write_report"],
+        "diffusion.report.tests_section": ["report_tests"],
     },
 )
 #: Modules reached as attributes, loaded on first use like the names above.

@@ -137,6 +137,7 @@ def _validate(args: argparse.Namespace, argv: list[str]) -> None:
 
 
 def _report(args: argparse.Namespace, argv: list[str]) -> None:
+    from diffusion.data.boundaries import read_boundaries
     from diffusion.report.render import write_report
     from diffusion.stats.hypotheses_file import read_hypotheses
 
@@ -144,7 +145,11 @@ def _report(args: argparse.Namespace, argv: list[str]) -> None:
     hypotheses = read_hypotheses(args.hypotheses) if args.hypotheses else None
     names = dict.fromkeys(args.dataset or bundled_datasets())  # a name given twice is one report
     datasets = [read(args, args.data)] if args.data else [bundled(args, n) for n in names]
-    for ds in datasets:  # everything is read and validated before anything is written
+    shapes = [
+        read_boundaries(args.boundaries, ds.geography, key=args.boundaries_key) if args.boundaries else None
+        for ds in datasets
+    ]
+    for ds, boundaries in zip(datasets, shapes):  # everything is read and validated before anything is written
         path = write_report(
             ds,
             args.out,
@@ -153,6 +158,7 @@ def _report(args: argparse.Namespace, argv: list[str]) -> None:
             seed=args.seed,
             hypotheses=hypotheses,
             timestamp=args.timestamp,
+            boundaries=boundaries,
         )
         print(Path(path))
         print(Path(path).with_suffix(".json"))

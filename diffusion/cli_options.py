@@ -34,6 +34,16 @@ def _report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--hypotheses", metavar="FILE.yaml", help="hypotheses to test (YAML list; default: a standard set of tests)"
     )
+    p.add_argument(
+        "--boundaries",
+        metavar="FILE.geojson",
+        help="polygons of the geography's units (GeoJSON, longitude/latitude): the maps add choropleths",
+    )
+    p.add_argument(
+        "--boundaries-key",
+        metavar="PROPERTY",
+        help="the GeoJSON property that names units (default: the one matching most units by code or name)",
+    )
     input_options(p)
 
 

@@ -20,7 +20,7 @@ __all__ = ["OUTPUT_FOLDERS", "check_output_paths"]
 
 #: Commands whose ``--out`` is a folder.
 OUTPUT_FOLDERS = {"report": "out", "simulate": "out"}
-_INPUTS = ("data", "file", "geography", "vocabulary", "batches", "covariates", "network", "hypotheses")
+_INPUTS = ("data", "file", "geography", "vocabulary", "batches", "covariates", "network", "hypotheses", "boundaries")
 
 
 def check_output_paths(args: argparse.Namespace, parser: argparse.ArgumentParser | None) -> None:

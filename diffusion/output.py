@@ -21,7 +21,7 @@ import pandas as pd
 from diffusion.errors import DiffusionError
 from diffusion.writable import output_problem
 
-__all__ = ["TEMP_PREFIX", "atomic_write", "atomic_write_all", "neutralise_formulas", "write_csv"]
+__all__ = ["TEMP_PREFIX", "atomic_write", "atomic_write_all", "csv_bytes", "neutralise_formulas", "write_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEMP_PREFIX = ".diffusion-tmp-"  # our temporary files, so that stale ones can be told from others'
@@ -159,16 +159,27 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     "x",0.5
     "'=1",
     """
+    data = csv_bytes(df)
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A table as the bytes :func:`write_csv` writes: UTF-8 with BOM, formula-safe, Arrow's CSV.
+
+    Examples
+    --------
+    >>> print(csv_bytes(pd.DataFrame({"a": ["@x"]})).decode("utf-8-sig"), end="")
+    "a"
+    "'@x"
+    """
+    import io
+
     from pyarrow import csv
 
-    table = _arrow_table(neutralise_formulas(df))
-
-    def write(tmp: Path) -> None:
-        with tmp.open("wb") as f:
-            f.write("\ufeff".encode())
-            csv.write_csv(table, f)
-
-    return atomic_write(path, write)
+    buf = io.BytesIO()
+    buf.write("\ufeff".encode())
+    csv.write_csv(_arrow_table(neutralise_formulas(df)), buf)
+    return buf.getvalue()
 
 
 def _arrow_table(df: pd.DataFrame):

@@ -15,20 +15,22 @@ Examples
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from diffusion.i18n import level_plural, t, translate
+from diffusion.i18n import level_plural, t
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from diffusion.data.boundaries import Boundaries
     from diffusion.data.dataset import Dataset
     from diffusion.stats.event_model import EventHistoryModel
     from diffusion.stats.inference import TestResult
 
-__all__ = ["adoption_curves", "forest", "hazard", "heatmap", "null_distribution", "tile_map"]
+__all__ = ["adoption_curves", "forest", "hazard", "heatmap", "map", "network", "null_distribution", "tile_map"]
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -40,8 +42,9 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
 
 
 def _curves(ds: Dataset, metric: str, level: str | None, practices: list[str] | None, top: int) -> pd.DataFrame:
-    """One spread metric per practice and period (``practice, when, value``), the chosen practices only."""
-    from diffusion.data.periods import calendar_of
+    """One spread metric per practice and period (``practice, x, value``; ``x`` the period's start as a
+    decimal year), the chosen practices only."""
+    from diffusion.data.periods import period_years
     from diffusion.measures.spread import plural, spread_metrics
 
     level = level or ds.geography.levels[0]
@@ -50,21 +53,18 @@ def _curves(ds: Dataset, metric: str, level: str | None, practices: list[str] | 
     if practices is None:  # the most widespread, by the last value
         last = rows.sort_values("batch").groupby("practice")["value"].last()
         practices = list(last.sort_values(ascending=False, kind="stable").head(top).index)
-    start = calendar_of(ds).set_index("period")["start"]
-    when = pd.to_datetime(rows["batch"].astype(int).map(start).replace("", None))
-    return rows.assign(when=when)[rows["practice"].isin(practices)][["practice", "when", "value"]]
+    x = rows["batch"].astype(int).map(period_years(ds))
+    return rows.assign(x=x)[rows["practice"].isin(practices)][["practice", "x", "value"]]
 
 
-def _lines(ax: Axes, data: pd.DataFrame, ds: Dataset, lang: str, step: bool = False) -> Axes:
+def _lines(ax: Axes, data: pd.DataFrame, ds: Dataset, lang: str, ylabel: str, step: bool = False) -> Axes:
     """One line per practice in distinct hues, named at its end (in ``lang``), time on the x axis."""
-    import seaborn as sns
-
-    from diffusion.report.figures import labelled_lines
+    from diffusion.data.periods import period_years
+    from diffusion.report.figures import adoption_curves as draw
 
     labels = data["practice"].map(lambda tag: ds.vocabulary.label(tag, lang))
-    labelled_lines(ax, data.assign(label=labels, x=data["when"]), step=step, markersize=3)
-    sns.despine(ax=ax)
-    return ax
+    time = str(period_years(ds).name)
+    return draw(data.assign(label=labels), ax=ax, ylabel=ylabel, time=time, step=step, lang=lang)
 
 
 def adoption_curves(
@@ -82,11 +82,8 @@ def adoption_curves(
     """
     ax = _axes(ax, (7.5, 3.6))
     data = _curves(ds, "{units}_reached", level, practices, top)
-    _lines(ax, data, ds, lang)
     units = level_plural(level or ds.geography.levels[0])
-    ax.set_ylabel(translate(t("{units} reached", units=units), lang))
-    ax.set_xlabel(translate(t("start of the period"), lang))
-    return ax
+    return _lines(ax, data, ds, lang, t("{units} reached", units=units))
 
 
 def hazard(
@@ -101,10 +98,7 @@ def hazard(
     """The hazard of each practice per period: units adopting in it, over units at risk at its start."""
     ax = _axes(ax, (7.5, 3.6))
     data = _curves(ds, "hazard_{units}", level, practices, top)
-    _lines(ax, data, ds, lang, step=True)
-    ax.set_ylabel(translate(t("hazard (new adopters / units at risk)"), lang))
-    ax.set_xlabel(translate(t("start of the period"), lang))
-    return ax
+    return _lines(ax, data, ds, lang, t("hazard (new adopters / units at risk)"), step=True)
 
 
 def heatmap(ds: Dataset, *, ax: Axes | None = None, lang: str = "en") -> Axes:
@@ -136,6 +130,109 @@ def tile_map(ds: Dataset, practice: str, *, ax: Axes | None = None, lang: str = 
     draw_tiles(first, geo.tiles, ax=ax, n_periods=len(labels), lang=lang, title=ds.vocabulary.label(practice, lang))
     period_legend(ax.get_figure(root=True), labels, lang)  # type: ignore[arg-type]
     return ax
+
+
+def map(  # the name users look for: diffusion.plot.map (shadows the builtin here only)
+    ds: Dataset,
+    period: int | None = None,
+    *,
+    practice: str | None = None,
+    boundaries: Boundaries | str | Path | None = None,
+    ax: Axes | None = None,
+    legend: bool = True,
+    lang: str = "en",
+) -> Axes:
+    """Where the adopters are by the end of ``period`` (default: the last), on an equal-area map.
+
+    Units that had adopted (``practice``, or any) are dots at their coordinates, darker for an
+    earlier first adoption, those of ``period`` itself ringed, over the geography's other units as
+    pale dots. With ``boundaries`` (a GeoJSON file or :class:`~diffusion.data.boundaries.Boundaries`)
+    the units' polygons are shaded instead: a choropleth. ``legend``: the period colours under the
+    figure (once, when several maps share a figure).
+
+    Examples
+    --------
+    >>> import diffusion
+    >>> from matplotlib.figure import Figure
+    >>> ax = diffusion.plot.map(diffusion.load_dataset("broadband-china"), 1, ax=Figure().subplots())
+    >>> len(ax.collections[-1].get_offsets())  # the 23 cities of the first period, ringed
+    23
+    """
+    from diffusion.data.boundaries import Boundaries, read_boundaries
+    from diffusion.data.periods import period_groups
+    from diffusion.errors import DiffusionError, ParameterError
+    from diffusion.measures.spread import adopters_by_level
+    from diffusion.report.figures import period_legend
+    from diffusion.report.map_section import MAX_PANELS
+    from diffusion.report.maps import (
+        BACKDROP,
+        NOT_REACHED,
+        adopter_points,
+        choropleth,
+        dot_map,
+        first_at,
+        first_groups,
+        map_frame,
+    )
+
+    geo = ds.geography
+    if boundaries is not None and not isinstance(boundaries, Boundaries):
+        boundaries = read_boundaries(boundaries, geo)
+    frame = map_frame(geo, boundaries)
+    if frame is None:
+        raise DiffusionError(
+            f"the geography {geo.name!r} has no coordinates (lat, lon in units.csv); "
+            "give boundaries, or use tile_map()."
+        )
+    groups = period_groups(ds, most=MAX_PANELS)  # colours: periods gathered as in the report's maps
+    last = int(groups["period"].max())
+    period = last if period is None else period
+    if period not in set(groups["period"]):
+        raise ParameterError("period", f"period {period} is not one of the dataset's periods 1–{last}.")
+    ev = adopters_by_level(ds)
+    ev = ev[(ev["period"] <= period) & ((ev["practice"] == practice) if practice is not None else True)]
+    ax = _axes(ax, (6, 5))
+    upto = int(groups.set_index("period").at[period, "group"])
+    n, title = int(groups["group"].max()), groups.set_index("period").at[period, "label"]
+    if boundaries is not None:
+        group = first_groups(first_at(ev, boundaries.level), groups)
+        choropleth(ax, frame, boundaries, group, upto, n, title=title)
+    else:
+        points, first = adopter_points(geo, ev)
+        dot_map(ax, frame, points, first_groups(first, groups), upto, n, title=title)
+    if legend:
+        labels = groups.drop_duplicates("group")["label"].tolist()
+        other = NOT_REACHED if boundaries is not None else BACKDROP
+        period_legend(ax.get_figure(root=True), labels, lang, other=other)  # type: ignore[arg-type]
+    return ax
+
+
+def network(ds: Dataset, *, ax: Axes | None = None, max_arrows: int = 80, seed: int = 0, lang: str = "en") -> Axes:
+    """The diffusion network among top-level units: arrows from earlier to later adopters of a practice.
+
+    On an equal-area map when every unit has coordinates (else a spring layout seeded with ``seed``);
+    the ``max_arrows`` heaviest ties are drawn, thicker for more weight; a node's area is its
+    out-strength (the later adoptions its earlier ones may explain).
+
+    Examples
+    --------
+    >>> import diffusion
+    >>> from matplotlib.figure import Figure
+    >>> ax = diffusion.plot.network(diffusion.load_dataset("broadband-china"), ax=Figure().subplots())
+    >>> len(ax.texts)  # one label per province that adopted
+    31
+    """
+    from diffusion.network.build import build_network
+    from diffusion.report.figures import diffusion_network
+    from diffusion.report.maps import map_frame
+    from diffusion.report.sections import strongest_edges
+
+    graph = build_network(ds).to_networkx("ties")
+    size = dict(graph.out_degree(weight="weight"))
+    ax = _axes(ax, (7.5, 6))
+    frame = map_frame(ds.geography)
+    drawn = strongest_edges(graph, max_arrows)
+    return diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=size, frame=frame)
 
 
 def null_distribution(result: TestResult, *, ax: Axes | None = None) -> Axes:

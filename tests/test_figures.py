@@ -50,8 +50,8 @@ def test_zero_cells_are_white_and_the_counts_have_a_colour_bar(ds):
 def test_curves_have_distinct_hues_and_a_label_at_the_end_of_each_line():
     curves = pd.DataFrame(
         {
-            "period_label": ["p1", "p2"] * 3,
-            "practice_label": ["a", "a", "b", "b", "c", "c"],
+            "x": [2019.0, 2020.5] * 3,
+            "label": ["a", "a", "b", "b", "c", "c"],
             "value": [1, 5, 1, 5, 0, 2],  # a and b end together: their labels must not overlap
         }
     )
@@ -63,6 +63,16 @@ def test_curves_have_distinct_hues_and_a_label_at_the_end_of_each_line():
     assert abs(labels["a"].xy[1] - labels["b"].xy[1]) > 0.05 * np.ptp(ax.get_ylim())
     for name, line in zip(["a", "b", "c"], ax.lines):
         assert labels[name].get_color() == line.get_color()  # the label in its line's colour
+        assert line.get_xdata().tolist() == [2019.0, 2020.5] and line.get_marker() == "o"  # few points: marked
+
+
+def test_long_curves_have_no_markers_and_year_ticks():
+    years = np.arange(1801, 2001, dtype=float)
+    ax = adoption_curves(pd.DataFrame({"x": years, "label": "a", "value": np.arange(200)}), ax=_axes(), ylabel="r")
+    assert ax.lines[0].get_marker() in (None, "None", "")  # 200 markers would be a thicket
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all(t.isdigit() and len(t) == 4 for t in ticks) and len(ticks) <= 9
 
 
 def test_maps_draw_earlier_periods_darker():

@@ -1,6 +1,7 @@
 """diffusion.plot: the report's pictures on the user's axes, time on a true axis, numbers from the analyses."""
 
-import matplotlib.dates
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,8 +33,12 @@ def test_curves_are_the_spread_metrics_at_the_start_dates_of_the_periods(ds):
     line = ax.lines[0]
     assert line.get_ydata().tolist() == expected.sort_values("batch")["value"].tolist()
     starts = pd.to_datetime(calendar_of(ds).set_index("period")["start"]).loc[expected["batch"].astype(int)]
-    drawn = matplotlib.dates.num2date(matplotlib.dates.date2num(line.get_xdata()))
-    assert [d.date() for d in drawn] == sorted(s.date() for s in starts)  # a true time axis, not a category
+    # A true time axis, not a category: each period at its start as a decimal year (1 May 2019: 2019 + 120/365).
+    years = sorted(d.year + (d.dayofyear - 1) / (366 if d.is_leap_year else 365) for d in starts)
+    np.testing.assert_allclose(line.get_xdata(), years)
+    assert line.get_xdata()[0] == pytest.approx(2019 + 120 / 365)
+    ax.figure.canvas.draw()
+    assert {t.get_text() for t in ax.get_xticklabels()} >= {"2020", "2021", "2022"}
 
 
 def test_the_default_curves_are_the_most_widespread_practices(ds):
@@ -71,3 +76,34 @@ def test_results_plot_themselves_and_a_missing_axes_is_made(ds):
     assert ax.get_yticks().size == len(model.coefficients)
     plt.close(ax.figure)
     assert {"plot", "stats", "write_report"} <= set(dir(diffusion))
+
+
+def test_report_tests_is_the_report_s_table_of_tests_in_one_call(ds, tmp_path):
+    import json
+
+    tests = diffusion.report_tests(ds, seed=0)
+    path = diffusion.write_report(ds, tmp_path)
+    shown = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["tests"]["table"]
+    expected = pd.DataFrame(shown["rows"], columns=shown["columns"])
+    assert list(tests.columns) == list(expected.columns)
+    pd.testing.assert_series_equal(tests["p_value"], expected["p_value"], check_names=False)
+    assert tests["interpretation"].tolist() == expected["interpretation"].tolist()
+    chinese = diffusion.report_tests(ds, seed=0, lang="zh")
+    assert chinese["p_value"].equals(tests["p_value"])
+    assert all(re.search("[\u4e00-\u9fff]", h) for h in [*chinese["hypothesis"], *chinese["interpretation"]])
+
+
+def test_plot_network_sits_on_the_map_with_a_label_per_adopting_province():
+    from diffusion.report.maps import map_frame
+
+    bb = diffusion.load_dataset("broadband-china")
+    ax = diffusion.plot.network(bb, ax=_axes())
+    names = {t.get_text() for t in ax.texts}
+    geo = bb.geography
+    provinces = set(bb.events["province_code"]) - {""}
+    assert names == {geo.units.at[c, "name_en"] for c in provinces}
+    nodes = max(ax.collections, key=lambda c: len(c.get_offsets()) if len(c.get_offsets()) < 100 else 0)
+    frame = map_frame(geo)
+    codes = sorted(provinces)
+    expected = frame.project(geo.units.loc[codes, "lat"], geo.units.loc[codes, "lon"])
+    np.testing.assert_allclose(np.asarray(nodes.get_offsets()), expected)

@@ -29,7 +29,7 @@ from diffusion.errors import InputFileError
 from diffusion.limits import limit, raise_hint
 from diffusion.writable import file_kind
 
-__all__ = ["Table", "file_sha256", "read_table"]
+__all__ = ["Table", "decode_text", "file_sha256", "read_table"]
 
 # Strict decoders tried in order; GBK before GB18030 so that the report names the narrower one.
 _ENCODINGS = [("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")]
@@ -124,7 +124,7 @@ def read_table(path: str | Path, *, delimiter: str | None = None, sheet: str | i
         fmt, enc, sep = _DATA_FORMATS[suffix][0], None, None
         frame = _read_data_file(path, suffix, sheet)
     elif suffix == ".json":
-        text, enc = _decode(path, raw)
+        text, enc = decode_text(path, raw)
         frame, sep, fmt = _read_json(path, text), None, "json"
     else:
         if raw[:2] == b"PK" and zipfile.is_zipfile(io.BytesIO(raw)):
@@ -132,7 +132,7 @@ def read_table(path: str | Path, *, delimiter: str | None = None, sheet: str | i
                 f"{path}: this is an Excel workbook (zip) with a '{suffix}' extension. "
                 "Rename it to .xlsx or save it as CSV."
             )
-        text, enc = _decode(path, raw)
+        text, enc = decode_text(path, raw)
         sep = delimiter or _default_delimiter(path, text)
         frame, fmt = _read_delimited(path, text, sep), "tsv" if sep == "\t" else "csv"
     if frame.empty:
@@ -142,7 +142,8 @@ def read_table(path: str | Path, *, delimiter: str | None = None, sheet: str | i
     return Table(frame, str(path), fmt, enc, sep, hashlib.sha256(raw).hexdigest(), rows)
 
 
-def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+def decode_text(path: Path, raw: bytes) -> tuple[str, str]:
+    """The text of a file's bytes and the name of its encoding: a BOM's, else UTF-8, GBK or GB18030."""
     for bom, codec, label in _BOMS:
         if raw.startswith(bom):
             try:

@@ -9,7 +9,10 @@ import pandas as pd
 from diffusion.data.calendar import build_calendar, period_of
 from diffusion.data.dataset import Dataset
 
-__all__ = ["calendar_of", "period_labels", "period_times"]
+__all__ = ["calendar_of", "period_groups", "period_labels", "period_times", "period_years"]
+
+#: Spans of years that periods are gathered into when there are too many to draw one by one.
+_YEAR_SPANS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 
 
 def period_labels(ds: Dataset) -> pd.DataFrame:
@@ -35,6 +38,41 @@ def period_labels(ds: Dataset) -> pd.DataFrame:
     return out.assign(start=calendar["start"].to_numpy(), length=calendar["length"].to_numpy())
 
 
+def period_groups(ds: Dataset, most: int = 12) -> pd.DataFrame:
+    """Periods gathered into at most ``most`` runs, for pictures of many periods (one panel each).
+
+    Few periods stay one group each, with their labels. Dated periods are gathered by calendar
+    spans of whole years, the shortest of 1, 2, 5, 10 (decades), 20, 25, 50, 100, ... years that
+    gives at most ``most`` groups, labelled "1950–1959"; undated ones in equal runs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, group`` (1, 2, ... in time order) and ``label`` (the group's).
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> period_groups(load_dataset("broadband-china"), most=2)["label"].tolist()
+    ['2010–2014', '2010–2014', '2010–2014', '2015–2019', '2015–2019']
+    """
+    labels = period_labels(ds).sort_values("period")
+    if len(labels) <= most:
+        return pd.DataFrame({"period": labels["period"], "group": range(1, len(labels) + 1), "label": labels["label"]})
+    if (labels["start"] != "").all():
+        years = labels["start"].map(lambda d: int(d.rsplit("-", 2)[0])).to_numpy()
+        span = next((s for s in _YEAR_SPANS if len(set(years // s)) <= most), _YEAR_SPANS[-1])
+        first = years // span * span
+        names = [str(y) if span == 1 else f"{y}–{y + span - 1}" for y in first]
+    else:
+        run = -(-len(labels) // most)
+        first = (labels["period"].to_numpy() - 1) // run
+        bounds = labels.groupby(first)["label"].agg(["first", "last"])
+        names = [f"{bounds.at[k, 'first']} – {bounds.at[k, 'last']}" for k in first]
+    group = pd.Series(first).rank(method="dense").astype(int).to_numpy()
+    return pd.DataFrame({"period": labels["period"].to_numpy(), "group": group, "label": names})
+
+
 def calendar_of(ds: Dataset) -> pd.DataFrame:
     """The dataset's calendar (period, date, start, end, length, time); for a Dataset made by hand
     without one, its distinct dates as batch periods."""
@@ -58,6 +96,31 @@ def period_times(ds: Dataset) -> pd.Series:
         return pd.Series(calendar["period"].astype(float).to_numpy(), index=calendar["period"], name="time")
     days = pd.Series([datetime.date.fromisoformat(d).toordinal() for d in calendar["start"]], dtype=float)
     return pd.Series(((days - days.iloc[0]) / 365.25).to_numpy(), index=calendar["period"], name="time")
+
+
+def period_years(ds: Dataset) -> pd.Series:
+    """Where each period starts on a true time axis: a decimal year (1 May 2019 is 2019.33).
+
+    Any year works, before 1677 too (where pandas' datetimes end). Undated periods give their
+    numbers instead, and the Series is named "period" rather than "year".
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> years = period_years(load_dataset("leading-cases"))
+    >>> years.name, years.round(2).tolist()
+    ('year', [2019.33, 2020.5, 2020.92, 2021.75, 2022.83])
+    """
+    calendar = calendar_of(ds).sort_values("period")
+    if (calendar["start"] == "").any():
+        return pd.Series(calendar["period"].astype(float).to_numpy(), index=calendar["period"], name="period")
+    years = []
+    for start in calendar["start"]:
+        day = datetime.date.fromisoformat(start)
+        first, after = datetime.date(day.year, 1, 1), datetime.date(day.year + 1, 1, 1) if day.year < 9999 else None
+        length = (after - first).days if after else 365
+        years.append(day.year + (day - first).days / length)
+    return pd.Series(years, index=calendar["period"].to_numpy(), name="year")
 
 
 def _short(series_id: str) -> str:

@@ -10,19 +10,32 @@ from diffusion.data.periods import period_labels
 __all__ = ["counts_by_period_practice", "counts_by_region"]
 
 
-def counts_by_period_practice(ds: Dataset) -> pd.DataFrame:
+def counts_by_period_practice(ds: Dataset, groups: pd.DataFrame | None = None) -> pd.DataFrame:
     """Adopting units per practice (rows) and period (columns), plus units of unknown time.
 
     Returns a wide table indexed by practice tag with a ``label_en``/``label_zh`` pair, one
-    column per period label, ``time unknown`` and ``total`` (distinct units).
+    column per period label, ``time unknown`` and ``total`` (distinct units). With ``groups``
+    (:func:`~diffusion.data.periods.period_groups`), one column per group of periods: the
+    distinct units that adopted in any of its periods.
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> from diffusion.data.periods import period_groups
+    >>> ds = load_dataset("broadband-china")
+    >>> list(counts_by_period_practice(ds, period_groups(ds, most=2)).columns)
+    ['label_en', 'label_zh', '2010–2014', '2015–2019', 'time unknown', 'total']
     """
     ev = ds.events
-    labels = period_labels(ds).set_index("date")["label"]
+    periods = period_labels(ds)
+    if groups is not None:
+        periods = periods.assign(label=periods["period"].map(groups.set_index("period")["label"]))
+    labels = periods.set_index("date")["label"]
     known = ev[ev["time_known"]]
     wide = (
         known.assign(col=known["date"].map(labels))
         .pivot_table(index="practice", columns="col", values="unit_id", aggfunc="nunique", fill_value=0)
-        .reindex(columns=list(labels), fill_value=0)
+        .reindex(columns=list(dict.fromkeys(labels)), fill_value=0)
     )
     wide["time unknown"] = ev[~ev["time_known"]].groupby("practice")["unit_id"].nunique()
     wide = wide.reindex(sorted(set(ev["practice"]))).fillna(0).astype(int)

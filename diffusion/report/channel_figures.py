@@ -57,11 +57,24 @@ def route_shares(
             linewidth=0,
         )
         bottom += shares[route].to_numpy()
+    crowded = len(x) > 6  # upright counts and every period's label would overlap
     for i, n in enumerate(counts.sum(axis=1)):
-        ax.text(i, 1.02, str(n), ha="center", va="bottom", fontsize=6, color="#444444")
+        ax.text(
+            i,
+            1.02,
+            str(n),
+            ha="center",
+            va="bottom",
+            fontsize=5 if crowded else 6,
+            color="#444444",
+            rotation=90 if crowded else 0,
+        )
     names = [str((labels or {}).get(p, p)) for p in shares.index]
-    ax.set_xticks(x, names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center")
-    ax.set_ylim(0, 1.12)
+    every = -(-len(names) // 6)  # at most six labels on the axis
+    ax.set_xticks(
+        x[::every], names[::every], rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center"
+    )
+    ax.set_ylim(0, 1.25 if crowded else 1.12)
     ax.set_yticks([0, 0.5, 1], ["0", "50%", "100%"])
     ax.set_title(title, fontsize=8)
     sns.despine(ax=ax)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from diffusion.data.dataset import Dataset
-from diffusion.data.periods import period_labels
+from diffusion.data.periods import period_groups, period_labels
 from diffusion.errors import DiffusionError
 from diffusion.i18n import joined, messages, t, translate
 from diffusion.report.channel_figures import ROUTE_TITLES, diffusion_tree, route_shares
@@ -15,6 +15,8 @@ from diffusion.stats.adoption_channels import MAIN_CHANNELS, ROUTES, adoption_ch
 
 __all__ = ["CHANNELS_CARD", "channels_section"]
 
+#: Bars of the route shares over time: more periods are gathered by years (decades, ...).
+MAX_BARS = 12
 #: The method card of the channels (calibration: benchmarks/pattern_tests_calibration.py, 300 datasets a setting).
 CHANNELS_CARD = {
     "name": t("channels of spread"),
@@ -56,7 +58,11 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
     ]
     by_practice = _practice_table(found, vocab, key)
     chosen = a["practice"].value_counts().sort_index().sort_values(ascending=False, kind="stable").head(top_n).index
-    panels = [(translate(t("all practices"), lang), a), *((vocab.label(p, key), a[a["practice"] == p]) for p in chosen)]
+    bars, bar_labels = _gathered(ds, a, labels)
+    panels = [
+        (translate(t("all practices"), lang), bars),
+        *((vocab.label(p, key), bars[bars["practice"] == p]) for p in chosen),
+    ]
     cols = min(4, len(panels))
     rows = -(-len(panels) // cols)
 
@@ -64,7 +70,7 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
         for ax in axes.flat[len(panels) :]:
             ax.set_axis_off()
         for ax, (title, part) in zip(axes.flat, panels):
-            route_shares(part, ax=ax, labels=labels, title=title, lang=lang)
+            route_shares(part, ax=ax, labels=bar_labels, title=title, lang=lang)
         fig = axes.flat[0].figure
         handles, names = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, names, loc="lower center", ncol=len(ROUTES), fontsize=7, frameon=False)
@@ -87,9 +93,10 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
         "practices": table(by_practice, formats=dict.fromkeys(by_practice.columns[2:], ".0%")),
         "shares_figure": shares_svg,
         "shares_alt": t(
-            "Stacked bars of the routes open at adoption ({routes}) in each period, for all practices and the {n} "
-            "with most adoptions; the number of adoptions is above each bar.",
+            "Stacked bars of the routes open at adoption ({routes}) in each period{spans}, for all practices and the "
+            "{n} with most adoptions; the number of adoptions is above each bar.",
             routes=joined(*(ROUTE_TITLES[r] for r in ROUTES), sep=", "),
+            spans=t(" (periods gathered by years)") if bar_labels is not labels else "",
             n=len(chosen),
         ),
         "tree": tree_svg,
@@ -130,3 +137,12 @@ def _practice_table(found, vocab, key: str) -> pd.DataFrame:
         out[name] = wide[("observed", c)].to_numpy()
         out[f"{name} (chance)"] = wide[("expected", c)].to_numpy()
     return out.sort_values(["adoptions", "practice"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _gathered(ds: Dataset, adoptions: pd.DataFrame, labels: dict) -> tuple[pd.DataFrame, dict]:
+    """The adoptions with their periods gathered into at most MAX_BARS groups (one bar each), and the bars' labels."""
+    groups = period_groups(ds, MAX_BARS)
+    if groups["group"].nunique() == len(groups):
+        return adoptions, labels
+    named = groups.drop_duplicates("group").set_index("group")["label"].to_dict()
+    return adoptions.assign(period=adoptions["period"].map(groups.set_index("period")["group"])), named

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from diffusion.data.dataset import Dataset
-from diffusion.data.periods import period_labels
+from diffusion.data.periods import period_years
 from diffusion.i18n import level_name, level_plural, messages, region_name, t, translate
 from diffusion.measures.similarity import portfolio_similarity, similarity_linkage
 from diffusion.measures.spread import plural
@@ -59,23 +59,23 @@ def compare_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 999
         (1.2 + 0.32 * drawn.shape[1] + 3, 1 + 0.3 * drawn.shape[0]),
     )
     # Curves: share of the level's units in each macro-region that adopted any practice by each period.
-    labels = period_labels(ds).set_index("period")["label"]
+    years = period_years(ds)
     first = compare.unit_table(ds, level).dropna(subset=["period"]).groupby("unit")["period"].min()
     rows = []
     denominators = groups.value_counts()
     for group in regions:
         members = first[first.index.map(groups) == group]
-        for p, label in labels.items():
+        for p, x in years.items():
             rows.append(
                 {
-                    "period_label": label,
-                    "practice_label": translate(region_name(group), lang),
+                    "x": x,
+                    "label": translate(region_name(group), lang),
                     "value": (members <= p).sum() / denominators[group],
                 }
             )
     curves = (
         svg_figure(
-            lambda ax: adoption_curves(pd.DataFrame(rows), ax=ax, ylabel=adopting, lang=lang),
+            lambda ax: adoption_curves(pd.DataFrame(rows), ax=ax, ylabel=adopting, time=str(years.name), lang=lang),
             (7.5, 3.4),
         )
         if rows  # no adoption with a known time: no curve to draw

@@ -11,17 +11,21 @@ import hashlib
 import io
 import re
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.colors
 import matplotlib.patches
 import matplotlib.pyplot as plt  # for its types, and for seaborn's clustermap, which makes its own figure
+import matplotlib.ticker
 import networkx as nx
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from diffusion.i18n import t, translate
+
+if TYPE_CHECKING:
+    from diffusion.report.maps import MapFrame
 
 __all__ = [
     "SVG_RC",
@@ -50,6 +54,7 @@ QUALITATIVE = "colorblind"  # categories: practices, regions
 #: Points above which a scatter is an image inside the SVG (its axes and text stay vector): 155,000
 #: vector points made a 29 MB page and took over a minute to draw.
 RASTER_POINTS = 2_000
+MAX_MARKERS = 30  # points of a line drawn with markers: more are a thicket (and bytes)
 MAX_FIGURE_ROWS = 30  # practices drawn in a heatmap: more make unreadable, multi-megabyte figures
 
 
@@ -123,23 +128,32 @@ def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") ->
 
 
 def diffusion_network(
-    graph: nx.DiGraph, *, ax: plt.Axes, seed: int = 0, lang: str = "en", size: dict[str, float] | None = None
+    graph: nx.DiGraph,
+    *,
+    ax: plt.Axes,
+    seed: int = 0,
+    lang: str = "en",
+    size: dict[str, float] | None = None,
+    frame: MapFrame | None = None,
 ) -> plt.Axes:
     """Draw the region diffusion ties: arrows from earlier to later adopters, width by weight.
 
-    Nodes sit at their coordinates when every node has them (a map-like layout), otherwise at a
-    spring layout seeded with ``seed``. Node area follows ``size`` (e.g. out-strength).
+    With a map ``frame`` and coordinates (``lat``, ``lon``) on every node, nodes sit at their
+    places on the frame's equal-area projection over its backdrop; otherwise at a spring layout
+    seeded with ``seed``. Node area follows ``size`` (e.g. out-strength).
     """
     nodes = sorted(graph.nodes)
-    coords = {n: (graph.nodes[n].get("lon"), graph.nodes[n].get("lat")) for n in nodes}
-    if nodes and all(x is not None and y is not None for x, y in coords.values()):
-        pos = coords
+    coords = [(graph.nodes[n].get("lat"), graph.nodes[n].get("lon")) for n in nodes]
+    if frame is not None and nodes and all(lat is not None and lon is not None for lat, lon in coords):
+        xy = frame.project(*np.asarray(coords, dtype=float).T)
+        pos = dict(zip(nodes, map(tuple, xy)))
+        frame.draw(ax)
         ax.set_aspect("equal")
     else:
         pos = nx.spring_layout(graph, seed=seed) if nodes else {}
     size = size or {}
     biggest = max([*size.values(), 1e-9])
-    sizes = [60 + 600 * size.get(n, 0) / biggest for n in nodes]
+    sizes = [40 + 360 * size.get(n, 0) / biggest for n in nodes]
     colours = sns.color_palette(PALETTE, 4)
     weights = [graph.edges[e].get("weight", 1.0) for e in graph.edges]
     top = max([*weights, 1e-9])
@@ -228,21 +242,24 @@ def similarity_clustermap(sim: pd.DataFrame, linkage, *, label: str = "similarit
     return grid.figure
 
 
-def adoption_curves(curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str, lang: str = "en") -> plt.Axes:
-    """Cumulative adoption curves: ``curves`` has columns ``period_label``, ``practice_label``, ``value``."""
-    order = list(dict.fromkeys(curves["period_label"]))
-    x = curves["period_label"].map({p: i for i, p in enumerate(order)})
-    labelled_lines(ax, curves.assign(x=x).rename(columns={"practice_label": "label"}))
-    ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
-    ax.set_xlabel(translate(t("period (series batch)"), lang))
+def adoption_curves(
+    curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str, time: str = "year", step: bool = False, lang: str = "en"
+) -> plt.Axes:
+    """Lines of a value per practice on a true time axis, each named at its end.
+
+    ``curves`` has ``label``, ``value`` and ``x``: the period's start as a decimal year
+    (:func:`~diffusion.data.periods.period_years`), or its number where ``time`` is "period" (undated).
+    """
+    labelled_lines(ax, curves, step=step)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=8, integer=True))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:.0f}"))  # 2019, not 2.019e3
+    ax.set_xlabel(translate(t("year") if time == "year" else t("period"), lang))
     ax.set_ylabel(translate(ylabel, lang))
     sns.despine(ax=ax)
     return ax
 
 
-def labelled_lines(
-    ax: plt.Axes, data: pd.DataFrame, *, step: bool = False, markersize: float | None = None
-) -> plt.Axes:
+def labelled_lines(ax: plt.Axes, data: pd.DataFrame, *, step: bool = False) -> plt.Axes:
     """One line per ``label`` of ``data`` (``label, x, value``) in distinct hues, each named at its end.
 
     ``step``: a value that holds over its period (a rate), drawn as a step from the period's start.
@@ -259,7 +276,7 @@ def labelled_lines(
     colours = dict(zip(names, sns.color_palette(QUALITATIVE, len(names))))  # categories: distinct hues
     for name in names:
         line = data[data["label"] == name].sort_values("x")
-        style = {"color": colours[name], "marker": "o", "markersize": markersize}
+        style = {"color": colours[name], "marker": "o" if len(line) <= MAX_MARKERS else None}
         if step:
             ax.step(line["x"], line["value"], where="post", **style)
         else:
@@ -342,11 +359,11 @@ def _luminance(colour) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def period_legend(fig: plt.Figure, labels: list[str], lang: str = "en") -> None:
-    """A legend of period colours (and "not reached") under a figure of tile maps."""
+def period_legend(fig: plt.Figure, labels: list[str], lang: str = "en", other=(0.92, 0.92, 0.92)) -> None:
+    """A legend of period colours (and ``other``, the colour of "not reached") under a figure of maps."""
     colours = period_colours(len(labels))
     handles = [matplotlib.patches.Patch(color=c, label=lbl) for c, lbl in zip(colours, labels)]
-    handles.append(matplotlib.patches.Patch(color=(0.92, 0.92, 0.92), label=translate(t("not reached"), lang)))
+    handles.append(matplotlib.patches.Patch(color=other, label=translate(t("not reached"), lang)))
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=7, frameon=False)
 
 

@@ -12,6 +12,7 @@ from diffusion.network.cascades import dataset_cascades
 from diffusion.network.inferred import adjacency_overlap, senders_receivers
 from diffusion.network.netinf import netinf
 from diffusion.report.figures import diffusion_network
+from diffusion.report.maps import map_frame
 from diffusion.report.sections import strongest_edges, svg_figure, table
 
 __all__ = ["INFERRED_CARD", "inferred_section"]
@@ -85,7 +86,10 @@ def inferred_section(ds: Dataset, lang: str, seed: int, max_arrows: int = 80) ->
     drawn = strongest_edges(graph, max_arrows)
     drawn.remove_nodes_from([n for n in list(drawn) if drawn.degree(n) == 0])
     sent = senders_receivers(net).set_index("unit")["sent_improvement"].to_dict()
-    out["figure"] = svg_figure(lambda ax: diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=sent), (7.5, 6))
+    frame = map_frame(ds.geography)
+    out["figure"] = svg_figure(
+        lambda ax: diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=sent, frame=frame), (7.5, 6)
+    )
     out["alt"] = t(
         "The {k} strongest of {n} inferred edges among {level} units, at the units' coordinates where known; thicker "
         "arrows add more to the likelihood, larger circles send more.",

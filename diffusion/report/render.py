@@ -7,7 +7,9 @@ error never leaves a half-written report. The same input gives byte-identical HT
 
 from __future__ import annotations
 
+import base64
 import datetime
+import gzip
 import hashlib
 import json
 import platform
@@ -16,12 +18,14 @@ from importlib import metadata
 from pathlib import Path
 
 import jinja2
+import pandas as pd
 from markupsafe import Markup
 
 from diffusion.checks import Seed, check_choice, resolve_seed
+from diffusion.data.boundaries import Boundaries, read_boundaries
 from diffusion.data.calendar import describe_calendar
 from diffusion.data.dataset import Dataset
-from diffusion.data.periods import calendar_of
+from diffusion.data.periods import calendar_of, period_groups
 from diffusion.data.resources import data_dir
 from diffusion.errors import DiffusionError
 from diffusion.i18n import (
@@ -38,7 +42,7 @@ from diffusion.i18n import (
 )
 from diffusion.limits import limit, raise_hint
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
-from diffusion.output import atomic_write_all
+from diffusion.output import atomic_write_all, csv_bytes
 from diffusion.report.figures import adoption_heatmap, most_adopted, prefixed_ids, shown_of
 from diffusion.report.labels import LABELS, column_heading
 from diffusion.report.long_sections import SHOWN, long_sections
@@ -53,6 +57,9 @@ __all__ = [
     "result_document",
     "write_report",
 ]
+
+#: Period columns of the adoption table and heatmap on the page; more periods are gathered by years.
+MAX_PERIOD_COLUMNS = 24
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("diffusion.report", "templates"),
@@ -96,6 +103,7 @@ def render_report(
     top_k: int = 5,
     hypotheses: list[dict] | None = None,
     timestamp: bool = False,
+    boundaries: Boundaries | str | Path | None = None,
 ) -> str:
     """The report of a dataset as an HTML string (see :func:`report_context` for the parameters).
 
@@ -107,7 +115,14 @@ def render_report(
     True
     """
     context = report_context(
-        ds, command=command, lang=lang, seed=seed, top_k=top_k, hypotheses=hypotheses, timestamp=timestamp
+        ds,
+        command=command,
+        lang=lang,
+        seed=seed,
+        top_k=top_k,
+        hypotheses=hypotheses,
+        timestamp=timestamp,
+        boundaries=boundaries,
     )
     return render_html(context)
 
@@ -116,8 +131,37 @@ def render_html(context: dict) -> str:
     """Lay out a report context with the template (autoescaped); no analysis happens here."""
     lang = context["lang"]
     return _ENV.get_template("report.html.j2").render(
-        **context, T=LABELS[lang], heading=lambda column: column_heading(column, lang), _=template_text(lang)
+        **context,
+        T=LABELS[lang],
+        heading=lambda column: column_heading(column, lang),
+        _=template_text(lang),
+        embedded_csv=lambda t: embedded_csv(t, lang),
     )
+
+
+def embedded_csv(t: dict, lang: str) -> str:
+    """A table's complete CSV (its ``full`` form if it has one), gzipped and in base64, for its download button.
+
+    Headings are in the report's language; cells are values, not display strings. The same table
+    gives the same bytes (no time stamp in the gzip header).
+
+    Examples
+    --------
+    >>> import base64, gzip
+    >>> t = table(pd.DataFrame({"practice": ["=x", "b"], "adopters": [3, 4]}), shown=1)
+    >>> print(gzip.decompress(base64.b64decode(embedded_csv(t, "zh"))).decode("utf-8-sig"), end="")
+    "做法","采纳单位数"
+    "'=x",3
+    "b",4
+    """
+    full = t["full"] or t
+    headings = [column_heading(c, lang) for c in full["columns"]]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(headings):  # two columns may share a heading in one language ("做法")
+        seen[h] = seen.get(h, 0) + 1
+        headings[i] = h if seen[h] == 1 else f"{h} ({seen[h]})"
+    frame = pd.DataFrame(full["rows"], columns=headings)
+    return base64.b64encode(gzip.compress(csv_bytes(frame), mtime=0)).decode("ascii")
 
 
 def result_document(context: dict) -> dict:
@@ -156,6 +200,7 @@ def report_context(
     hypotheses: list[dict] | None = None,
     timestamp: bool = False,
     progress: bool | None = None,
+    boundaries: Boundaries | str | Path | None = None,
 ) -> dict:
     """Everything the report shows, computed once: tables as lists, figures as inline SVG.
 
@@ -177,12 +222,20 @@ def report_context(
     progress : bool, optional
         A progress bar over the sections; by default on terminals when they run on every core
         (see :mod:`diffusion.report.long_sections`).
+    boundaries : Boundaries, str or Path, optional
+        Polygons of the geography's units (a GeoJSON file, read with
+        :func:`diffusion.data.boundaries.read_boundaries`): the maps add choropleths.
     """
     check_choice("lang", lang, sorted(LABELS))
     _check_size(ds)
+    if boundaries is not None and not isinstance(boundaries, Boundaries):
+        boundaries = read_boundaries(boundaries, ds.geography)
     seed = resolve_seed(seed)
     geo = ds.geography
     counts = counts_by_period_practice(ds)
+    groups = period_groups(ds, MAX_PERIOD_COLUMNS)
+    gathered = len(groups) > groups["group"].nunique()  # many periods: the page shows decades or longer spans
+    shown_counts = counts_by_period_practice(ds, groups) if gathered else counts
     regions = counts_by_region(ds)
     top = geo.levels[0]
     ev = ds.events
@@ -219,8 +272,11 @@ def report_context(
     )
     if "macro_region" in region_table:
         region_table["macro_region"] = messages(map(region_name, region_table["macro_region"]), region_table.index)
-    counts_table = counts.reset_index().rename(columns={"practice": "tag"})
-    drawn = most_adopted(counts, counts["total"])
+    counts_table = table(
+        shown_counts.reset_index().rename(columns={"practice": "tag"}),
+        full=counts.reset_index().rename(columns={"practice": "tag"}) if gathered else None,
+    )
+    drawn = most_adopted(shown_counts, shown_counts["total"])
     series = ds.series[["id", "label_en", "label_zh", "official_total", "official_total_note"]]
     batch_cov = ds.batch_coverage()[["series", "batch", "date", "official_count", "cases"]].rename(
         columns={"cases": "cases found"}
@@ -244,16 +300,17 @@ def report_context(
         "warnings": table(warning_rows) if warning_rows is not None else None,
         "network": None,  # the long sections follow, under a progress bar
         "seed": seed,
-        "counts": table(counts_table),
+        "counts": counts_table,
         "figure": svg_figure(
             lambda ax: adoption_heatmap(drawn, ax=ax, lang=lang),
             (2.2 + 1.1 * (drawn.shape[1] - 3) + 2.5, 0.8 + 0.32 * drawn.shape[0]),
         ),
         "figure_alt": t(
-            "Heatmap of adopting units for {practices} across {n} periods; darker cells mean more adopting units, "
-            "white none{all}.",
+            "Heatmap of adopting units for {practices} across {n} periods{spans}; darker cells mean more adopting "
+            "units, white none{all}.",
             practices=shown_of(drawn, counts, t("practices")),
-            n=counts.shape[1] - 3,
+            n=len(groups),
+            spans=t(", gathered into {k} spans of years", k=int(groups["group"].max())) if gathered else "",
             all=t(" (the table below lists every practice)") if len(drawn) < len(counts) else "",
         ),
         "regions": table(region_table),
@@ -274,7 +331,7 @@ def report_context(
         "command": command,
         "generated": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC") if timestamp else None,
     }
-    sections = long_sections(ds, lang, seed, top_k, hypotheses, progress=progress)
+    sections = long_sections(ds, lang, seed, top_k, hypotheses, progress=progress, boundaries=boundaries)
     for name in SHOWN:
         context[name] = sections[name]
     context["findings"] = key_findings(context)
@@ -369,6 +426,7 @@ def write_report(
     hypotheses: list[dict] | None = None,
     timestamp: bool = False,
     progress: bool | None = None,
+    boundaries: Boundaries | str | Path | None = None,
 ) -> Path:
     """Write the HTML report and its JSON result document (same name, ``.json``) into ``out_dir``.
 
@@ -378,7 +436,14 @@ def write_report(
     """
     out_dir = Path(out_dir)
     context = report_context(
-        ds, command=command, lang=lang, seed=seed, hypotheses=hypotheses, timestamp=timestamp, progress=progress
+        ds,
+        command=command,
+        lang=lang,
+        seed=seed,
+        hypotheses=hypotheses,
+        timestamp=timestamp,
+        progress=progress,
+        boundaries=boundaries,
     )
     html = render_html(context)
     doc = result_document(context) | {"html_sha256": hashlib.sha256(html.encode("utf-8")).hexdigest()}

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from diffusion.data.dataset import Dataset
-from diffusion.data.periods import period_labels
+from diffusion.data.periods import period_labels, period_years
 from diffusion.i18n import joined, level_name, level_plural, messages, t
 from diffusion.measures.spread import adopters_by_level, plural, spread_metrics
 from diffusion.network.build import build_network
@@ -29,8 +29,13 @@ from diffusion.report.figures import (
     tile_map,
     to_svg,
 )
+from diffusion.report.maps import map_frame
 
 __all__ = ["network_section", "spread_section", "strongest_edges", "svg_figure", "table"]
+
+
+#: Rows of a table shown on the page; longer tables are complete in their CSV download.
+MAX_TABLE_ROWS = 100
 
 
 def table(
@@ -39,6 +44,8 @@ def table(
     index: bool = False,
     formats: dict[str, str] | None = None,
     missing: dict[str, str] | None = None,
+    shown: int = MAX_TABLE_ROWS,
+    full: pd.DataFrame | None = None,
 ) -> dict:
     """A table as plain lists for the template and the result document; cells keep their type.
 
@@ -47,6 +54,10 @@ def table(
     format spec (``".3g"``, ``".0%"``, ``"round:N"`` for the number rounded to N decimals, or ``"code"``
     for an identifier such as a test's name, shown as code; default ``str``), ``missing`` what an empty
     cell of a column shows (default nothing).
+
+    A long table shows its first ``shown`` rows on the page; all of them are in the result document
+    and in the table's CSV download (embedded, compressed). ``full`` is a longer form of the table
+    for the download and the document only (e.g. every period where the page gathers them).
 
     Examples
     --------
@@ -62,6 +73,8 @@ def table(
         "rows": [[plain_value(v) for v in row] for row in df.itertuples(index=False, name=None)],
         "formats": [formats.get(c) for c in columns],
         "missing": [missing.get(c, "") for c in columns],
+        "shown": min(len(df), shown),
+        "full": table(full, index=index, shown=len(full)) if full is not None else None,
     }
 
 
@@ -163,7 +176,8 @@ def network_section(ds: Dataset, lang: str, seed: int, top_k: int, max_arrows: i
     n_arrows = graph.number_of_edges()
     drawn = strongest_edges(graph, max_arrows)
     last = wide[wide["batch"] == wide["batch"].max()].set_index("node")["out_strength"].to_dict()
-    svg = svg_figure(lambda ax: diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=last), (7.5, 6))
+    frame = map_frame(ds.geography)
+    svg = svg_figure(lambda ax: diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=last, frame=frame), (7.5, 6))
     n_ties = len(net.ties)
     return {
         "level": level_name(net.level),
@@ -206,18 +220,18 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
     chosen = list(final.head(top_n).index)
     vocab = ds.vocabulary
     key = "zh" if lang == "zh" else "en"
-    # Plain text for seaborn: a categorical hue would draw every practice of the table.
+    years = period_years(ds)
     curves = (
         reached[reached["practice"].isin(chosen)]
         .astype({"practice": str, "metric": str})
         .assign(
-            period_label=lambda d: d["batch"].map(period_label),
-            practice_label=lambda d: d["practice"].map(lambda tag: vocab.label(tag, key)),
+            x=lambda d: d["batch"].astype(int).map(years),
+            label=lambda d: d["practice"].map(lambda tag: vocab.label(tag, key)),
         )
     )
+    ylabel = t("{units} reached", units=level_plural(top))
     curve_svg = svg_figure(
-        lambda ax: adoption_curves(curves, ax=ax, ylabel=t("{units} reached", units=level_plural(top)), lang=lang),
-        (7.5, 3.6),
+        lambda ax: adoption_curves(curves, ax=ax, ylabel=ylabel, time=str(years.name), lang=lang), (7.5, 3.6)
     )
     ev = adopters_by_level(ds)
     ev = ev[ev[f"at_{top}"] != ""]

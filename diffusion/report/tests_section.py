@@ -13,7 +13,7 @@ from diffusion.network.centrality import HitsWarning
 from diffusion.report.null_figures import drawable, null_panels
 from diffusion.report.sections import svg_figure, table
 
-__all__ = ["DEFAULT_HYPOTHESES", "model_figure", "term_meaning", "tests_section"]
+__all__ = ["DEFAULT_HYPOTHESES", "model_figure", "report_tests", "term_meaning", "tests_section"]
 
 #: Tests run when a report is made without a hypotheses file.
 DEFAULT_HYPOTHESES: list[dict] = [
@@ -27,31 +27,58 @@ DEFAULT_HYPOTHESES: list[dict] = [
 ]
 
 
+def report_tests(ds: Dataset, hypotheses: list[dict] | None = None, *, seed: int = 0, lang: str = "en") -> pd.DataFrame:
+    """Every test of the report as one table: one row per hypothesis, p-values FDR-adjusted together.
+
+    Parameters
+    ----------
+    ds : Dataset
+    hypotheses : list of dict, optional
+        As read by :func:`diffusion.stats.hypotheses_file.read_hypotheses`; default: the report's set.
+    seed : int
+        Seed of every permutation test that gives none.
+    lang : {"en", "zh"}
+        Language of the hypothesis, null model and interpretation columns.
+
+    Examples
+    --------
+    >>> import diffusion
+    >>> tests = diffusion.report_tests(diffusion.load_dataset("leading-cases"))
+    >>> list(tests.columns[:4]), len(tests)
+    (['test', 'hypothesis', 'practice', 'statistic'], 7)
+    """
+    frame, _ = _run(ds, hypotheses, seed)
+    out = _shown(frame)
+    for column in ("hypothesis", "null model", "interpretation"):
+        out[column] = [translate(v, lang) for v in out[column]]
+    return out.astype({c: str for c in ("hypothesis", "null model", "interpretation")})
+
+
+def _run(ds: Dataset, hypotheses: list[dict] | None, seed: int) -> tuple[pd.DataFrame, list]:
+    from diffusion.stats.hypotheses_file import run_hypotheses
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HitsWarning)
+        return run_hypotheses(ds, hypotheses or DEFAULT_HYPOTHESES, seed=seed, progress=False)
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The report's columns of the results, each test's question (its title) beside its name."""
+    from diffusion.stats.registry import TITLES
+
+    columns = ["test", "hypothesis", "practice", "statistic", "effect", "p_value", "mid_p", "q_value"]
+    titled = frame.assign(hypothesis=messages((TITLES.get(n, n) for n in frame["test"]), frame.index))
+    return titled[[*columns, "null model", "interpretation"]]
+
+
 def tests_section(ds: Dataset, hypotheses: list[dict] | None, seed: int, lang: str = "en") -> dict | None:
     """Results of the hypotheses (FDR-adjusted together) and a method card per test used."""
-    from diffusion.stats.hypotheses_file import run_hypotheses
     from diffusion.stats.registry import TESTS, TITLES
 
     if not ds.events["time_known"].any():
         return None
-    chosen = hypotheses or DEFAULT_HYPOTHESES
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", HitsWarning)
-        frame, results = run_hypotheses(ds, chosen, seed=seed, progress=False)
-    shown = frame.assign(hypothesis=messages((TITLES.get(n, n) for n in frame["test"]), frame.index))[
-        [
-            "test",
-            "hypothesis",
-            "practice",
-            "statistic",
-            "effect",
-            "p_value",
-            "mid_p",
-            "q_value",
-            "null model",
-            "interpretation",
-        ]
-    ]
+    frame, results = _run(ds, hypotheses, seed)
+    shown = _shown(frame)
     questions = {r.name: r.question for r in results}
     cards = [
         {
