@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from diffusion.i18n import level_plural, t
+from diffusion.i18n import level_plural, t, translate
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,7 +30,17 @@ if TYPE_CHECKING:
     from diffusion.stats.event_model import EventHistoryModel
     from diffusion.stats.inference import TestResult
 
-__all__ = ["adoption_curves", "forest", "hazard", "heatmap", "map", "network", "null_distribution", "tile_map"]
+__all__ = [
+    "adopter_categories",
+    "adoption_curves",
+    "forest",
+    "hazard",
+    "heatmap",
+    "map",
+    "network",
+    "null_distribution",
+    "tile_map",
+]
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -99,6 +109,38 @@ def hazard(
     ax = _axes(ax, (7.5, 3.6))
     data = _curves(ds, "hazard_{units}", level, practices, top)
     return _lines(ax, data, ds, lang, t("hazard (new adopters / units at risk)"), step=True)
+
+
+def adopter_categories(
+    ds: Dataset, practice: str, *, ax: Axes | None = None, level: str | None = None, lang: str = "en"
+) -> Axes:
+    """New adopters of ``practice`` per period, shaded by Rogers' adopter category (innovators darkest).
+
+    Units of ``level`` (default: the top level); categories by standard deviations of adoption time
+    (:func:`diffusion.measures.innovativeness.rogers_categories`).
+
+    Examples
+    --------
+    >>> import diffusion
+    >>> from matplotlib.figure import Figure
+    >>> ds = diffusion.load_dataset("broadband-china")
+    >>> ax = diffusion.plot.adopter_categories(ds, "broadband_china", ax=Figure().subplots())
+    >>> int(sum(patch.get_data().values.sum() for patch in ax.patches))  # the 31 provinces, each once
+    31
+    """
+    from diffusion.data.periods import period_edges
+    from diffusion.measures.innovativeness import rogers_categories
+    from diffusion.report.spread_figures import adopter_categories as draw
+    from diffusion.report.spread_figures import category_legend
+
+    level = level or ds.geography.levels[0]
+    cats = rogers_categories(ds, level)
+    mine = cats[cats["practice"] == practice]
+    ax = _axes(ax, (5, 3))
+    ylabel = translate(t("new {units}", units=level_plural(level)), lang)
+    draw(mine, period_edges(ds), ax=ax, title=ds.vocabulary.label(practice, lang), ylabel=ylabel)
+    category_legend(ax.get_figure(root=True), set(mine["category"]), lang)  # type: ignore[arg-type]
+    return ax
 
 
 def heatmap(ds: Dataset, *, ax: Axes | None = None, lang: str = "en") -> Axes:

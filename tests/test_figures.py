@@ -123,3 +123,30 @@ def test_each_permutation_test_has_its_null_and_observed_value_drawn(ds):
         assert ax.lines[0].get_xdata()[0] == result.statistic  # the observed value as a line
         assert f"p = {result.p_value:.3g}" in ax.get_title()
     assert not axes[2].axison  # the spare panel is hidden
+
+
+def test_adopter_categories_are_the_new_adopters_of_each_period_in_their_rogers_colour():
+    from diffusion.data.periods import period_edges
+    from diffusion.measures.innovativeness import first_adoptions, rogers_categories
+    from diffusion.report.spread_figures import adopter_categories, category_colours
+
+    bb = load_dataset("broadband-china")
+    cats = rogers_categories(bb)
+    ax = adopter_categories(cats, period_edges(bb), ax=_axes())
+    drawn = np.zeros(5)
+    colours = {}
+    starts = period_edges(bb)[:-1].tolist()
+    for patch in ax.patches:  # one filled step path per category, over its run of periods
+        data = patch.get_data()
+        for value, left in zip(data.values, data.edges[:-1]):
+            period = starts.index(left) + 1
+            drawn[period - 1] += value
+            if value:
+                colours[period] = matplotlib.colors.to_hex(patch.get_facecolor())
+    new = first_adoptions(bb).groupby("period").size().reindex(range(1, 6), fill_value=0)
+    assert drawn.tolist() == new.tolist()  # provinces adopting for the first time in each period
+    expected = cats.drop_duplicates("period").set_index("period")["category"]
+    assert colours == {p: matplotlib.colors.to_hex(category_colours()[c]) for p, c in expected.items()}
+    # earlier categories darker, as on the maps
+    shades = [sum(matplotlib.colors.to_rgb(category_colours()[c])) for c in ("innovator", "early majority", "laggard")]
+    assert shades == sorted(shades)

@@ -269,3 +269,32 @@ def test_the_report_takes_boundaries_from_the_command_line(provinces, tmp_path):
     argv = ["report", "--dataset", "leading-cases", "--boundaries", missing, "--out", str(tmp_path / "s")]
     assert main(argv) == 2
     assert not (tmp_path / "s").exists()  # refused before anything is written
+
+
+@pytest.mark.parametrize("n_panels", [5, 12])
+def test_map_panels_titles_and_legend_do_not_overlap(broadband, n_panels):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from diffusion.report.map_section import map_figure
+    from diffusion.report.maps import BACKDROP, adopter_points, dot_map, first_groups
+
+    frame = map_frame(broadband.geography)
+    ev = broadband.events[broadband.events["time_known"]].assign(period=lambda d: d["period"].astype(int))
+    points, first = adopter_points(broadband.geography, ev)
+    labels = [f"{1800 + 20 * k}–{1819 + 20 * k}" for k in range(n_panels)]  # the longest labels periods get
+    groups = pd.DataFrame({"period": range(1, 6), "group": range(1, 6), "label": labels[:5]})
+    group = first_groups(first, groups)
+    fig = map_figure(
+        lambda ax, g: dot_map(ax, frame, points, group, g, n_panels, labels[g - 1]), frame, labels, "en", BACKDROP
+    )
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    titles = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
+    assert len(titles) == n_panels
+    assert not any(a.overlaps(b) for i, a in enumerate(titles) for b in titles[i + 1 :])
+    legend = fig.legends[0].get_window_extent(renderer)
+    maps = [ax.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
+    assert not any(legend.overlaps(m) for m in maps + titles)
+    inside = fig.bbox
+    assert all(
+        inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1 for b in [*titles, legend]
+    )

@@ -60,7 +60,7 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     assert doc.tags.count("script") == 1  # our own table script, the same in every report
     # the first screen's curves, heatmap, curves, tiles, network, route shares, diffusion tree, thresholds,
     # infectiousness, the tests' null distributions, forest plot, balance, 3 comparison figures
-    assert doc.tags.count("svg") == 16 and "text" in doc.tags
+    assert doc.tags.count("svg") == 17 and "text" in doc.tags
     adoption = leading_html[leading_html.index('id="adoption"') :]
     svg = adoption[adoption.index("<svg") : adoption.index("</svg>")]  # the heatmap
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
@@ -134,7 +134,7 @@ def test_spread_section(leading_html):
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
     assert "Most innovative provinces (Walker score)" in text
-    assert leading_html.count("<svg") == 16  # curves on the first screen, then 15 in the sections (maps included)
+    assert leading_html.count("<svg") == 17  # curves on the first screen, 16 in the sections (maps, categories)
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):

@@ -78,3 +78,21 @@ def test_joined_messages_read_as_one_text_in_each_language():
     listed = joined(t("county"), t("village"), sep=", ")
     assert (listed, translate(listed, "zh")) == ("county, village", "区县、村")
     assert translate_all({"a": [listed, 1.5, None]}, "zh") == {"a": ["区县、村", 1.5, None]}
+
+
+def test_why_a_test_could_not_run_is_said_in_the_report_s_language(five_regions, fiveland_cases, fiveland_practices):
+    # A user's geography without adjacency, and too few adoptions for a model: the reasons are messages too.
+    import diffusion
+
+    ds = diffusion.read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices)
+    (five_regions / "adjacency.csv").unlink()
+    bare = diffusion.read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices)
+    tests = [{"test": "neighbour"}, {"test": "event-history"}]
+    english = diffusion.report_tests(bare, tests, lang="en")["interpretation"].tolist()
+    chinese = diffusion.report_tests(bare, tests, lang="zh")["interpretation"].tolist()
+    assert "no ties between units at level 'state' (the geography gives no neighbours" in english[0]
+    assert "'state' 层级的单位之间没有联系（地理数据未给出相邻关系" in chinese[0]
+    assert "adoptions in practice-periods where some regions adopted" in english[1]
+    assert "至少需要 5 次" in chinese[1]
+    at_region = diffusion.report_tests(ds, tests[:1], lang="zh")["interpretation"].iloc[0]
+    assert "地理数据只给出 'region' 层级的相邻关系" in at_region  # neighbours below the tested level

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+import numpy as np
 import pandas as pd
 
 from diffusion.data.calendar import build_calendar, period_of
 from diffusion.data.dataset import Dataset
 
-__all__ = ["calendar_of", "period_groups", "period_labels", "period_times", "period_years"]
+__all__ = ["calendar_of", "period_edges", "period_groups", "period_labels", "period_times", "period_years"]
 
 #: Spans of years that periods are gathered into when there are too many to draw one by one.
 _YEAR_SPANS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
@@ -121,6 +122,27 @@ def period_years(ds: Dataset) -> pd.Series:
         length = (after - first).days if after else 365
         years.append(day.year + (day - first).days / length)
     return pd.Series(years, index=calendar["period"].to_numpy(), name="year")
+
+
+def period_edges(ds: Dataset) -> np.ndarray:
+    """The periods' boundaries on the axis of :func:`period_years`: each start, then the last one's end.
+
+    The last period of a batch calendar has no true end (the next batch is not published yet), so it
+    is drawn as long as the median period.
+
+    Examples
+    --------
+    >>> from diffusion import load_dataset
+    >>> period_edges(load_dataset("broadband-china")).round(2).tolist()
+    [2012.0, 2013.0, 2014.0, 2015.0, 2016.0, 2017.0]
+    """
+    starts = period_years(ds)
+    if starts.name == "period":
+        return np.append(starts.to_numpy(), starts.iloc[-1] + 1.0) if len(starts) else np.zeros(1)
+    calendar = calendar_of(ds).sort_values("period")
+    lengths = calendar["length"].astype(float)
+    last = float(lengths.median() if (calendar["time"] == "batch").all() else lengths.iloc[-1])
+    return np.append(starts.to_numpy(), starts.iloc[-1] + last)
 
 
 def _short(series_id: str) -> str:

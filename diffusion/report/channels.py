@@ -114,14 +114,14 @@ def channels_section(ds: Dataset, lang: str, seed: int, n_permutations: int = 99
 
 
 def _channel_label(name: str) -> str:
+    """A channel in words: the three main ones as their routes are called, the sub-channels by how they open."""
+    if name.replace("_", "-") in ("top-down", "horizontal", "bottom-up"):
+        return ROUTE_TITLES[name.replace("_", "-")]
     return {
-        "top_down": t("top-down"),
         "ancestor": t("by an ancestor unit"),
         "promotion": t("by a central promotion"),
-        "horizontal": t("horizontal"),
         "neighbour": t("by a neighbour"),
         "peer": t("by a peer (same parent)"),
-        "bottom_up": t("bottom-up"),
         "none": t("none (pioneer)"),
     }[name]
 

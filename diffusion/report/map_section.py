@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from markupsafe import Markup
+from matplotlib.figure import Figure
 
 from diffusion.data.boundaries import Boundaries
 from diffusion.data.dataset import Dataset
@@ -21,9 +23,9 @@ from diffusion.report.maps import (
     first_groups,
     map_frame,
 )
-from diffusion.report.sections import svg_figure
+from diffusion.report.sections import svg_of
 
-__all__ = ["MAX_PANELS", "map_section", "small_multiples"]
+__all__ = ["MAX_PANELS", "map_figure", "map_section", "small_multiples"]
 
 MAX_PANELS = 12  # panels of a map figure: more periods are gathered (by years, decades, ...)
 
@@ -87,28 +89,27 @@ def map_section(ds: Dataset, lang: str, boundaries: Boundaries | None = None) ->
     return out
 
 
-def small_multiples(draw, frame: MapFrame, labels: list[str], lang: str, other=NOT_REACHED):
-    """One map panel per period group, ``draw(ax, group)``, four to a row, with the period legend."""
+def small_multiples(draw, frame: MapFrame, labels: list[str], lang: str, other=NOT_REACHED) -> Markup:
+    """One map panel per period group, ``draw(ax, group)``, four to a row, with the period legend: inline SVG."""
+    return svg_of(lambda: map_figure(draw, frame, labels, lang, other))
+
+
+def map_figure(draw, frame: MapFrame, labels: list[str], lang: str, other=NOT_REACHED) -> Figure:
+    """The figure of :func:`small_multiples`: panels as wide as the frame's extent asks, the legend beneath."""
     n = len(labels)
     cols = min(n, 4)
     rows = -(-n // cols)
     extent = np.ptp(frame.backdrop, axis=0) if len(frame.backdrop) > 1 else np.array([1.0, 0.8])
     aspect = float(np.clip(extent[1] / max(extent[0], 1e-9), 0.4, 1.6))
     width = 2.6
-
     legend = 0.3 + 0.2 * -(-(n + 1) // 4)  # inches under the panels: four legend entries to a row
     height = rows * (width * aspect + 0.3) + legend
-
-    def panels(axes):
-        flat = list(np.ravel(axes))
-        for ax in flat[n:]:
-            ax.set_axis_off()
-        for g, ax in enumerate(flat[:n], start=1):
-            draw(ax, g)
-        fig = flat[0].figure
-        fig.subplots_adjust(
-            left=0.01, right=0.99, top=1 - 0.25 / height, bottom=legend / height, wspace=0.05, hspace=0.2
-        )
-        period_legend(fig, labels, lang, other=other)
-
-    return svg_figure(panels, (cols * width, height), rows, cols)
+    fig = Figure(figsize=(cols * width, height))
+    flat = list(np.ravel(fig.subplots(rows, cols, squeeze=False)))
+    for ax in flat[n:]:
+        ax.set_axis_off()
+    for g, ax in enumerate(flat[:n], start=1):
+        draw(ax, g)
+    fig.subplots_adjust(left=0.01, right=0.99, top=1 - 0.25 / height, bottom=legend / height, wspace=0.05, hspace=0.2)
+    period_legend(fig, labels, lang, other=other)
+    return fig

@@ -15,8 +15,8 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from diffusion.data.dataset import Dataset
-from diffusion.data.periods import period_labels, period_years
-from diffusion.i18n import joined, level_name, level_plural, messages, t
+from diffusion.data.periods import period_edges, period_labels, period_years
+from diffusion.i18n import joined, level_name, level_plural, messages, t, translate
 from diffusion.measures.spread import adopters_by_level, plural, spread_metrics
 from diffusion.network.build import build_network
 from diffusion.network.centrality import HitsWarning, centrality
@@ -233,6 +233,7 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
     curve_svg = svg_figure(
         lambda ax: adoption_curves(curves, ax=ax, ylabel=ylabel, time=str(years.name), lang=lang), (7.5, 3.6)
     )
+    categories_svg = _categories_figure(ds, chosen, top, lang)
     ev = adopters_by_level(ds)
     ev = ev[ev[f"at_{top}"] != ""]
     unit_labels = {
@@ -321,6 +322,14 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
             units=level_plural(top),
             n=len(chosen),
         ),
+        "categories": categories_svg,
+        "categories_alt": t(
+            "New {units} adopting in each period, for the {n} most widespread practices, shaded by Rogers' adopter "
+            "category: innovators before the mean adoption period minus two standard deviations, early adopters "
+            "before minus one, the early majority before the mean, the late majority before plus one, laggards after.",
+            units=level_plural(top),
+            n=len(chosen),
+        ),
         "map": map_svg,
         "map_alt": map_alt,
         "summary": table(_spread_frame(rows_out), formats={f"share of {name}": ".0%", "scale-up ratio": "round:2"}),
@@ -329,6 +338,33 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
         "top": level_name(top),
         "name": level_plural(top),
     }
+
+
+def _categories_figure(ds: Dataset, practices: list[str], level: str, lang: str) -> Markup:
+    """Small multiples of new adopters per period by Rogers' category, one panel per practice."""
+    from diffusion.measures.innovativeness import rogers_categories
+    from diffusion.report.spread_figures import adopter_categories, category_legend
+
+    adopters = rogers_categories(ds, level)
+    adopters = adopters[adopters["practice"].isin(practices)]
+    edges = period_edges(ds)
+    key = "zh" if lang == "zh" else "en"
+    cols = min(len(practices), 3)
+    rows = -(-len(practices) // cols)
+    ylabel = translate(t("new {units}", units=level_plural(level)), lang)
+
+    def draw(axes):
+        flat = list(np.ravel(axes))
+        for ax in flat[len(practices) :]:
+            ax.set_axis_off()
+        for ax, practice in zip(flat, practices):
+            mine = adopters[adopters["practice"] == practice]
+            adopter_categories(mine, edges, ax=ax, title=ds.vocabulary.label(practice, key), ylabel=ylabel)
+        fig = flat[0].figure
+        category_legend(fig, set(adopters["category"]), lang)
+        fig.subplots_adjust(hspace=0.8, wspace=0.35, bottom=0.5 / (2.1 * rows + 0.7))
+
+    return svg_figure(draw, (3.0 * cols + 0.3, 2.1 * rows + 0.7), rows, cols)
 
 
 def _spread_frame(rows: list[dict]) -> pd.DataFrame:

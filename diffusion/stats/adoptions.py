@@ -8,6 +8,7 @@ from scipy import sparse
 
 from diffusion.checks import check_choice
 from diffusion.data.dataset import Dataset
+from diffusion.i18n import t
 from diffusion.measures.innovativeness import first_adoptions
 
 __all__ = ["adoptions_at", "binary_weights", "no_ties_reason"]
@@ -44,9 +45,14 @@ def no_ties_reason(ds: Dataset, level: str) -> str:
     """Why a test that needs ties cannot run at ``level``."""
     geo = ds.geography
     where = (
-        f"the geography gives neighbours at level '{geo.neighbour_level}'"
+        t("the geography gives neighbours at level '{level}'", level=geo.neighbour_level)
         if not geo.adjacency.empty
-        else "the geography gives no neighbours"
+        else t("the geography gives no neighbours")
     )
-    net = f"; the network is at level '{ds.network.level}'" if ds.network is not None else ""
-    return f"no ties between units at level '{level}' ({where}{net}; give a network of this level, `network`)"
+    net = t("; the network is at level '{level}'", level=ds.network.level) if ds.network is not None else ""
+    return t(
+        "no ties between units at level '{level}' ({where}{net}; give a network of this level, `network`)",
+        level=level,
+        where=where,
+        net=net,
+    )

@@ -223,7 +223,7 @@ def event_history_test(
                 seed=seed,
             )
     except ModelError as exc:
-        return unsupported(name, QUESTION, str(exc), null_model=model_name)
+        return unsupported(name, QUESTION, exc.args[0], null_model=model_name)  # a message: in the report's language
     table = model.coefficients
     channels = [term for term in table["term"] if term in CHANNELS]
     head = model.term(channels[0] if channels else table["term"].iloc[0])

@@ -318,9 +318,11 @@ def fit_event_history(
     said = []
     if covariates and total_rows and pp.empty:
         raise ModelError(
-            f"no region-period at risk has a value of {', '.join(covariates)} for the year before its period "
-            "(nor an earlier year, nor a value of an ancestor unit); give the covariate for earlier years, "
-            "or leave it out"
+            t(
+                "no region-period at risk has a value of {covariates} for the year before its period (nor an "
+                "earlier year, nor a value of an ancestor unit); give the covariate for earlier years, or leave it out",
+                covariates=", ".join(covariates),
+            )
         )
     if covariate_notes.get("rows_without_value"):
         said.append(
@@ -379,9 +381,11 @@ def fit_table(
     notes[f"uninformative_{rows_are.replace('-', '_')}"] = total - len(table)
     if table.empty or table["adopted"].sum() < 5:
         raise ModelError(
-            f"{int(table['adopted'].sum()) if len(table) else 0} adoptions in practice-periods where some regions "
-            "adopted and others did not; at least 5 are needed (use a coarser time unit, all practices, or a "
-            "lower level)"
+            t(
+                "{n} adoptions in practice-periods where some regions adopted and others did not; at least 5 are "
+                "needed (use a coarser time unit, all practices, or a lower level)",
+                n=int(table["adopted"].sum()) if len(table) else 0,
+            )
         )
     if vary and baseline == "period":
         raise ParameterError(
@@ -397,13 +401,15 @@ def fit_table(
     notes.update(absorbed_by_baseline=absorbed, dropped_terms=dropped, separated_terms=separated)
     tested = [n for n in names if not n.startswith("C(period)")]
     if not tested:
-        raise ModelError(f"no term of {rhs!r} varies within the baseline's strata; nothing can be estimated")
+        raise ModelError(
+            t("no term of {formula!r} varies within the baseline's strata; nothing can be estimated", formula=rhs)
+        )
     unknown = [v for v in vary if v not in names]
     if unknown:
         raise ParameterError("vary", f"{unknown[0]!r} is not a term of the model; its terms are {names}.")
     adoptions = int((grouped["adopted"] * grouped["size"]).sum())
     if adoptions < len(names) + 5:
-        raise ModelError(f"{adoptions} adoptions for {len(names)} terms: too few; drop terms or add data")
+        raise ModelError(t("{n} adoptions for {k} terms: too few; drop terms or add data", n=adoptions, k=len(names)))
     design = Design(
         grouped["adopted"].to_numpy(dtype=float),
         x,

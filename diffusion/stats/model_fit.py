@@ -12,6 +12,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from diffusion.errors import DiffusionError
+from diffusion.i18n import t
 from diffusion.stats.fe_glm import FEFit, fit_fe_binomial
 from diffusion.stats.inference import joblib_workers
 from diffusion.stats.model_design import both_outcomes
@@ -62,8 +63,11 @@ def check_separation(design: Design, fit: FEFit, se: np.ndarray) -> None:
     if bad.any():
         worst = [n for n, b in zip(design.names, bad) if b]
         raise ModelError(
-            f"the term {worst[0]!r} separates adopters from the others (its estimate runs off to infinity, alone "
-            "or with other terms); drop it or a term that repeats it, or merge categories"
+            t(
+                "the term {term!r} separates adopters from the others (its estimate runs off to infinity, alone or "
+                "with other terms); drop it or a term that repeats it, or merge categories",
+                term=worst[0],
+            )
         )
 
 
@@ -150,8 +154,11 @@ def _jackknife(design: Design) -> np.ndarray:
         )
         if not np.isfinite(fit.params).all() or np.abs(fit.params).max() > 50:
             raise ModelError(
-                f"the model cannot be refitted without cluster {c + 1} (a term loses its variation); "
-                "use inference 'wild'"
+                t(
+                    "the model cannot be refitted without cluster {c} (a term loses its variation); use inference "
+                    "'wild'",
+                    c=c + 1,
+                )
             )
         estimates.append(fit.params)
     b = np.array(estimates)

@@ -1,0 +1,83 @@
+"""Figures of the spread section beside the curves: Rogers' adopter categories of each practice.
+
+Drawn on the Axes given; time on a true axis (each period from its start to the next), as in
+:func:`diffusion.report.figures.adoption_curves`.
+"""
+
+from __future__ import annotations
+
+import matplotlib.patches
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from diffusion.i18n import t, translate
+from diffusion.measures.innovativeness import ROGERS_CATEGORIES
+
+__all__ = ["CATEGORY_TITLES", "adopter_categories", "category_legend"]
+
+#: Rogers' categories in words, earliest first.
+CATEGORY_TITLES = {
+    "innovator": t("innovators"),
+    "early adopter": t("early adopters"),
+    "early majority": t("early majority"),
+    "late majority": t("late majority"),
+    "laggard": t("laggards"),
+    "not distinguishable": t("not distinguishable (one period)"),
+}
+
+
+def category_colours() -> dict[str, tuple]:
+    """Earliest darkest, as on the maps; grey where the categories cannot be told apart."""
+    shades = sns.color_palette("crest", len(ROGERS_CATEGORIES))[::-1]
+    return dict(zip(ROGERS_CATEGORIES, shades)) | {"not distinguishable": (0.75, 0.75, 0.75)}
+
+
+def adopter_categories(
+    adopters: pd.DataFrame, edges: np.ndarray, *, ax: plt.Axes, title: str = "", ylabel: str = ""
+) -> plt.Axes:
+    """New adopters per period as steps on a true time axis, each period shaded by its Rogers category.
+
+    ``adopters`` has one row per adopter with ``period`` (1, 2, ...) and ``category``; ``edges`` the
+    periods' boundaries on the time axis (one more than periods: their starts and the last one's end).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"period": [1, 2, 2, 3], "category": ["early adopter", "early majority",
+    ...                                                      "early majority", "late majority"]})
+    >>> ax = adopter_categories(a, np.array([2000.0, 2001.0, 2002.0, 2003.0]), ax=plt.subplots()[1])
+    >>> [float(v) for v in ax.patches[1].get_path().vertices[:, 1].max(keepdims=True)]  # 2 early-majority adopters
+    [2.0]
+    >>> plt.close(ax.figure)
+    """
+    colours = category_colours()
+    n = len(edges) - 1
+    counts = np.bincount(adopters["period"].to_numpy(dtype=int) - 1, minlength=n)[:n]
+    by_period = adopters.drop_duplicates("period").set_index("period")["category"]
+    for category, colour in colours.items():
+        mine = np.flatnonzero([by_period.get(p) == category for p in range(1, n + 1)])
+        if len(mine):  # a category is a run of periods (thresholds on time): draw just its run
+            lo, hi = mine[0], mine[-1] + 1
+            values = np.where(np.isin(np.arange(lo, hi), mine), counts[lo:hi], 0)
+            ax.stairs(values, edges[lo : hi + 1], fill=True, color=colour, linewidth=0)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, integer=True))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:.0f}"))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4, integer=True))
+    ax.set_title(title, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=7)
+    ax.tick_params(labelsize=7)
+    sns.despine(ax=ax)
+    return ax
+
+
+def category_legend(fig: plt.Figure, present: set[str], lang: str = "en") -> None:
+    """The categories drawn, earliest first, under a figure of small multiples."""
+    colours = category_colours()
+    handles = [
+        matplotlib.patches.Patch(color=colours[c], label=translate(CATEGORY_TITLES[c], lang))
+        for c in colours
+        if c in present
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=7, frameon=False)
