@@ -261,8 +261,8 @@ def network(ds: Dataset, *, ax: Axes | None = None, max_arrows: int = 80, seed: 
     >>> import diffusion
     >>> from matplotlib.figure import Figure
     >>> ax = diffusion.plot.network(diffusion.load_dataset("broadband-china"), ax=Figure().subplots())
-    >>> len(ax.texts)  # one label per province that adopted
-    31
+    >>> len(ax.texts) < 31  # labels of the 31 provinces, less those that would cover a larger one's
+    True
     """
     from diffusion.network.build import build_network
     from diffusion.report.figures import diffusion_network

@@ -45,6 +45,11 @@ def test_zero_cells_are_white_and_the_counts_have_a_colour_bar(ds):
     assert len(ax.figure.axes) == 2  # the heatmap and its colour bar
     annotated = [t.get_text() for t in ax.texts]
     assert "0" not in annotated and len(annotated) == int((values > 0).sum())
+    assert not ax.collections[0].get_rasterized()  # few cells: vector
+    big = pd.DataFrame(np.arange(1, 30 * 21 + 1).reshape(30, 21), columns=[f"p{i}" for i in range(21)])
+    big = big.assign(label_en=[f"x{i}" for i in range(30)], label_zh="", total=1)
+    many = adoption_heatmap(big, ax=_axes())
+    assert many.collections[0].get_rasterized() and len(many.texts) == 30 * 21  # an image of cells, numbers as text
 
 
 def test_curves_have_distinct_hues_and_a_label_at_the_end_of_each_line():
@@ -73,6 +78,12 @@ def test_long_curves_have_no_markers_and_year_ticks():
     ax.figure.canvas.draw()
     ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert ticks and all(t.isdigit() and len(t) == 4 for t in ticks) and len(ticks) <= 9
+    two = adoption_curves(pd.DataFrame({"x": [2000.0, 2001.0], "label": "a", "value": [1, 2]}), ax=_axes(), ylabel="r")
+    assert all(float(t) % 1 == 0 for t in two.get_yticks())  # counts of units: no tick at 1.5 units
+    share = adoption_curves(
+        pd.DataFrame({"x": [2000.0, 2001.0], "label": "a", "value": [0.1, 0.4]}), ax=_axes(), ylabel="r"
+    )
+    assert any(float(t) % 1 for t in share.get_yticks())  # shares keep their fractions
 
 
 def test_maps_draw_earlier_periods_darker():
@@ -145,6 +156,7 @@ def test_adopter_categories_are_the_new_adopters_of_each_period_in_their_rogers_
                 colours[period] = matplotlib.colors.to_hex(patch.get_facecolor())
     new = first_adoptions(bb).groupby("period").size().reindex(range(1, 6), fill_value=0)
     assert drawn.tolist() == new.tolist()  # provinces adopting for the first time in each period
+    assert ax.get_xlim() == (period_edges(bb)[0], period_edges(bb)[-1])  # the whole time axis, panels compare
     expected = cats.drop_duplicates("period").set_index("period")["category"]
     assert colours == {p: matplotlib.colors.to_hex(category_colours()[c]) for p, c in expected.items()}
     # earlier categories darker, as on the maps

@@ -87,12 +87,13 @@ def test_why_a_test_could_not_run_is_said_in_the_report_s_language(five_regions,
     ds = diffusion.read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices)
     (five_regions / "adjacency.csv").unlink()
     bare = diffusion.read_cases(fiveland_cases, geography=five_regions, vocabulary=fiveland_practices)
-    tests = [{"test": "neighbour"}, {"test": "event-history"}]
+    tests = [{"test": "neighbour"}, {"test": "event-history"}, {"test": "structure"}]
     english = diffusion.report_tests(bare, tests, lang="en")["interpretation"].tolist()
     chinese = diffusion.report_tests(bare, tests, lang="zh")["interpretation"].tolist()
     assert "no ties between units at level 'state' (the geography gives no neighbours" in english[0]
     assert "'state' 层级的单位之间没有联系（地理数据未给出相邻关系" in chinese[0]
     assert "adoptions in practice-periods where some regions adopted" in english[1]
     assert "至少需要 5 次" in chinese[1]
+    assert chinese[2].startswith("未检验：没有图：'state' 层级的单位之间没有联系") and "no graph" in english[2]
     at_region = diffusion.report_tests(ds, tests[:1], lang="zh")["interpretation"].iloc[0]
     assert "地理数据只给出 'region' 层级的相邻关系" in at_region  # neighbours below the tested level

@@ -59,6 +59,8 @@ def test_periods_are_gathered_on_the_page_and_complete_in_the_download(long_repo
     every = pd.DataFrame(full["rows"], columns=full["columns"]).set_index("tag")
     decade = [c for c in every.columns if c[:3] == spans[1][:3] and c[:4].isdigit()]
     assert (page[spans[1]] <= every[decade].sum(axis=1)).all() and page[spans[1]].sum() > 0
+    adoption = html[html.index('<section id="adoption">') : html.index("</section>", html.index('id="adoption"'))]
+    assert "span of years" in adoption and "period (series batch)" not in adoption  # the heatmap's columns
     downloads = re.findall(r'data-csv="([^"]+)"', html)
     assert any(len(_csv(d).columns) == len(full["columns"]) for d in downloads)
 

@@ -23,6 +23,7 @@ import pandas as pd
 import seaborn as sns
 
 from diffusion.i18n import t, translate
+from diffusion.report.placement import place_labels
 
 if TYPE_CHECKING:
     from diffusion.report.maps import MapFrame
@@ -55,6 +56,7 @@ QUALITATIVE = "colorblind"  # categories: practices, regions
 #: vector points made a 29 MB page and took over a minute to draw.
 RASTER_POINTS = 2_000
 MAX_MARKERS = 30  # points of a line drawn with markers: more are a thicket (and bytes)
+RASTER_CELLS = 300  # heatmap cells above which the cells are an image inside the SVG
 MAX_FIGURE_ROWS = 30  # practices drawn in a heatmap: more make unreadable, multi-megabyte figures
 
 
@@ -88,7 +90,7 @@ def shown_of(drawn: pd.DataFrame, full: pd.DataFrame, what: str) -> str:
     return t("the {k} most adopted of {n} {what}", k=len(drawn), n=len(full), what=what)
 
 
-def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") -> plt.Axes:
+def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en", xlabel: str | None = None) -> plt.Axes:
     """Heatmap of adopting units per practice (rows) and period (columns).
 
     Parameters
@@ -97,6 +99,8 @@ def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") ->
         As returned by :func:`diffusion.measures.counts.counts_by_period_practice`.
     ax : matplotlib Axes
         Where to draw.
+    xlabel : str, optional
+        The columns' name (default "period (series batch)"; "span of years" where periods are gathered).
     """
     label_cols = ["label_en", "label_zh", "total"]
     data = counts.drop(columns=label_cols)
@@ -117,9 +121,11 @@ def adoption_heatmap(counts: pd.DataFrame, *, ax: plt.Axes, lang: str = "en") ->
         linecolor="#eeeeee",
         annot_kws={"size": 8},
     )
+    if data.size > RASTER_CELLS:  # the cells as one image, their numbers still text: 668 cell paths were 150 KB
+        ax.collections[0].set_rasterized(True)
     if unknown in data.columns:  # set the undated column apart from the timeline
         ax.axvline(list(data.columns).index(unknown), color="white", linewidth=4)
-    ax.set_xlabel(translate(t("period (series batch)"), lang))
+    ax.set_xlabel(translate(xlabel or t("period (series batch)"), lang))
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelrotation=30)
     for lbl in ax.get_xticklabels():
@@ -140,7 +146,8 @@ def diffusion_network(
 
     With a map ``frame`` and coordinates (``lat``, ``lon``) on every node, nodes sit at their
     places on the frame's equal-area projection over its backdrop; otherwise at a spring layout
-    seeded with ``seed``. Node area follows ``size`` (e.g. out-strength).
+    seeded with ``seed``. Node area follows ``size`` (e.g. out-strength). Labels sit under their node,
+    or above it, and are left out where they would cover the label of a larger node.
     """
     nodes = sorted(graph.nodes)
     coords = [(graph.nodes[n].get("lat"), graph.nodes[n].get("lon")) for n in nodes]
@@ -172,19 +179,22 @@ def diffusion_network(
         graph, pos, nodelist=nodes, ax=ax, node_size=sizes, node_color=[colours[3]], edgecolors="white", linewidths=0.8
     )
     key = "label_zh" if lang == "zh" else "label_en"
-    labels = {n: graph.nodes[n].get(key) or graph.nodes[n].get("label_zh") or n for n in nodes}
-    # Under the node (its radius in points from its area), on a pale box: a path effect would turn
-    # the text into outlines, and Chinese into empty boxes.
+    labels = {n: str(graph.nodes[n].get(key) or graph.nodes[n].get("label_zh") or n) for n in nodes}
+    radius = {n: float(np.sqrt(area / np.pi)) for n, area in zip(nodes, sizes)}  # points, from the marker's area
+    # Under the node, else above it, else left out where it would cover a larger node's label; on a
+    # pale box: a path effect would turn the text into outlines, and Chinese into empty boxes.
     backing = {"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75}
-    for n, area in zip(nodes, sizes):
-        below = -(np.sqrt(area / np.pi) + 1.5)
+    for n, where in place_labels(ax, pos, radius, labels, fontsize=7).items():
+        if where is None:
+            continue
+        gap = radius[n] + 1.5
         ax.annotate(
-            str(labels[n]),
+            labels[n],
             pos[n],
-            xytext=(0, below),
+            xytext=(0, -gap if where == "below" else gap),
             textcoords="offset points",
             ha="center",
-            va="top",
+            va="top" if where == "below" else "bottom",
             fontsize=7,
             color="#222222",
             bbox=backing,
@@ -251,6 +261,8 @@ def adoption_curves(
     (:func:`~diffusion.data.periods.period_years`), or its number where ``time`` is "period" (undated).
     """
     labelled_lines(ax, curves, step=step)
+    if (curves["value"].dropna() % 1 == 0).all():  # counts: no tick at 2.5 units
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=8, integer=True))
     ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:.0f}"))  # 2019, not 2.019e3
     ax.set_xlabel(translate(t("year") if time == "year" else t("period"), lang))

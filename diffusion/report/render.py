@@ -302,7 +302,7 @@ def report_context(
         "seed": seed,
         "counts": counts_table,
         "figure": svg_figure(
-            lambda ax: adoption_heatmap(drawn, ax=ax, lang=lang),
+            lambda ax: adoption_heatmap(drawn, ax=ax, lang=lang, xlabel=t("span of years") if gathered else None),
             (2.2 + 1.1 * (drawn.shape[1] - 3) + 2.5, 0.8 + 0.32 * drawn.shape[0]),
         ),
         "figure_alt": t(

@@ -62,6 +62,7 @@ def adopter_categories(
             lo, hi = mine[0], mine[-1] + 1
             values = np.where(np.isin(np.arange(lo, hi), mine), counts[lo:hi], 0)
             ax.stairs(values, edges[lo : hi + 1], fill=True, color=colour, linewidth=0)
+    ax.set_xlim(edges[0], edges[-1])  # every panel on the whole time axis: panels compare
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, integer=True))
     ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:.0f}"))
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4, integer=True))

@@ -103,7 +103,11 @@ def unit_graph(ds: Dataset, level: str | None = None, graph: GraphKind = "ties")
         from diffusion.stats.adoptions import no_ties_reason
 
         raise ParameterError(
-            "level", f"no graph: {no_ties_reason(ds, level)}; or take the units of the same parent (`graph` hierarchy)."
+            "level",
+            t(
+                "no graph: {reason}; or take the units of the same parent (`graph` hierarchy)",
+                reason=no_ties_reason(ds, level),
+            ),
         )
     active = active_by_period(ds, ties)
     if isinstance(active, str):

@@ -25,7 +25,7 @@ from scipy import sparse
 from diffusion.checks import Seed, check_choice, check_int
 from diffusion.data.dataset import Dataset
 from diffusion.errors import DiffusionError
-from diffusion.i18n import t
+from diffusion.i18n import Text, t
 from diffusion.stats.exposure import Graph, adoption_times, unit_graph
 from diffusion.stats.inference import (
     WORKER_START,
@@ -81,7 +81,8 @@ def structure_test(
     try:
         g = unit_graph(ds, level, graph)
     except DiffusionError as exc:
-        return unsupported(name, STRUCTURE_Q, str(exc).rstrip("."), null_model=model)
+        reason = exc.args[0] if isinstance(exc.args[0], Text) else str(exc).rstrip(".")  # a message: translated
+        return unsupported(name, STRUCTURE_Q, reason, null_model=model)
     if g.active is not None:
         return unsupported(
             name,
