@@ -2,9 +2,9 @@
 
 Everything is drawn on an equal-area projection centred on the geography
 (:mod:`diffusion.data.projection`), so outlying units (Alaska, Hawaii, the South China Sea
-islands) keep their true size and do not squash the rest. Earlier adopters are darker. The
-backdrop is every unit of the geography's finest mapped level as a pale dot (China: 2,841 county
-seats outline the country), or the user's polygons.
+islands) keep their true size and do not squash the rest. Earlier adopters are darker. Behind
+the dots and the network, every unit of the geography's finest mapped level is a pale dot (China:
+2,841 county seats outline the country); choropleths draw the user's polygons instead.
 """
 
 from __future__ import annotations
