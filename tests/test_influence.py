@@ -161,3 +161,19 @@ def test_the_command_line_takes_a_network_and_the_report_names_it(
     assert main(["report", *common, "--out", str(tmp_path / "rep")]) == 0
     html = next((tmp_path / "rep").glob("*.html")).read_text(encoding="utf-8")
     assert "2 directed ties between units at level region: used at that level." in html
+
+
+def test_dated_ties_on_undated_batches_say_why_in_the_report_s_language(five_regions, fiveland_practices, tmp_path):
+    from diffusion.i18n import translate
+
+    cases = _net(
+        tmp_path,
+        "case_id,batch,state,region,practices\nF1,1,North,Ashford,open_data\nF2,2,North,Brookvale,open_data\n"
+        "F3,2,South,Elmstead,open_data\nF4,3,South,Dunmore,open_data\n",
+        "undated.csv",
+    )
+    undated = read_cases(cases, geography=five_regions, vocabulary=fiveland_practices)
+    timed = undated.with_network(_net(tmp_path, "source,target,end\nR2,R4,2004\nR1,R5,\n", "ended.csv"))
+    r = neighbour_test(timed, level="region", **FAST)
+    assert not r.supported and "periods are batches without dates" in r.interpretation
+    assert "没有日期的批次" in translate(r.interpretation, "zh")

@@ -275,7 +275,7 @@ def active_by_period(ds: Dataset, ties) -> np.ndarray | str | None:
     calendar = period_labels(ds)
     dates = calendar.sort_values("period")["date"].astype(str).tolist()
     if not dates or not all(d[:4].isdigit() for d in dates):
-        return "the network's ties are dated, but the periods are batches without dates (give years or dates)"
+        return t("the network's ties are dated, but the periods are batches without dates (give years or dates)")
     return ties.active(dates)
 
 
