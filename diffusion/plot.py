@@ -146,7 +146,8 @@ def adopter_categories(
 def heatmap(ds: Dataset, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     """Adopting units per practice and period (the 30 most adopted practices), zero white."""
     from diffusion.measures.counts import counts_by_period_practice
-    from diffusion.report.figures import adoption_heatmap, most_adopted
+    from diffusion.report.figures import most_adopted
+    from diffusion.report.matrix_figures import adoption_heatmap
 
     counts = counts_by_period_practice(ds)
     drawn = most_adopted(counts, counts["total"])

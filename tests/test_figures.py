@@ -10,13 +10,8 @@ from matplotlib.figure import Figure
 from diffusion import load_dataset
 from diffusion.measures.counts import counts_by_period_practice
 from diffusion.measures.similarity import portfolio_similarity, similarity_linkage
-from diffusion.report.figures import (
-    adoption_curves,
-    adoption_heatmap,
-    diffusion_network,
-    period_colours,
-    similarity_clustermap,
-)
+from diffusion.report.figures import adoption_curves, diffusion_network, period_colours
+from diffusion.report.matrix_figures import adoption_heatmap, similarity_clustermap
 
 # matplotlib's own font has no Chinese glyphs: it warns while measuring, the browser draws them.
 pytestmark = pytest.mark.filterwarnings("ignore:Glyph:UserWarning")
@@ -45,6 +40,9 @@ def test_zero_cells_are_white_and_the_counts_have_a_colour_bar(ds):
     assert len(ax.figure.axes) == 2  # the heatmap and its colour bar
     annotated = [t.get_text() for t in ax.texts]
     assert "0" not in annotated and len(annotated) == int((values > 0).sum())
+    ink = {(round(t.get_position()[1] - 0.5), round(t.get_position()[0] - 0.5)): t.get_color() for t in ax.texts}
+    darkest, lightest = np.unravel_index(values.argmax(), values.shape), np.argwhere(values == 1)[0]
+    assert ink[tuple(darkest)] == "w" and ink[tuple(lightest)] == ".15"  # numbers readable on their cells
     assert not ax.collections[0].get_rasterized()  # few cells: vector
     big = pd.DataFrame(np.arange(1, 30 * 21 + 1).reshape(30, 21), columns=[f"p{i}" for i in range(21)])
     big = big.assign(label_en=[f"x{i}" for i in range(30)], label_zh="", total=1)

@@ -76,6 +76,34 @@ def test_default_uses_a_thread_per_core_unless_joblib_is_configured():
     assert np.array_equal(default, serial) and np.array_equal(default, processes)
 
 
+def test_default_workers_only_for_draws_that_take_long():
+    import threading
+    import time
+
+    import joblib
+
+    if joblib.cpu_count() < 2:
+        pytest.skip("one core: the default is one worker")
+
+    def recorded(seconds):
+        threads = set()
+
+        def batch(rng, k):
+            threads.add(threading.get_ident())
+            time.sleep(seconds)
+            return rng.normal(size=k)
+
+        return threads, batch
+
+    quick_threads, quick = recorded(0.0)
+    _, fast = permutation_test(0.0, quick, n_permutations=1000, seed=3)
+    assert quick_threads == {threading.get_ident()}  # all four chunks here: threads would cost more
+    slow_threads, slow = recorded(0.5)  # the other three chunks would take 1.5 s: worth a thread each
+    _, slowly = permutation_test(0.0, slow, n_permutations=1000, seed=3)
+    assert len(slow_threads) > 1
+    assert np.array_equal(fast, slowly)  # each chunk its own seed: the same draws either way
+
+
 @pytest.mark.parametrize("alternative", ["greater", "less", "two-sided"])
 def test_attained_size_is_the_rejection_rate_of_the_null_draws_themselves(alternative):
     from diffusion.stats.inference import attained_size, mid_p_value, p_value

@@ -30,12 +30,12 @@ def period_labels(ds: Dataset) -> pd.DataFrame:
     short = {s: _short(s) for s in ds.series["id"]}
     calendar = calendar_of(ds)
     b["period"] = [period_of(calendar, d) if d else None for d in b["date"]]
-    rows = []
-    for r in calendar.itertuples(index=False):
-        here = b[b["period"] == r.period].sort_values(["series", "batch"])
-        tags = ", ".join(f"{short.get(s, s)} #{n}" for s, n in zip(here["series"], here["batch"]))  # any language
-        rows.append({"period": r.period, "date": r.date, "label": f"{r.date} ({tags})" if tags else r.date})
-    out = pd.DataFrame(rows, columns=["period", "date", "label"])
+    tags: dict[int, list[str]] = {}  # the batches of each period, by series and number (in any language)
+    for series, batch, period in sorted(zip(b["series"], b["batch"], b["period"]), key=lambda r: r[:2]):
+        if pd.notna(period):
+            tags.setdefault(int(period), []).append(f"{short.get(series, series)} #{batch}")
+    labels = [f"{d} ({', '.join(tags[p])})" if p in tags else d for p, d in zip(calendar["period"], calendar["date"])]
+    out = pd.DataFrame({"period": calendar["period"].to_numpy(), "date": calendar["date"].to_numpy(), "label": labels})
     return out.assign(start=calendar["start"].to_numpy(), length=calendar["length"].to_numpy())
 
 

@@ -9,7 +9,8 @@ from diffusion.data.periods import period_years
 from diffusion.i18n import level_name, level_plural, messages, region_name, t, translate
 from diffusion.measures.similarity import portfolio_similarity, similarity_linkage
 from diffusion.measures.spread import plural
-from diffusion.report.figures import adoption_curves, most_adopted, rate_heatmap, shown_of, similarity_clustermap
+from diffusion.report.figures import adoption_curves, most_adopted, shown_of
+from diffusion.report.matrix_figures import rate_heatmap, similarity_clustermap
 from diffusion.report.sections import svg_figure, svg_of, table
 
 __all__ = ["MEASURE_TITLES", "compare_section"]

@@ -20,7 +20,6 @@ import random
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy import sparse
 
 from diffusion.checks import Seed, check_choice, check_int
 from diffusion.data.dataset import Dataset
@@ -101,10 +100,10 @@ def structure_test(
 
     def stat(looker: np.ndarray, influencer: np.ndarray) -> float:
         """Mean share of adopters' alters adopted ``lag`` periods before them or earlier (NaN: no alter)."""
-        seen = (times[:, influencer] <= times[:, looker] - lag).astype(float)  # practices x ties
-        incidence = sparse.csr_matrix((np.ones(len(looker)), (np.arange(len(looker)), looker)), shape=(len(looker), n))
+        seen = times[:, influencer] <= times[:, looker] - lag  # practices x ties
         degree = np.bincount(looker, minlength=n)
-        counts = np.asarray(seen @ incidence)
+        cell = (np.arange(len(times))[:, None] * n + looker).ravel()  # (practice, looker) of each practice-tie
+        counts = np.bincount(cell, weights=seen.ravel(), minlength=times.size).reshape(times.shape)
         if statistic == "any":  # at least one alter had adopted
             counts = (counts > 0).astype(float)
             degree_or_one = np.minimum(degree, 1)
