@@ -68,13 +68,15 @@ def _curves(ds: Dataset, metric: str, level: str | None, practices: list[str] | 
 
 
 def _lines(ax: Axes, data: pd.DataFrame, ds: Dataset, lang: str, ylabel: str, step: bool = False) -> Axes:
-    """One line per practice in distinct hues, named at its end (in ``lang``), time on the x axis."""
-    from diffusion.data.periods import period_years
+    """One line per practice in distinct hues, named at its end (in ``lang``), time on the x axis;
+    ``step``: each period's value held over the period, the last until its end."""
+    from diffusion.data.periods import period_edges, period_years
     from diffusion.report.figures import adoption_curves as draw
 
     labels = data["practice"].map(lambda tag: ds.vocabulary.label(tag, lang))
     time = str(period_years(ds).name)
-    return draw(data.assign(label=labels), ax=ax, ylabel=ylabel, time=time, step=step, lang=lang)
+    end = period_edges(ds)[-1] if step else None
+    return draw(data.assign(label=labels), ax=ax, ylabel=ylabel, time=time, step=step, end=end, lang=lang)
 
 
 def adoption_curves(

@@ -32,8 +32,8 @@ def test_dyads_by_hand(ring):
     # The ring R1-R2-R3-R4-R5-R1; states North (R1-R3) and South (R4, R5).
     assert dyads.loc[2, "neighbour"].to_dict() == {("R2", "R1"): 1, ("R3", "R1"): 0, ("R4", "R1"): 0, ("R5", "R1"): 1}
     assert dyads.loc[(3, "R3", "R2"), "same_parent"] == 1 and dyads.loc[(3, "R5", "R2"), "same_parent"] == 0
-    # Ashford (11 N, 19 E) to Brookvale (11 N, 21 E): 2 degrees of longitude at 11 N, in 100 km.
-    expected = 2 * 6371.0 * np.arcsin(np.cos(np.radians(11)) * np.sin(np.radians(1))) / 100
+    # Ashford (11 N, 19 E) to Brookvale (11 N, 21 E): 2 degrees of longitude at 11 N, in 100 km (mean radius).
+    expected = 2 * 6371.0088 * np.arcsin(np.cos(np.radians(11)) * np.sin(np.radians(1))) / 100
     assert dyads.loc[(2, "R2", "R1"), "distance"] == pytest.approx(expected, rel=1e-9)
     assert notes["graph"] == "geographic adjacency" and len(dyads) == 4 + 6  # the data end in period 3
 

@@ -53,6 +53,11 @@ def test_hazard_steps_and_heatmap(ds):
     ax = diffusion.plot.hazard(ds, ax=_axes(), practices=["points_system"])
     assert len(ax.lines) == 1 and ax.lines[0].get_drawstyle() == "steps-post"
     assert np.nanmax(ax.lines[0].get_ydata()) <= 1  # a share of the units at risk
+    from diffusion.data.periods import period_edges
+
+    x, y = ax.lines[0].get_xdata(), ax.lines[0].get_ydata()
+    assert x[-1] == period_edges(ds)[-1] and y[-1] == y[-2]  # the last period's step runs to its end
+    assert list(ax.lines[0].get_markevery()) == list(range(len(x) - 1))  # a marker at each period's start only
     ax = diffusion.plot.heatmap(ds, ax=_axes())
     assert ax.collections and len(ax.figure.axes) == 2  # the cells and their colour bar
 

@@ -1,5 +1,6 @@
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 
 from diffusion import load_dataset, read_cases
@@ -60,7 +61,7 @@ def test_report_is_self_contained_with_text_in_the_svg(leading_html):
     assert doc.tags.count("script") == 1  # our own table script, the same in every report
     # the first screen's curves, heatmap, curves, tiles, network, route shares, diffusion tree, thresholds,
     # infectiousness, the tests' null distributions, forest plot, balance, 3 comparison figures
-    assert doc.tags.count("svg") == 17 and "text" in doc.tags
+    assert doc.tags.count("svg") == 18 and "text" in doc.tags
     adoption = leading_html[leading_html.index('id="adoption"') :]
     svg = adoption[adoption.index("<svg") : adoption.index("</svg>")]  # the heatmap
     assert "积分制" in svg  # Chinese kept as text, rendered by the browser
@@ -134,7 +135,33 @@ def test_spread_section(leading_html):
     ) in text
     assert "Bass model not identifiable: adopters in only 2 period(s); at least 3 are needed." in text
     assert "Most innovative provinces (Walker score)" in text
-    assert leading_html.count("<svg") == 17  # curves on the first screen, 16 in the sections (maps, categories)
+    assert leading_html.count("<svg") == 18  # curves on the first screen, 17 in the sections (maps, hazard)
+
+
+def test_spread_section_draws_the_hazard_of_each_practice_it_draws(monkeypatch):
+    from diffusion.report import sections
+
+    ds = load_dataset("leading-cases")
+    drawn = {}
+
+    def spy(data, *, ax, ylabel, **kwargs):
+        drawn[str(ylabel)] = data
+        return real(data, ax=ax, ylabel=ylabel, **kwargs)
+
+    real = sections.adoption_curves
+    monkeypatch.setattr(sections, "adoption_curves", spy)
+    spread = sections.spread_section(ds, "en")
+    hazard, reached = drawn["hazard (new adopters / units at risk)"], drawn["provinces reached"]
+    assert set(hazard["label"]) == set(reached["label"]) and hazard["label"].nunique() == 6
+    provinces = len(ds.geography.level_units("province"))
+    for label, steps in hazard.groupby("label"):
+        cumulative = reached[reached["label"] == label].set_index("x")["value"]
+        before = cumulative.shift(fill_value=0)
+        # new provinces in the period over those the practice had not reached when it began
+        assert np.allclose(steps.set_index("x")["value"], (cumulative - before) / (provinces - before))
+    points = hazard[hazard["label"] == "Points-based system"].sort_values("x")["value"]
+    assert points.iloc[0] == pytest.approx(1 / 31)  # Hunan, batch 1
+    assert "of the provinces that a practice had not reached when a period began" in spread["hazard_alt"]
 
 
 def test_user_geography_without_tiles_gets_bars(five_regions, fiveland_cases, fiveland_practices):

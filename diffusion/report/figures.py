@@ -162,14 +162,22 @@ def diffusion_network(
 
 
 def adoption_curves(
-    curves: pd.DataFrame, *, ax: plt.Axes, ylabel: str, time: str = "year", step: bool = False, lang: str = "en"
+    curves: pd.DataFrame,
+    *,
+    ax: plt.Axes,
+    ylabel: str,
+    time: str = "year",
+    step: bool = False,
+    end: float | None = None,
+    lang: str = "en",
 ) -> plt.Axes:
     """Lines of a value per practice on a true time axis, each named at its end.
 
     ``curves`` has ``label``, ``value`` and ``x``: the period's start as a decimal year
     (:func:`~diffusion.data.periods.period_years`), or its number where ``time`` is "period" (undated).
+    ``step`` and ``end``: see :func:`labelled_lines`.
     """
-    labelled_lines(ax, curves, step=step)
+    labelled_lines(ax, curves, step=step, end=end)
     if (curves["value"].dropna() % 1 == 0).all():  # counts: no tick at 2.5 units
         ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=8, integer=True))
@@ -180,10 +188,11 @@ def adoption_curves(
     return ax
 
 
-def labelled_lines(ax: plt.Axes, data: pd.DataFrame, *, step: bool = False) -> plt.Axes:
+def labelled_lines(ax: plt.Axes, data: pd.DataFrame, *, step: bool = False, end: float | None = None) -> plt.Axes:
     """One line per ``label`` of ``data`` (``label, x, value``) in distinct hues, each named at its end.
 
-    ``step``: a value that holds over its period (a rate), drawn as a step from the period's start.
+    ``step``: a value that holds over its period (a rate), drawn as a step from the period's start,
+    the last one until ``end`` (the last period's end: :func:`~diffusion.data.periods.period_edges`).
 
     Examples
     --------
@@ -199,10 +208,15 @@ def labelled_lines(ax: plt.Axes, data: pd.DataFrame, *, step: bool = False) -> p
         line = data[data["label"] == name].sort_values("x")
         style = {"color": colours[name], "marker": "o" if len(line) <= MAX_MARKERS else None}
         if step:
-            ax.step(line["x"], line["value"], where="post", **style)
+            x, y = line["x"].to_numpy(dtype=float), line["value"].to_numpy(dtype=float)
+            if end is not None and len(line):  # the last period's value holds until its end, unmarked
+                x, y = np.append(x, end), np.append(y, y[-1])
+            ax.step(x, y, where="post", markevery=range(len(line)), **style)
         else:
             ax.plot(line["x"], line["value"], **style)
     ends = data.sort_values("x").groupby("label", sort=False).tail(1)
+    if step and end is not None:
+        ends = ends.assign(x=end)
     direct_labels(ax, ends["x"], ends["value"].to_numpy(), list(ends["label"]), colours)
     return ax
 

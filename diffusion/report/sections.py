@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_edges, period_labels, period_years
-from diffusion.i18n import joined, level_name, level_plural, messages, t, translate
+from diffusion.i18n import Text, joined, level_name, level_plural, messages, t, translate
 from diffusion.measures.spread import adopters_by_level, plural, spread_metrics
 from diffusion.network.build import build_network
 from diffusion.network.centrality import HitsWarning, centrality
@@ -221,18 +221,25 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
     vocab = ds.vocabulary
     key = "zh" if lang == "zh" else "en"
     years = period_years(ds)
-    curves = (
-        reached[reached["practice"].isin(chosen)]
-        .astype({"practice": str, "metric": str})
-        .assign(
-            x=lambda d: d["batch"].astype(int).map(years),
-            label=lambda d: d["practice"].map(lambda tag: vocab.label(tag, key)),
+
+    def lines(metric: str, ylabel: Text, step: bool = False) -> Markup:
+        """One line per chosen practice of ``metric`` on the time axis, named at its end."""
+        data = (
+            m[(m["metric"] == metric) & m["practice"].isin(chosen) & m["batch"].notna()]
+            .astype({"practice": str, "metric": str})
+            .assign(
+                x=lambda d: d["batch"].astype(int).map(years),
+                label=lambda d: d["practice"].map(lambda tag: vocab.label(tag, key)),
+            )
         )
-    )
-    ylabel = t("{units} reached", units=level_plural(top))
-    curve_svg = svg_figure(
-        lambda ax: adoption_curves(curves, ax=ax, ylabel=ylabel, time=str(years.name), lang=lang), (7.5, 3.6)
-    )
+        end = float(period_edges(ds)[-1]) if step else None  # the last period's step runs to its end
+        return svg_figure(
+            lambda ax: adoption_curves(data, ax=ax, ylabel=ylabel, time=str(years.name), step=step, end=end, lang=lang),
+            (7.5, 3.6),
+        )
+
+    curve_svg = lines(f"{name}_reached", t("{units} reached", units=level_plural(top)))
+    hazard_svg = lines(f"hazard_{name}", t("hazard (new adopters / units at risk)"), step=True)
     categories_svg = _categories_figure(ds, chosen, top, lang)
     ev = adopters_by_level(ds)
     ev = ev[ev[f"at_{top}"] != ""]
@@ -319,6 +326,15 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
         "curves": curve_svg,
         "curves_alt": t(
             "Line chart of {units} reached per period for the {n} most widespread practices.",
+            units=level_plural(top),
+            n=len(chosen),
+        ),
+        "hazard": hazard_svg,
+        "hazard_alt": t(
+            "Steps of the hazard per period for the {n} most widespread practices: of the {units} that a practice "
+            "had not reached when a period began, the share it reached in that period. A hazard that rises as "
+            "adopters accumulate points to imitation (the Bass model's q); a flat one, to a steady push from outside "
+            "(p). Where periods differ in length, compare their hazards with care.",
             units=level_plural(top),
             n=len(chosen),
         ),

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from diffusion.data.dataset import Dataset
+from diffusion.data.distance import haversine_km
 from diffusion.errors import ParameterError
 from diffusion.stats.event_model import EventHistoryModel, fit_table, formula_variables
 
@@ -125,7 +126,7 @@ def dyad_periods(
     ties = ds.influence_ties(level)
     active = ties.active(calendar["date"].astype(str).tolist()) if ties is not None else np.zeros((0, last), dtype=bool)
     points = geo.points(list(regions))
-    lat, lon = (np.radians(points[c].to_numpy(dtype=float)) for c in ("lat", "lon"))
+    lat, lon = (points[c].to_numpy(dtype=float) for c in ("lat", "lon"))
     top = geo.levels[0]
     cluster, clusters = pd.factorize(pd.Series([geo.ancestor_at(r, top) or r for r in regions]), sort=True)
     depth = geo.levels.index(level)
@@ -149,7 +150,7 @@ def dyad_periods(
             if "neighbour" in terms:
                 columns["neighbour"] = _tied(ties, active[:, t - 1], f, lead, n) if ties is not None else 0.0
             if "distance" in terms:
-                columns["distance"] = _distance(lat, lon, f, lead) / 100.0
+                columns["distance"] = haversine_km(lat[f], lon[f], lat[lead], lon[lead]) / 100.0
             if "same_parent" in terms:
                 columns["same_parent"] = (parent[f] == parent[lead]).astype(float) if depth else 0.0
             if "same_macro_region" in terms:
@@ -217,15 +218,6 @@ def _tied(ties, active: np.ndarray, f: np.ndarray, lead: np.ndarray, n: int) -> 
         (np.ones(int(on.sum())), (ties.looker[on], ties.influencer[on])), shape=(n, n), dtype=float
     )
     return (np.asarray(matrix[f, lead]).ravel() > 0).astype(float)
-
-
-def _distance(lat: np.ndarray, lon: np.ndarray, f: np.ndarray, lead: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km (haversine, Earth radius 6,371 km)."""
-    a = (
-        np.sin((lat[lead] - lat[f]) / 2) ** 2
-        + np.cos(lat[f]) * np.cos(lat[lead]) * np.sin((lon[lead] - lon[f]) / 2) ** 2
-    )
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def _covariate_grid(ds, regions: pd.Index, last: int, covariates: tuple[str, ...], add_covariates) -> dict:
