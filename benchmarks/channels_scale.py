@@ -14,7 +14,7 @@ from pathlib import Path
 
 from diffusion import read_cases
 from diffusion.simulate import SimulationParameters, planar_geography, write_simulation
-from diffusion.stats.adoption_channels import adoption_channels
+from diffusion.stats.channel_shares import adoption_channels
 
 sys.path.insert(0, str(Path(__file__).parent))
 from event_history_scale import SHAPES

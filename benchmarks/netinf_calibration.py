@@ -34,7 +34,7 @@ from diffusion import load_geography, read_cases
 from diffusion.errors import DiffusionError
 from diffusion.network.cascades import dataset_cascades
 from diffusion.network.inferred import adjacency_overlap
-from diffusion.network.netinf import netinf
+from diffusion.network.netinf_search import netinf
 
 SETTINGS = ("rates", "shock", "breadth", "gradient", "contagion")
 

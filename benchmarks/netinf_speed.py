@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from diffusion.network.cascades import Cascades
-from diffusion.network.netinf import netinf
+from diffusion.network.netinf_search import netinf
 
 
 def planted_cascades(n_units, n_edges, n_cascades, *, seed, horizon=10.0, whole=False, seeds_per_cascade=1):

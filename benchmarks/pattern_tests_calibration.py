@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from event_history_calibration import SETTINGS, simulate_cases, wilson
 
 from diffusion import load_geography, read_cases
-from diffusion.stats.adoption_channels import adoption_channels
+from diffusion.stats.channel_shares import adoption_channels
 from diffusion.stats.registry import run_test
 
 #: The tests calibrated: label -> (registered test, options); "channels" is the horizontal share's

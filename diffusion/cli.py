@@ -307,7 +307,7 @@ def _spread(args: argparse.Namespace, argv: list[str]) -> None:
 
 def _channels(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.output import write_csv
-    from diffusion.stats.adoption_channels import adoption_channels
+    from diffusion.stats.channel_shares import adoption_channels
 
     ds = dataset(args)
     found = adoption_channels(ds, null=args.null, n_permutations=args.n_permutations, seed=args.seed)
@@ -342,13 +342,13 @@ def _pilots(args: argparse.Namespace, argv: list[str]) -> None:
 
 def _exposure(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.output import write_csv
-    from diffusion.stats import exposure as ex
+    from diffusion.stats.exposure_measures import exposure, infection_susceptibility, thresholds
 
     ds = dataset(args)
     options = {"level": args.level, "graph": args.graph}
-    table = ex.exposure(ds, kind=args.kind, lag=args.lag, **options)
-    limits = ex.thresholds(ds, kind=args.kind, lag=args.lag, **options) if args.thresholds else None
-    spread = ex.infection_susceptibility(ds, K=args.K, **options) if args.infection else None
+    table = exposure(ds, kind=args.kind, lag=args.lag, **options)
+    limits = thresholds(ds, kind=args.kind, lag=args.lag, **options) if args.thresholds else None
+    spread = infection_susceptibility(ds, K=args.K, **options) if args.infection else None
     print(write_csv(table, args.out))
     if limits is not None:
         print(write_csv(limits, args.thresholds))
@@ -359,7 +359,7 @@ def _exposure(args: argparse.Namespace, argv: list[str]) -> None:
 def _infer(args: argparse.Namespace, argv: list[str]) -> None:
     from diffusion.network.cascades import dataset_cascades
     from diffusion.network.inferred import adjacency_overlap, netinf_windows, senders_receivers
-    from diffusion.network.netinf import netinf
+    from diffusion.network.netinf_search import netinf
     from diffusion.output import write_csv
 
     if args.graph and args.window:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from diffusion import load_dataset, read_cases
-from diffusion.stats.adoption_channels import CHANNEL_NAMES, adoption_channels
+from diffusion.stats.channel_shares import CHANNEL_NAMES, adoption_channels
 
 FAST = {"n_permutations": 99, "progress": False}
 
@@ -120,7 +120,7 @@ def test_neighbour_routes_follow_the_direction_and_dates_of_the_users_network(ds
 
 
 def test_pair_by_pair_routes_agree_with_the_counted_flags_under_permuted_times(mixed):
-    from diffusion.stats.adoption_channels import _adoptions, _Routes
+    from diffusion.stats.channel_shares import _adoptions, _Routes
     from diffusion.stats.nulls import permute_within
 
     for ds in (mixed, load_dataset("leading-cases"), load_dataset("broadband-china")):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from diffusion import load_dataset, read_cases
-from diffusion.stats.exposure import exposure, infection_susceptibility, thresholds
+from diffusion.stats.exposure_measures import exposure, infection_susceptibility, thresholds
 from diffusion.stats.structure import structure_test
 
 
@@ -73,7 +73,7 @@ def test_susceptibility_and_infectiousness_equal_netdiffusers_published_values(s
 
 
 def test_structural_statistic_is_the_mean_threshold_and_rewiring_keeps_degrees():
-    from diffusion.stats.exposure import unit_graph
+    from diffusion.stats.exposure_measures import unit_graph
     from diffusion.stats.structure import _igraph, _rewired
 
     ds = load_dataset("leading-cases")

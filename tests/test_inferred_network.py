@@ -16,7 +16,7 @@ from diffusion.data.periods import period_times
 from diffusion.measures.innovativeness import first_adoptions
 from diffusion.network.cascades import Cascades, dataset_cascades
 from diffusion.network.inferred import adjacency_overlap, netinf_windows, senders_receivers
-from diffusion.network.netinf import netinf
+from diffusion.network.netinf_search import netinf
 from diffusion.report.render import render_report
 
 

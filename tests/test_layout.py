@@ -47,6 +47,24 @@ def test_the_public_names_of_the_readme_import_from_where_it_says():
         _ = diffusion.stats.nothing
 
 
+def test_every_exported_name_resolves_and_stays_a_function_once_every_module_is_imported():
+    import pkgutil
+    import types
+
+    for found in pkgutil.walk_packages(diffusion.__path__, "diffusion."):
+        if not found.name.endswith("__main__"):  # the CLI itself
+            importlib.import_module(found.name)  # as a report does: a module imported binds its name
+    packages = [
+        diffusion,
+        *(v for v in sys.modules.values() if getattr(v, "__path__", None) and v.__name__.startswith("diffusion.")),
+    ]
+    for package in packages:
+        for name in getattr(package, "__all__", []):
+            value = getattr(package, name)  # every name resolves
+            # a module named like the function it holds hides the function once imported
+            assert not (isinstance(value, types.ModuleType) and hasattr(value, name)), f"{package.__name__}.{name}"
+
+
 def test_version_is_the_installed_one(capsys):
     from importlib import metadata
 
@@ -103,7 +121,7 @@ def test_model_choices_of_the_cli_agree_with_the_model():
     assert cli.OUTCOMES == ("within", "own")  # diffusion.stats.event_history.person_period's
     import typing
 
-    from diffusion.stats.adoption_channels import adoption_channels
+    from diffusion.stats.channel_shares import adoption_channels
 
     assert typing.get_args(typing.get_type_hints(adoption_channels)["null"]) == cli.CHANNEL_NULLS
     from diffusion.network.transmission import TRANSMISSION_MODELS

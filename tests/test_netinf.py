@@ -11,7 +11,7 @@ from scipy import stats
 
 from diffusion.errors import DiffusionError, ParameterError
 from diffusion.network.cascades import Cascades
-from diffusion.network.netinf import BETA, EPSILON, netinf, vuong_p_value
+from diffusion.network.netinf_search import BETA, EPSILON, netinf, vuong_p_value
 from diffusion.network.transmission import auto_parameter, chain_and_fan_delays, log_density
 
 

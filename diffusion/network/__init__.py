@@ -19,7 +19,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ],
         "diffusion.network.export": ["write_graph"],
         "diffusion.network.cascades": ["Cascades", "dataset_cascades"],
-        "diffusion.network.netinf": ["InferredNetwork", "netinf"],
+        "diffusion.network.netinf_search": ["InferredNetwork", "netinf"],
         "diffusion.network.inferred": ["adjacency_overlap", "infer_network", "netinf_windows", "senders_receivers"],
     },
 )

@@ -1,6 +1,6 @@
 """Cascades: for each practice, when each unit adopted it (censored units never did), in calendar time.
 
-The input of network inference (:mod:`diffusion.network.netinf`). A cascade is one practice; its
+The input of network inference (:mod:`diffusion.network.netinf_search`). A cascade is one practice; its
 adopters are units of one level with their first adoption time, in years since the first period
 began (the dataset's calendar, so irregular batches keep their real spacing); every other unit is
 censored at the end of observation. A table of any country's adoptions can be read directly with

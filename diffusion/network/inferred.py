@@ -24,7 +24,7 @@ from diffusion.data.dataset import Dataset
 from diffusion.errors import DiffusionError
 from diffusion.i18n import t
 from diffusion.network.cascades import Cascades, dataset_cascades
-from diffusion.network.netinf import EDGE_COLUMNS, InferredNetwork, netinf
+from diffusion.network.netinf_search import EDGE_COLUMNS, InferredNetwork, netinf
 
 __all__ = [
     "Windows",
@@ -206,7 +206,7 @@ def adjacency_overlap(net: InferredNetwork, ds: Dataset) -> Overlap:
     >>> 0 <= o.between_neighbours <= o.edges
     True
     """
-    from diffusion.stats.exposure import unit_graph
+    from diffusion.stats.exposure_measures import unit_graph
 
     units = net.cascades.units
     graph = unit_graph(ds, ds.geography.level_of(units[0]))

@@ -1,7 +1,7 @@
 """Figures of the channels of each adoption (route shares over time, the tree from pilots on) and of exposure.
 
 Both draw on the Axes they are given and return them; the data are the tables of
-:func:`diffusion.stats.adoption_channels.adoption_channels` (``adoptions``, and ``pairs`` for the tree).
+:func:`diffusion.stats.channel_shares.adoption_channels` (``adoptions``, and ``pairs`` for the tree).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import seaborn as sns
 
 from diffusion.i18n import t, translate
 from diffusion.report.figures import RASTER_POINTS
-from diffusion.stats.adoption_channels import ROUTES
+from diffusion.stats.channel_shares import ROUTES
 
 __all__ = ["ROUTE_COLOURS", "diffusion_tree", "first_sources", "infection_scatter", "route_shares", "threshold_plot"]
 

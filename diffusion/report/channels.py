@@ -11,7 +11,7 @@ from diffusion.errors import DiffusionError
 from diffusion.i18n import joined, messages, t, translate
 from diffusion.report.channel_figures import ROUTE_TITLES, diffusion_tree, route_shares
 from diffusion.report.sections import svg_figure, table
-from diffusion.stats.adoption_channels import MAIN_CHANNELS, ROUTES, adoption_channels, route_pairs
+from diffusion.stats.channel_shares import MAIN_CHANNELS, ROUTES, adoption_channels, route_pairs
 
 __all__ = ["CHANNELS_CARD", "channels_section"]
 

@@ -10,7 +10,7 @@ from diffusion.errors import DiffusionError
 from diffusion.i18n import level_name, t
 from diffusion.report.channel_figures import infection_scatter, threshold_plot
 from diffusion.report.sections import svg_figure, table
-from diffusion.stats.exposure import infection_susceptibility, thresholds, unit_graph
+from diffusion.stats.exposure_measures import infection_susceptibility, thresholds, unit_graph
 
 __all__ = ["exposure_section"]
 

@@ -10,7 +10,7 @@ from diffusion.errors import DiffusionError
 from diffusion.i18n import level_name, t
 from diffusion.network.cascades import dataset_cascades
 from diffusion.network.inferred import adjacency_overlap, senders_receivers
-from diffusion.network.netinf import netinf
+from diffusion.network.netinf_search import netinf
 from diffusion.report.figures import diffusion_network
 from diffusion.report.maps import map_frame
 from diffusion.report.sections import strongest_edges, svg_figure, table

@@ -25,7 +25,7 @@ from diffusion.checks import Seed, check_choice, check_int
 from diffusion.data.dataset import Dataset
 from diffusion.errors import DiffusionError
 from diffusion.i18n import Text, t
-from diffusion.stats.exposure import Graph, adoption_times, unit_graph
+from diffusion.stats.exposure_measures import Graph, adoption_times, unit_graph
 from diffusion.stats.inference import (
     WORKER_START,
     Alternative,
