@@ -198,7 +198,12 @@ def print_read_summary(ds, parser: argparse.ArgumentParser | None, lang: str = "
     from diffusion.data.calendar import describe_calendar
     from diffusion.i18n import problems_text, t, translate
 
-    fmt = ds.input["format"] + (f", encoding {ds.input['encoding']}" if ds.input["encoding"] else "")
+    encoding = ds.input["encoding"]  # a technical name (UTF-8 with BOM, GBK), as the report's provenance shows it
+    fmt = (
+        t("{format}, encoding {encoding}", format=ds.input["format"], encoding=encoding)
+        if encoding
+        else ds.input["format"]
+    )
     summary = t(
         "read {path} ({format}): {rows} rows, {cases} cases, {events} adoption events",
         path=ds.input["path"],

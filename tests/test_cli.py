@@ -16,6 +16,8 @@ def test_validate_ok(write, capsys):
     captured = capsys.readouterr()
     assert "valid: no problems found." in captured.out
     assert "encoding GBK" in captured.err
+    assert main(["validate", str(path), "--lang", "zh"]) == 0
+    assert "(csv，编码 GBK)" in capsys.readouterr().err.replace("（", "(").replace("）", ")")  # a Chinese line
 
 
 def test_validate_bad_prints_the_table_and_exits_2(write, capsys):
