@@ -98,6 +98,23 @@ def test_counts_are_the_cascades_where_the_source_came_first():
         assert r.cascades == int(((t[:, u] < t[:, v]) & np.isfinite(t[:, v])).sum())
 
 
+@pytest.mark.parametrize("block", [1, 30, 2**12])  # each target alone, a few together, all together
+def test_targets_set_up_together_equal_one_target_at_a_time(block, monkeypatch):
+    from diffusion.network import netinf_search
+    from diffusion.network.netinf_search import _State
+
+    monkeypatch.setattr(netinf_search, "BLOCK", block)
+    times = _random_cascades(np.random.default_rng(6), n_units=9, n_cascades=40).times
+    state = _State(times, "exponential", 1.0, 1.0)
+    for v in range(times.shape[1]):  # the search's own update of one column, from the same parents
+        before = state.gain[:, v].copy()
+        state._column(v)
+        assert np.array_equal(state.gain[:, v], before)
+        adopters = np.flatnonzero(np.isfinite(times[:, v]))
+        earlier = times[adopters] < times[adopters, v][:, None]  # cascades where the source came first
+        assert np.array_equal(state.count[:, v], earlier.sum(axis=0))
+
+
 def test_trees_name_each_adopters_likeliest_parent():
     df = pd.DataFrame({"unit": list("abcabcab"), "cascade": list("xxxyyyzz"), "time": [0, 1, 2, 0, 1, 3, 0, 1]})
     net = netinf(Cascades.from_frame(df), n_edges=2, progress=False)
