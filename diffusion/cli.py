@@ -180,15 +180,23 @@ def _test(args: argparse.Namespace, argv: list[str]) -> None:
             f"its options are {', '.join(f'`{n}`' for n in TESTS[args.name].options)}."
         )
     res = run_test(ds, args.name, **options)
-    print(f"{res.name}: {res.question}")
+    lang = args.lang
+    print(f"{res.name}: {translate(res.question, lang)}")
     if res.supported:
-        print(
-            f"  statistic {res.statistic:.6g}; p = {res.p_value:.4g} ({res.alternative}, "
-            f"{res.n_permutations} permutations, seed {res.seed}); null model: {res.null_model}"
+        numbers = t(
+            "statistic {statistic:.6g}; p = {p:.4g} ({alternative}, {n} permutations, seed {seed}); "
+            "null model: {model}",
+            statistic=res.statistic,
+            p=res.p_value,
+            alternative=res.alternative,
+            n=res.n_permutations,
+            seed=res.seed,
+            model=res.null_model,
         )
-    print("  " + with_flags(res.interpretation, args.subparser))  # "give the promotion `date` (--date)"
+        print("  " + translate(numbers, lang))
+    print("  " + with_flags(translate(res.interpretation, lang), args.subparser))  # "the `date` (--date)"
     for line in ds.coverage_statements():
-        print("  coverage: " + translate(line, args.lang))
+        print("  " + translate(t("coverage: {statement}", statement=line), lang))
     if args.json:
         text = json.dumps(res.to_dict(), ensure_ascii=False, indent=1, sort_keys=True, default=str)
         print(atomic_write(args.json, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8")))

@@ -215,6 +215,11 @@ def test_test_command_prints_and_writes_json(tmp_path, capsys):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["n_permutations"] == 199 and data["seed"] == 0 and 0 < data["p_value"] <= 1
     assert data["details"]["pairwise"][0]["earlier"] == "East"
+    assert "199 permutations, seed 0); null model: " in printed and "\n  coverage: " in printed
+    assert main(["test", "gradient", "--dataset", "broadband-china", "--permutations", "199", "--lang", "zh"]) == 0
+    chinese = capsys.readouterr().out
+    assert chinese.startswith("gradient: 做法是否按假设的顺序到达各大区域")  # the question, the numbers, the coverage
+    assert "199 次置换，种子 0）；零模型：" in chinese and "\n  覆盖范围：" in chinese and "permutations" not in chinese
 
 
 def test_test_command_unsupported_and_bad_options(tmp_path, capsys):
