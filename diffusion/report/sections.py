@@ -206,7 +206,8 @@ def network_section(ds: Dataset, lang: str, seed: int, top_k: int, max_arrows: i
 
 
 def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
-    """Adoption curves, tile maps of first adoption and a summary per practice."""
+    """Adoption curves, hazards per period, adopter categories, tile maps of first adoption and a summary per
+    practice."""
     if not ds.events["time_known"].any():
         return None
     geo = ds.geography
