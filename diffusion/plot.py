@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from diffusion.i18n import level_plural, t, translate
+from diffusion.i18n import level_plural, t
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -130,18 +130,10 @@ def adopter_categories(
     >>> int(sum(patch.get_data().values.sum() for patch in ax.patches))  # the 31 provinces, each once
     31
     """
-    from diffusion.data.periods import period_edges
-    from diffusion.measures.innovativeness import rogers_categories
-    from diffusion.report.spread_figures import adopter_categories as draw
-    from diffusion.report.spread_figures import category_legend
+    from diffusion.report.spread_figures import practice_categories
 
-    level = level or ds.geography.levels[0]
-    cats = rogers_categories(ds, level)
-    mine = cats[cats["practice"] == practice]
     ax = _axes(ax, (5, 3))
-    ylabel = translate(t("new {units}", units=level_plural(level)), lang)
-    draw(mine, period_edges(ds), ax=ax, title=ds.vocabulary.label(practice, lang), ylabel=ylabel)
-    category_legend(ax.get_figure(root=True), set(mine["category"]), lang)  # type: ignore[arg-type]
+    practice_categories(ds, [practice], [ax], level or ds.geography.levels[0], lang)
     return ax
 
 

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_edges, period_labels, period_years
-from diffusion.i18n import Text, joined, level_name, level_plural, messages, t, translate
+from diffusion.i18n import Text, joined, level_name, level_plural, messages, t
 from diffusion.measures.spread import adopters_by_level, plural, spread_metrics
 from diffusion.network.build import build_network
 from diffusion.network.centrality import HitsWarning, centrality
@@ -359,27 +359,17 @@ def spread_section(ds: Dataset, lang: str, top_n: int = 6) -> dict | None:
 
 def _categories_figure(ds: Dataset, practices: list[str], level: str, lang: str) -> Markup:
     """Small multiples of new adopters per period by Rogers' category, one panel per practice."""
-    from diffusion.measures.innovativeness import rogers_categories
-    from diffusion.report.spread_figures import adopter_categories, category_legend
+    from diffusion.report.spread_figures import practice_categories
 
-    adopters = rogers_categories(ds, level)
-    adopters = adopters[adopters["practice"].isin(practices)]
-    edges = period_edges(ds)
-    key = "zh" if lang == "zh" else "en"
     cols = min(len(practices), 3)
     rows = -(-len(practices) // cols)
-    ylabel = translate(t("new {units}", units=level_plural(level)), lang)
 
     def draw(axes):
         flat = list(np.ravel(axes))
         for ax in flat[len(practices) :]:
             ax.set_axis_off()
-        for ax, practice in zip(flat, practices):
-            mine = adopters[adopters["practice"] == practice]
-            adopter_categories(mine, edges, ax=ax, title=ds.vocabulary.label(practice, key), ylabel=ylabel)
-        fig = flat[0].figure
-        category_legend(fig, set(adopters["category"]), lang)
-        fig.subplots_adjust(hspace=0.8, wspace=0.35, bottom=0.5 / (2.1 * rows + 0.7))
+        practice_categories(ds, practices, flat, level, lang)
+        flat[0].figure.subplots_adjust(hspace=0.8, wspace=0.35, bottom=0.5 / (2.1 * rows + 0.7))
 
     return svg_figure(draw, (3.0 * cols + 0.3, 2.1 * rows + 0.7), rows, cols)
 

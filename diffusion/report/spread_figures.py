@@ -6,6 +6,8 @@ Drawn on the Axes given; time on a true axis (each period from its start to the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib.patches
 import matplotlib.pyplot as plt
 import matplotlib.ticker
@@ -13,10 +15,14 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from diffusion.i18n import t, translate
-from diffusion.measures.innovativeness import ROGERS_CATEGORIES
+from diffusion.data.periods import period_edges
+from diffusion.i18n import level_plural, t, translate
+from diffusion.measures.innovativeness import ROGERS_CATEGORIES, rogers_categories
 
-__all__ = ["CATEGORY_TITLES", "adopter_categories", "category_legend"]
+if TYPE_CHECKING:
+    from diffusion.data.dataset import Dataset
+
+__all__ = ["CATEGORY_TITLES", "adopter_categories", "category_legend", "practice_categories"]
 
 #: Rogers' categories in words, earliest first.
 CATEGORY_TITLES = {
@@ -82,3 +88,18 @@ def category_legend(fig: plt.Figure, present: set[str], lang: str = "en") -> Non
         if c in present
     ]
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=7, frameon=False)
+
+
+def practice_categories(ds: Dataset, practices: list[str], axes: list, level: str, lang: str = "en") -> None:
+    """Each practice's new adopters of ``level`` by Rogers' category on its own Axes (``axes`` in the
+    order of ``practices``), and the legend of the categories drawn under their figure."""
+    adopters = rogers_categories(ds, level)
+    edges = period_edges(ds)
+    ylabel = translate(t("new {units}", units=level_plural(level)), lang)
+    key = "zh" if lang == "zh" else "en"
+    drawn: set[str] = set()
+    for ax, practice in zip(axes, practices):
+        mine = adopters[adopters["practice"] == practice]
+        adopter_categories(mine, edges, ax=ax, title=ds.vocabulary.label(practice, key), ylabel=ylabel)
+        drawn |= set(mine["category"])
+    category_legend(axes[0].get_figure(root=True), drawn, lang)
