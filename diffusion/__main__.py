@@ -1,5 +1,3 @@
-import sys
+from diffusion.cli import run
 
-from diffusion.cli import main
-
-sys.exit(main())
+run()

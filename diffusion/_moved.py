@@ -46,7 +46,7 @@ MOVED: dict[str, tuple[str, ...]] = {
         "diffusion.stats.spatial",
     ),
     "diffusion.testing": ("diffusion.stats.registry",),
-    "diffusion.figures": ("diffusion.report.figures", "diffusion.report.matrix_figures"),
+    "diffusion.figures": ("diffusion.report.figures", "diffusion.report.matrix_figures", "diffusion.report.svg_export"),
     "diffusion.sections": ("diffusion.report.sections",),
 }
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import diffusion
+from diffusion.cli_collector import pause_collector, resume_collector
 from diffusion.cli_input import (
     bundled,
     dataset,
@@ -58,6 +59,15 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         print(f"diffusion {diffusion.__version__}")
         parser.exit()
+
+
+def run() -> None:
+    """The ``diffusion`` command: :func:`main` in a process of its own, exiting with its status.
+
+    The garbage collector pauses while the command starts (see :mod:`diffusion.cli_collector`).
+    """
+    pause_collector()
+    sys.exit(main())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,6 +261,7 @@ def _simulate(args: argparse.Namespace, argv: list[str]) -> None:
     params = SimulationParameters(**values)
     geo = load_geography(args.geography)
     network = read_network(args.network, geo, directed=args.directed) if args.network else None
+    resume_collector()
     path = write_simulation(args.out, geo, params, network=network, n_jobs=args.n_jobs)
     print(path)
     print(path.with_name("practices.csv"))
@@ -462,4 +473,4 @@ COMMANDS: dict[str, tuple[str, Callable]] = {
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

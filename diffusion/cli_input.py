@@ -8,6 +8,7 @@ import argparse
 import re
 import sys
 
+from diffusion.cli_collector import resume_collector
 from diffusion.data.resources import bundled_datasets
 
 # Repeated from diffusion.data.calendar (which imports pandas); tests/test_layout.py checks that they agree.
@@ -154,6 +155,7 @@ def read(args: argparse.Namespace, path: str):
     print_read_summary(ds, args.subparser, args.lang)
     if args.problems:
         write_problems(ds.warnings, args.problems, args.lang)
+    resume_collector()
     return ds
 
 
@@ -177,7 +179,10 @@ def bundled(args: argparse.Namespace, name: str):
     ds = load_dataset(name, time=getattr(args, "time", "batch"))
     if getattr(args, "covariates", None):
         ds = ds.with_covariates(args.covariates)
-    return ds.with_network(args.network, directed=args.directed) if getattr(args, "network", None) else ds
+    if getattr(args, "network", None):
+        ds = ds.with_network(args.network, directed=args.directed)
+    resume_collector()
+    return ds
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")

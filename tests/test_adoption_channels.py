@@ -120,15 +120,22 @@ def test_neighbour_routes_follow_the_direction_and_dates_of_the_users_network(ds
 
 
 def test_pair_by_pair_routes_agree_with_the_counted_flags_under_permuted_times(mixed):
-    from diffusion.stats.channel_shares import _adoptions, _Routes
+    from diffusion.stats.channel_routes import Routes
+    from diffusion.stats.channel_shares import _adoptions, _Summary
     from diffusion.stats.nulls import permute_within
 
     for ds in (mixed, load_dataset("leading-cases"), load_dataset("broadband-china")):
         frame, _ = _adoptions(ds)
-        routes = _Routes(ds, frame)
+        routes = Routes(ds, frame)
         rng = np.random.default_rng(0)
-        for times in permute_within(frame["period"].to_numpy(), routes.practice, rng, 5):
+        draws = permute_within(frame["period"].to_numpy(), routes.practice, rng, 5)
+        together = routes.flags(draws)  # the draws answered at once, as the permutations are
+        summarise = _Summary(routes.practice, np.unique(draws))
+        shares = summarise(together, draws)
+        for i, times in enumerate(draws):
             flags = routes.flags(times)
+            assert all(np.array_equal(together[name][i], flag) for name, flag in flags.items()), ds.name
+            assert np.array_equal(shares[i], summarise(flags, times))
             for p in range(routes.n_practices):
                 rows = np.flatnonzero(routes.practice == p)
                 pairs = routes.pairs(times, rows)

@@ -20,6 +20,27 @@ def test_validate_ok(write, capsys):
     assert "(csv，编码 GBK)" in capsys.readouterr().err.replace("（", "(").replace("）", ")")  # a Chinese line
 
 
+def test_the_command_pauses_the_collector_while_it_starts_and_main_leaves_it_alone(write, capsys):
+    import gc
+
+    # The command (diffusion.cli.run): off while importing and reading, then on, with the start-up frozen.
+    code = (
+        "import argparse, gc\n"
+        "from diffusion.cli_collector import pause_collector\nfrom diffusion.cli_input import bundled\n"
+        "pause_collector(); off = not gc.isenabled()\n"
+        "bundled(argparse.Namespace(), 'leading-cases')\n"
+        "print(off, gc.isenabled(), gc.get_freeze_count() > 10_000)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["True", "True", "True"]
+    # main() called from Python (a notebook, these tests) never touches the caller's collector.
+    frozen = gc.get_freeze_count()
+    path = write("ok.csv", "编号,年份,省份,区县,做法\nA,2019,湖南省,新化县,积分制\n".encode("gbk"))
+    assert main(["validate", str(path)]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    capsys.readouterr()
+
+
 def test_validate_bad_prints_the_table_and_exits_2(write, capsys):
     path = write("bad.csv", BAD)
     before = sha256(path)

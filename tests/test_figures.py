@@ -160,3 +160,64 @@ def test_adopter_categories_are_the_new_adopters_of_each_period_in_their_rogers_
     # earlier categories darker, as on the maps
     shades = [sum(matplotlib.colors.to_rgb(category_colours()[c])) for c in ("innovator", "early majority", "laggard")]
     assert shades == sorted(shades)
+
+
+def _svg_box(svg: str) -> tuple[float, ...]:
+    import re
+
+    return tuple(float(v) for v in re.search(r'viewBox="([^"]+)"', svg).group(1).split())
+
+
+def test_the_svg_is_cropped_to_what_is_drawn_also_outside_the_figure():
+    from diffusion.report.svg_export import to_svg
+
+    fig = Figure(figsize=(4, 3))  # 288 x 216 pt
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1])
+    left, top, width, height = _svg_box(to_svg(fig))  # the axes' box and labels, with 7.2 pt of padding
+    assert -7.2 <= left < 40 and -7.2 <= top < 40
+    assert 250 < left + width <= 288 + 7.2 and 180 < top + height <= 216 + 7.2
+    fig = Figure(figsize=(4, 3))
+    fig.text(-0.5, 1.2, "far to the left and above")  # 144 pt left of the figure and 43 pt above it
+    left, top, width, height = _svg_box(to_svg(fig))
+    assert left == pytest.approx(-144 - 7.2, abs=0.1) and top < -43 - 7.2 + 1  # matplotlib's 0.1 in padding
+    assert 100 < width < 200 and height < 30  # the text alone: a figure's empty rectangle is not kept
+
+
+def test_rasterised_parts_outside_the_figure_are_drawn_whole():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from diffusion.report.svg_export import to_svg
+
+    def image_sizes(bar_bottom: float) -> list[tuple[int, int]]:
+        fig = Figure(figsize=(4, 3))
+        ax = fig.add_axes((0.1, 0.1, 0.8, 0.6))
+        mesh = ax.pcolormesh(np.arange(100).reshape(10, 10))
+        bar = fig.colorbar(mesh, cax=fig.add_axes((0.1, bar_bottom, 0.8, 0.08)), orientation="horizontal")
+        bar.solids.set_rasterized(True)
+        svg = to_svg(fig)
+        data = re.findall(r'xlink:href="data:image/png;base64,([^"]+)"', svg)
+        return [Image.open(io.BytesIO(base64.b64decode(d))).size for d in data]
+
+    within, above = image_sizes(0.8), image_sizes(1.1)  # the colour bar inside, then above the figure
+    assert len(within) == len(above) == 1
+    assert above[0][0] >= within[0][0] - 2  # all of it, not the part inside the figure's rectangle
+
+
+def test_a_dollar_sign_in_a_name_is_text_and_log_ticks_are_plain_numbers():
+    from matplotlib import rc_context
+
+    from diffusion.report.figures import forest_plot
+    from diffusion.report.svg_export import SVG_RC, to_svg
+
+    table = pd.DataFrame({"term": ["fee $5 and $10"], "estimate": [0.5], "lower": [-2.0], "upper": [3.0]})
+    with rc_context(SVG_RC):
+        fig = Figure(figsize=(4, 3))
+        forest_plot(table, ax=fig.subplots(), scale="odds")
+        svg = to_svg(fig)
+    assert "fee $5 and $10" in svg  # not mathtext between the dollars
+    assert "mathdefault" not in svg and ">1<" in svg and ">10<" in svg  # ticks 0.1, 1, 10: no 10^x

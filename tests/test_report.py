@@ -305,7 +305,8 @@ def test_scatters_of_many_points_are_images_inside_the_svg():
     import pandas as pd
 
     from diffusion.report.channel_figures import infection_scatter, threshold_plot
-    from diffusion.report.figures import RASTER_POINTS, SVG_RC, to_svg
+    from diffusion.report.figures import RASTER_POINTS
+    from diffusion.report.svg_export import SVG_RC, to_svg
 
     rng = np.random.default_rng(0)
     for n in (RASTER_POINTS // 4, RASTER_POINTS * 10):

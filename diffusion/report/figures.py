@@ -1,16 +1,11 @@
-"""Figures drawn with seaborn on a given Axes, and their export as inline SVG.
+"""Figures drawn with seaborn and matplotlib on a given Axes (their export: :mod:`diffusion.report.svg_export`).
 
-Text stays text in the SVG (``svg.fonttype = "none"``) so that Chinese labels are rendered by
-the browser's fonts; the hash salt and metadata are fixed so the same data give the same bytes.
 Importing this module chooses no backend: a notebook keeps its own.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import matplotlib
 import matplotlib.colors
@@ -21,9 +16,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
-from matplotlib.transforms import Bbox
 
 from diffusion.i18n import t, translate
 from diffusion.report.placement import place_labels
@@ -32,7 +25,7 @@ if TYPE_CHECKING:
     from diffusion.report.maps import MapFrame
 
 __all__ = [
-    "SVG_RC",
+    "PlainLogFormatter",
     "adoption_curves",
     "balance_plot",
     "diffusion_network",
@@ -41,15 +34,8 @@ __all__ = [
     "most_adopted",
     "shown_of",
     "tile_map",
-    "to_svg",
 ]
 
-SVG_RC: dict[str, Any] = {
-    "svg.fonttype": "none",
-    "svg.hashsalt": "policy-diffusion",
-    "font.family": ["DejaVu Sans", "sans-serif"],
-    "font.size": 9,
-}
 PALETTE = "crest"  # sequential: counts and rates
 QUALITATIVE = "colorblind"  # categories: practices, regions
 
@@ -350,6 +336,8 @@ def forest_plot(coefficients: pd.DataFrame, *, ax: plt.Axes, scale: str = "odds"
     ax.axvline(1.0 if ratio else 0.0, color="0.5", linestyle="--", linewidth=0.8)
     if ratio:
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(PlainLogFormatter())
+        ax.xaxis.set_minor_formatter(PlainLogFormatter())
     ax.set_yticks(y, data["term"].tolist())
     label = {
         "odds": t("odds ratio (log scale), 95 % interval"),
@@ -382,48 +370,21 @@ def balance_plot(balance: pd.DataFrame, *, ax: plt.Axes, threshold: float = 0.25
     return ax
 
 
-def prefixed_ids(svg: str, prefix: str) -> str:
-    """The same SVG with every id (and every reference to one) prefixed: a second copy on a page.
+class PlainLogFormatter(matplotlib.ticker.LogFormatter):
+    """Labels the ticks matplotlib's log formatter would label, as plain numbers: 0.1, 1, 10, 2.
 
-    Examples
-    --------
-    >>> prefixed_ids('<clipPath id="p1"/><g clip-path="url(#p1)"><use xlink:href="#m2"/></g>', "lead-")
-    '<clipPath id="lead-p1"/><g clip-path="url(#lead-p1)"><use xlink:href="#lead-m2"/></g>'
-    """
-    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}\1"', str(svg))  # str: Markup would escape the quotes
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}\1)", svg)
-    return re.sub(r'href="#([^"]+)"', rf'href="#{prefix}\1"', svg)
-
-
-def tight_bbox(fig: plt.Figure) -> Bbox:
-    """The box, in inches, around everything drawn on ``fig``, with matplotlib's padding.
-
-    What ``bbox_inches="tight"`` crops to, measured by Agg's renderer without drawing: "tight"
-    draws the whole figure once more only to measure it, a third of the time of saving.
+    The default writes 10⁻¹ in mathtext, which text drawn without mathtext (``SVG_RC``) shows raw.
 
     Examples
     --------
     >>> from matplotlib.figure import Figure
-    >>> fig = Figure(figsize=(4, 3))
-    >>> box = tight_bbox(fig)  # nothing drawn: the figure's own rectangle
-    >>> [round(float(v), 2) for v in box.bounds]
-    [-0.1, -0.1, 4.2, 3.2]
+    >>> ax = Figure().subplots()
+    >>> ax.set_xscale("log")
+    >>> _ = ax.set_xlim(0.05, 300)
+    >>> ax.xaxis.set_major_formatter(PlainLogFormatter())
+    >>> [ax.xaxis.get_major_formatter()(v) for v in (0.1, 1.0, 10.0, 1000.0)]
+    ['0.1', '1', '10', '1000']
     """
-    box = fig.get_tightbbox(FigureCanvasAgg(fig).get_renderer())
-    return box.padded(matplotlib.rcParams["savefig.pad_inches"])
 
-
-def to_svg(fig: plt.Figure) -> str:
-    """The figure as an SVG string without the XML prolog, ready to inline in HTML.
-
-    matplotlib numbers the ids of each figure from 1 (``figure_1``, ``patch_1``); on a page of
-    several figures they are prefixed by a hash of the figure, so ids are unique and the same
-    figure still gives the same bytes.
-    """
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches=tight_bbox(fig), metadata={"Date": None, "Creator": None})
-    plt.close(fig)
-    svg = buf.getvalue()
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)  # RDF no reader sees
-    svg = svg[svg.index("<svg") :]
-    return prefixed_ids(svg, "f" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8] + "-")
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return f"{x:g}" if super().__call__(x, pos) else ""

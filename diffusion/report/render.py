@@ -43,11 +43,12 @@ from diffusion.i18n import (
 from diffusion.limits import limit, raise_hint
 from diffusion.measures.counts import counts_by_period_practice, counts_by_region
 from diffusion.output import atomic_write_all, csv_bytes
-from diffusion.report.figures import most_adopted, prefixed_ids, shown_of
+from diffusion.report.figures import most_adopted, shown_of
 from diffusion.report.labels import LABELS, column_heading
 from diffusion.report.long_sections import SHOWN, long_sections
 from diffusion.report.matrix_figures import adoption_heatmap
 from diffusion.report.sections import plain_value, show, svg_figure, table
+from diffusion.report.svg_export import prefixed_ids
 
 __all__ = [
     "LABELS",

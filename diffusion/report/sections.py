@@ -21,15 +21,14 @@ from diffusion.measures.spread import adopters_by_level, plural, spread_metrics
 from diffusion.network.build import build_network
 from diffusion.network.centrality import HitsWarning, centrality
 from diffusion.report.figures import (
-    SVG_RC,
     adoption_curves,
     diffusion_network,
     first_adoption_bars,
     period_legend,
     tile_map,
-    to_svg,
 )
 from diffusion.report.maps import map_frame
+from diffusion.report.svg_export import SVG_RC, to_svg
 
 __all__ = ["network_section", "spread_section", "strongest_edges", "svg_figure", "table"]
 

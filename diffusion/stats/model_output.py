@@ -98,7 +98,8 @@ def _write_plot(model: EventHistoryModel, path: Path) -> Path:
     from matplotlib.figure import Figure
 
     from diffusion.output import atomic_write
-    from diffusion.report.figures import SVG_RC, forest_plot
+    from diffusion.report.figures import forest_plot
+    from diffusion.report.svg_export import SVG_RC
 
     with matplotlib.rc_context(SVG_RC):  # type: ignore[arg-type]
         fig = Figure(figsize=(6.5, 0.45 * len(model.coefficients) + 1.2))  # not pyplot: the user's backend stays
