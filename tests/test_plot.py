@@ -34,7 +34,7 @@ def test_curves_are_the_spread_metrics_at_the_start_dates_of_the_periods(ds):
     assert line.get_ydata().tolist() == expected.sort_values("batch")["value"].tolist()
     starts = pd.to_datetime(calendar_of(ds).set_index("period")["start"]).loc[expected["batch"].astype(int)]
     # A true time axis, not a category: each period at its start as a decimal year (1 May 2019: 2019 + 120/365).
-    years = sorted(d.year + (d.dayofyear - 1) / (366 if d.is_leap_year else 365) for d in starts)
+    years = sorted(d.year + (d.day_of_year - 1) / (366 if d.is_leap_year else 365) for d in starts)
     np.testing.assert_allclose(line.get_xdata(), years)
     assert line.get_xdata()[0] == pytest.approx(2019 + 120 / 365)
     ax.figure.canvas.draw()

@@ -228,6 +228,17 @@ class _Setting:
         return self.timing["length"].reindex(self.periods).to_numpy(dtype=float)
 
     @cached_property
+    def first_promotion(self) -> dict[str, str]:
+        """The date of each promoted practice's first dated central promotion, read once for every practice."""
+        events = self.ds.promotion_events
+        first: dict[str, str] = {}
+        for date, tags in zip(events["date"], events["practices"]) if events is not None else ():
+            if isinstance(date, str) and date and isinstance(tags, str):  # an undated promotion has no place in time
+                for tag in tags.split(";"):
+                    first[tag] = min(first.get(tag, date), date)
+        return first
+
+    @cached_property
     def tops(self) -> pd.DataFrame:
         """The units of the top level (provinces), looked up once for every practice."""
         geo = self.ds.geography
@@ -282,7 +293,7 @@ def _practice_rows(rows: _Rows, setting: _Setting, series: str, practice: str, u
     _concentration_rows(rows, setting, series, practice, u, periods)
     _hierarchy_rows(rows, setting.ds, series, practice, u, periods)
     _milestone_rows(rows, setting, series, practice, u, origin)
-    _promotion_rows(rows, setting.ds, series, practice, u, setting.calendar)
+    _promotion_rows(rows, setting, series, practice, u)
     fitted = periods >= origin
     times = bass_times(setting.timing, periods[fitted])
     fit = fit_bass(
@@ -453,15 +464,11 @@ def _milestone_rows(rows: _Rows, setting: _Setting, series, practice, u: _Adopte
     rows.one(series, practice, np.nan, top, "scale_up_ratio", outside / pilots)
 
 
-def _promotion_rows(rows: _Rows, ds, series, practice, u: _Adopters, calendar) -> None:
-    events = ds.promotion_events
-    if events is None or events.empty:
+def _promotion_rows(rows: _Rows, setting: _Setting, series, practice, u: _Adopters) -> None:
+    date = setting.first_promotion.get(practice)
+    if date is None:
         return
-    mine = events[events["practices"].str.split(";").apply(lambda tags: practice in tags)]
-    if mine.empty:
-        return
-    date = min(mine["date"])
-    when = calendar.reindex(u.period)
+    when = setting.calendar.reindex(u.period)
     note = f"first central promotion of the practice: {date}"
     rows.one(series, practice, np.nan, "", "adoptions_before_promotion", (when < date).sum(), note=note)
     rows.one(series, practice, np.nan, "", "adoptions_after_promotion", (when >= date).sum(), note=note)
