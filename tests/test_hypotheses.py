@@ -171,6 +171,19 @@ def test_moran_per_practice_and_pooled_equal_esda():
     assert "Caution" in old.interpretation and "Caution" not in r.interpretation
 
 
+def test_spatial_nulls_are_the_same_computed_in_blocks_of_a_few_draws(monkeypatch):
+    from diffusion import load_dataset
+    from diffusion.stats import spatial
+
+    runs = ((moran_test, load_dataset("broadband-china")), (join_count_test, load_dataset("leading-cases")))
+    whole = [test(ds, n_permutations=199, progress=False, n_jobs=1) for test, ds in runs]
+    monkeypatch.setattr(spatial, "DRAW_ITEMS", 700)  # a few draws a block: many blocks a chunk
+    blocks = [test(ds, n_permutations=199, progress=False, n_jobs=1) for test, ds in runs]
+    for a, b in zip(whole, blocks):
+        assert np.isfinite(a.statistic) and 0 < a.p_value < 1
+        assert a.statistic == b.statistic and a.p_value == b.p_value and a.details == b.details
+
+
 def test_join_count_moments_equal_the_permutation_distribution_and_esda_chi2():
     esda = pytest.importorskip("esda")
     libpysal = pytest.importorskip("libpysal")

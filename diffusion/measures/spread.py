@@ -72,7 +72,8 @@ def adopters_by_level(ds: Dataset) -> pd.DataFrame:
     geo = ds.geography
     ev = ds.events[ds.events["time_known"]].copy()
     ev["period"] = ev["period"].astype(int)
-    codes = ev["geo_code"].unique()  # a few thousand units behind many events: look each up once
+    # A few thousand units behind many events: look each up once, from a list (Arrow strings iterate slowly).
+    codes = ev["geo_code"].unique().tolist()
     for level in geo.levels:
         ev[f"at_{level}"] = ev["geo_code"].map({c: geo.ancestor_at(c, level) or "" for c in codes})
     return ev
