@@ -341,3 +341,21 @@ def test_every_id_on_the_page_is_unique_and_every_reference_resolves(leading_htm
     assert [i for i, n in Counter(ids).items() if n > 1] == []  # 14 figures, each numbered from 1 by matplotlib
     references = set(re.findall(r"url\(#([^)]+)\)", leading_html)) | set(re.findall(r'href="#([^"]+)"', leading_html))
     assert references and references <= set(ids)
+
+
+def test_the_sections_derive_each_shared_table_once_and_each_gets_its_own_copy(monkeypatch):
+    from diffusion.measures import innovativeness, spread
+    from diffusion.report.long_sections import long_sections
+
+    ds = load_dataset("leading-cases")
+    made: list[tuple] = []  # each table made: its function and level
+    for module, name in ((spread, "_adopters_by_level"), (innovativeness, "_first_adoptions")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, f=original, n=name: made.append((n, *a[1:])) or f(*a))
+    long_sections(ds, "en", 0, 5, None, n_jobs=1)
+    assert made.count(("_adopters_by_level",)) == 1  # 18 callers
+    assert ("_first_adoptions", "province") in made and len(made) == len(set(made))  # 12 callers
+    before = len(made)
+    table = spread.adopters_by_level(ds)  # outside a report: made afresh, nothing kept
+    table["period"] = -1  # a caller's change reaches no one else
+    assert len(made) == before + 1 and (spread.adopters_by_level(ds)["period"] >= 0).all()

@@ -12,6 +12,7 @@ import pandas as pd
 
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import period_times
+from diffusion.data.shared_tables import shared
 from diffusion.measures.spread import adopters_by_level
 
 __all__ = [
@@ -32,6 +33,10 @@ ROGERS_CATEGORIES = ("innovator", "early adopter", "early majority", "late major
 def first_adoptions(ds: Dataset, level: str | None = None) -> pd.DataFrame:
     """First period of each practice in each region of ``level``: ``region, practice, period``."""
     level = level or ds.geography.levels[0]
+    return shared(ds, f"first_adoptions {level}", lambda: _first_adoptions(ds, level))
+
+
+def _first_adoptions(ds: Dataset, level: str) -> pd.DataFrame:
     ev = adopters_by_level(ds)
     ev = ev[ev[f"at_{level}"] != ""]
     first = ev.groupby([f"at_{level}", "practice"], sort=True)["period"].min().reset_index()

@@ -48,6 +48,7 @@ from diffusion.checks import Seed, check_choice, check_int, check_number, resolv
 from diffusion.data.dataset import Dataset
 from diffusion.data.distance import haversine_km
 from diffusion.data.periods import period_labels
+from diffusion.data.shared_tables import shared
 from diffusion.i18n import level_plural, t
 from diffusion.measures.bass import fit_bass
 from diffusion.measures.concentration import concentration_by_column
@@ -69,6 +70,10 @@ def adopters_by_level(ds: Dataset) -> pd.DataFrame:
     A column ``at_<level>`` holds that unit's code, or "" when the event's own unit is above
     the level (a province-level case reaches no particular county).
     """
+    return shared(ds, "adopters_by_level", lambda: _adopters_by_level(ds))
+
+
+def _adopters_by_level(ds: Dataset) -> pd.DataFrame:
     geo = ds.geography
     ev = ds.events[ds.events["time_known"]].copy()
     ev["period"] = ev["period"].astype(int)

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from diffusion.data.boundaries import Boundaries
 from diffusion.data.dataset import Dataset
+from diffusion.data.shared_tables import shared_tables
 from diffusion.report.channels import channels_section
 from diffusion.report.compare_section import compare_section
 from diffusion.report.exposure import exposure_section
@@ -61,7 +62,7 @@ def _section(
         "pilots": lambda: pilots_section(ds, seed, lang),
         "compare": lambda: compare_section(ds, lang, seed),
     }[name]
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, shared_tables():
         warnings.simplefilter("always")
         content = make()
     return content, [w.message for w in caught]
@@ -103,10 +104,11 @@ def long_sections(
     jobs = (joblib.delayed(_section)(name, ds, lang, seed, top_k, hypotheses, boundaries) for name in SECTIONS)
     results = joblib.Parallel(return_as="generator", **workers)(jobs)
     done = {}
-    for name, (content, caught) in zip(
-        SECTIONS, tqdm(results, total=len(SECTIONS), disable=not show, desc="report", unit="section", leave=False)
-    ):
-        done[name] = content
-        for message in caught:
-            warnings.warn(message, stacklevel=2)
+    with shared_tables():  # sections run here (one process) share derived tables; in workers, per section
+        for name, (content, caught) in zip(
+            SECTIONS, tqdm(results, total=len(SECTIONS), disable=not show, desc="report", unit="section", leave=False)
+        ):
+            done[name] = content
+            for message in caught:
+                warnings.warn(message, stacklevel=2)
     return done

@@ -67,7 +67,7 @@ def join_count_test(
     analytic = join_count_moments(y, adj)
 
     def stat(ys: np.ndarray) -> np.ndarray:
-        return 0.5 * np.asarray((ys @ adj.T) * ys).sum(axis=1)
+        return 0.5 * np.asarray((adj @ ys.T).T * ys).sum(axis=1)  # ys @ adj.T, without transposing adj
 
     def batch(rng, k):
         return in_blocks(stat, permute_within(y, np.zeros(len(y)), rng, k))
