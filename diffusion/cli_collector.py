@@ -20,10 +20,9 @@ def pause_collector() -> None:
 
     Examples
     --------
-    >>> pause_collector(); gc.isenabled()
+    >>> pause_collector()  # doctest: +SKIP
+    >>> gc.isenabled()  # doctest: +SKIP
     False
-    >>> resume_collector(); gc.isenabled()
-    True
     """
     global _paused
     gc.disable()
@@ -37,8 +36,10 @@ def resume_collector() -> None:
 
     Examples
     --------
-    >>> resume_collector(); gc.isenabled()
-    True
+    >>> frozen = gc.get_freeze_count()
+    >>> resume_collector()  # no pause before it: nothing happens
+    >>> gc.isenabled(), gc.get_freeze_count() == frozen
+    (True, True)
     """
     global _paused
     if _paused:
