@@ -14,7 +14,7 @@ import pandas as pd
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of
 
-__all__ = ["NEVER", "Routes"]
+__all__ = ["ITEMS_AT_ONCE", "NEVER", "Routes"]
 
 NEVER = np.iinfo(np.int64).max - 1  # the period of "not before anything"
 #: Adoptions and incoming ties answered at once by :meth:`Routes.flags` over permuted draws. Small data
@@ -77,9 +77,9 @@ class Routes:
         self.tie_source = ties.influencer[self.tie_edge]
 
     @property
-    def draws_at_once(self) -> int:
-        """Draws :meth:`flags` should answer together: :data:`ITEMS_AT_ONCE` adoptions and ties."""
-        return max(1, ITEMS_AT_ONCE // (len(self.practice) + len(self.tie_owner)))
+    def items_per_draw(self) -> int:
+        """Adoptions and incoming ties :meth:`flags` goes through for one draw."""
+        return len(self.practice) + len(self.tie_owner)
 
     def flags(self, period: np.ndarray) -> dict[str, np.ndarray]:
         """The channel flags of every adoption when adoption ``i`` happened in ``period[..., i]``.

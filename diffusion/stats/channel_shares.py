@@ -38,9 +38,9 @@ from diffusion.data.dataset import Dataset
 from diffusion.display import Card, Summarised
 from diffusion.errors import DiffusionError
 from diffusion.i18n import joined, level_name, t
-from diffusion.stats.channel_routes import Routes
+from diffusion.stats.channel_routes import ITEMS_AT_ONCE, Routes
 from diffusion.stats.inference import p_value, permutation_options, permutation_test
-from diffusion.stats.nulls import permute_within
+from diffusion.stats.nulls import in_blocks, permute_within
 
 __all__ = ["CHANNEL_NAMES", "MAIN_CHANNELS", "ROUTES", "ChannelShares", "adoption_channels", "route_pairs"]
 
@@ -177,8 +177,7 @@ def adoption_channels(
 
     def batch(rng, k):
         draws = permute_within(times, groups, rng, k)
-        step = routes.draws_at_once
-        return np.concatenate([summarise(routes.flags(d), d) for d in np.split(draws, range(step, k, step))])
+        return in_blocks(lambda d: summarise(routes.flags(d), d), draws, ITEMS_AT_ONCE, routes.items_per_draw)
 
     _, draws = permutation_test(0.0, batch, **opts, n_jobs=n_jobs, progress=progress)
     flags = pd.DataFrame(observed)

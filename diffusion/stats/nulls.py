@@ -6,15 +6,18 @@ Each draws ``k`` datasets at once from a seeded Generator, so that tests stay ve
   adopters (groups = practice), or within strata such as province or macro-region (groups =
   practice x stratum), which keeps the number of adopters per period in every stratum;
 - :func:`draw_adopters` — which units adopt, keeping the number of adopters per period;
-- :func:`curveball` — degree-preserving rewiring of a bipartite (case x practice) matrix.
+- :func:`curveball` — degree-preserving rewiring of a bipartite (case x practice) matrix;
+- :func:`in_blocks` — a statistic of many draws, computed a block of draws at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["curveball", "draw_adopters", "group_indices", "permute_within", "random_permutations"]
+__all__ = ["curveball", "draw_adopters", "group_indices", "in_blocks", "permute_within", "random_permutations"]
 
 
 def permute_within(values: np.ndarray, groups: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
@@ -33,6 +36,26 @@ def permute_within(values: np.ndarray, groups: np.ndarray, rng: np.random.Genera
         if len(block) > 1:
             out[:, idx] = np.take(block, random_permutations(len(block), rng, k))
     return out
+
+
+def in_blocks(
+    stat: Callable[[np.ndarray], np.ndarray], draws: np.ndarray, items: int, per_draw: int | None = None
+) -> np.ndarray:
+    """``stat(draws)`` for a statistic of each row of ``draws``, computed on blocks of rows.
+
+    A block holds about ``items`` values, ``per_draw`` to a row (default: a row's length). Blocks
+    of a megabyte reuse memory, where a chunk of draws at township scale (80 MB) was fresh pages
+    every time (Moran's I: 2.9 s against 1.2 s); a statistic with Python's overhead per call
+    (the adoption channels) wants many draws a block. The values are the same either way.
+
+    Examples
+    --------
+    >>> draws = np.arange(12.0).reshape(4, 3)
+    >>> in_blocks(lambda d: d.sum(axis=1), draws, items=6).tolist()  # blocks of two rows
+    [3.0, 12.0, 21.0, 30.0]
+    """
+    step = max(1, items // max(per_draw or draws.shape[1], 1))
+    return np.concatenate([stat(block) for block in np.split(draws, range(step, len(draws), step))])
 
 
 def random_permutations(m: int, rng: np.random.Generator, k: int) -> np.ndarray:
