@@ -29,6 +29,23 @@ def test_every_parent_resolves_and_levels_nest(china):
     assert china.ancestor_at("431322", "prefecture") == "431300"
 
 
+def test_ancestors_at_agrees_with_one_code_at_a_time(china):
+    codes = china.units.index.tolist()
+    for level in china.levels:
+        assert china.ancestors_at(codes, level) == [china.ancestor_at(c, level) or "" for c in codes]
+    assert china.ancestors_at([], "county") == []
+
+
+def test_neighbour_pairs_are_found_once_and_cannot_be_changed(china):
+    units, pairs = china.neighbour_pairs("province")
+    again_units, again = china.neighbour_pairs("province")
+    assert again is pairs and again_units == units and again_units is not units  # the list is the caller's
+    with pytest.raises(ValueError):
+        pairs[0, 0] = 5  # shared by every caller: read-only
+    graph = china.neighbour_graph("province")
+    assert {frozenset((units[i], units[j])) for i, j in pairs.tolist()} == {frozenset(e) for e in graph.edges}
+
+
 def test_macro_regions_follow_nbs(china):
     prov = china.level_units("province")
     assert prov["macro_region"].value_counts().to_dict() == {"West": 12, "East": 10, "Central": 6, "Northeast": 3}

@@ -171,7 +171,7 @@ def test_moran_per_practice_and_pooled_equal_esda():
     assert "Caution" in old.interpretation and "Caution" not in r.interpretation
 
 
-def test_spatial_nulls_are_the_same_computed_in_blocks_of_a_few_draws(monkeypatch):
+def test_spatial_nulls_are_the_same_drawn_in_blocks_of_a_few_draws(monkeypatch):
     from diffusion import load_dataset
     from diffusion.stats import spatial
 
@@ -182,6 +182,7 @@ def test_spatial_nulls_are_the_same_computed_in_blocks_of_a_few_draws(monkeypatc
     for a, b in zip(whole, blocks):
         assert np.isfinite(a.statistic) and 0 < a.p_value < 1
         assert a.statistic == b.statistic and a.p_value == b.p_value and a.details == b.details
+        assert np.array_equal(a.null_distribution, b.null_distribution)
 
 
 def test_join_count_moments_equal_the_permutation_distribution_and_esda_chi2():

@@ -7,7 +7,14 @@ import pytest
 from scipy import stats
 
 from diffusion.stats.neighbour import EarlierNeighbourShare, adjacent_adoptions
-from diffusion.stats.nulls import curveball, draw_adopters, group_indices, permute_within, random_permutations
+from diffusion.stats.nulls import (
+    curveball,
+    draw_adopters,
+    group_indices,
+    group_stat_draws,
+    permute_within,
+    random_permutations,
+)
 
 
 @pytest.mark.parametrize("m", [2, 3, 4])
@@ -38,6 +45,25 @@ def test_permute_within_keeps_each_group_and_mixes_it():
     for g in range(3):
         assert (np.sort(out[:, groups == g], axis=1) == values[groups == g]).all()
     assert (out[:, 0] != 0).mean() == pytest.approx(0.75, abs=0.03)  # 3 of 4 group members land elsewhere
+
+
+@pytest.mark.parametrize("items", [1, 7, 40, 10_000])
+def test_group_stat_draws_are_permute_within_draws_a_block_at_a_time(items):
+    values = np.random.default_rng(9).integers(0, 1000, 31).astype(float)  # sums exact in any order
+    sizes = [5, 1, 12, 2, 11]  # a lone value too: it has no draw to take
+    groups, starts = np.repeat(np.arange(5), sizes), np.cumsum([0, *sizes[:-1]])
+    whole = permute_within(values, groups, np.random.default_rng(4), 23)
+    calls = []
+
+    def stat(g, rows):
+        calls.append(rows.shape)
+        return rows @ np.arange(1.0, rows.shape[1] + 1)  # order-sensitive: any other draw shows
+
+    out = group_stat_draws(stat, values, starts, np.random.default_rng(4), 23, items)
+    expected = [whole[:, a : a + n] @ np.arange(1.0, n + 1) for a, n in zip(starts, sizes)]
+    assert np.array_equal(out, np.column_stack(expected))
+    blocks = [(r, c) for r, c in calls if c > 1]  # a lone value is the same in every draw: one call
+    assert all(r * c <= max(items, c) for r, c in blocks) and len(blocks) >= 4  # blocks of `items` (a row at least)
 
 
 def test_draw_adopters_keeps_the_periods():

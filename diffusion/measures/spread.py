@@ -77,10 +77,10 @@ def _adopters_by_level(ds: Dataset) -> pd.DataFrame:
     geo = ds.geography
     ev = ds.events[ds.events["time_known"]].copy()
     ev["period"] = ev["period"].astype(int)
-    # A few thousand units behind many events: look each up once, from a list (Arrow strings iterate slowly).
-    codes = ev["geo_code"].unique().tolist()
+    # Fewer units than events: look each up once (Arrow strings iterate slowly, so from a list).
+    codes, where = np.unique(np.asarray(ev["geo_code"].tolist(), dtype=object), return_inverse=True)
     for level in geo.levels:
-        ev[f"at_{level}"] = ev["geo_code"].map({c: geo.ancestor_at(c, level) or "" for c in codes})
+        ev[f"at_{level}"] = np.asarray(geo.ancestors_at(codes.tolist(), level), dtype=object)[where.ravel()]
     return ev
 
 

@@ -21,13 +21,13 @@ from diffusion.stats.inference import (
     result,
     unsupported,
 )
-from diffusion.stats.nulls import in_blocks, permute_within
+from diffusion.stats.nulls import group_stat_draws
 
 __all__ = ["JOIN_Q", "MORAN_Q", "join_count_test", "join_counts", "moran_moments", "moran_test", "morans_i"]
 
 JOIN_Q = t("Are adopting regions next to each other more often than chance?")
 MORAN_Q = t("Are adoption times alike among neighbouring regions?")
-DRAW_ITEMS = 2**17  # values per block of permuted draws (1 MB of float64; see nulls.in_blocks)
+DRAW_ITEMS = 2**17  # values per block of permuted draws (1 MB of float64; see nulls.group_stat_draws)
 
 
 def join_count_test(
@@ -65,11 +65,11 @@ def join_count_test(
     bb, bw, ww = join_counts(y, adj)
     analytic = join_count_moments(y, adj)
 
-    def stat(ys: np.ndarray) -> np.ndarray:
+    def stat(_, ys: np.ndarray) -> np.ndarray:
         return 0.5 * np.asarray((adj @ ys.T).T * ys).sum(axis=1)  # ys @ adj.T, without transposing adj
 
     def batch(rng, k):
-        return in_blocks(stat, permute_within(y, np.zeros(len(y)), rng, k), DRAW_ITEMS)
+        return group_stat_draws(stat, y, [0], rng, k, DRAW_ITEMS)[:, 0]
 
     p, dist = permutation_test(bb, batch, **opts, n_jobs=n_jobs, progress=progress)
     z, pz = _z_p(bb, analytic["E_bb"], analytic["V_bb"], opts["alternative"])
@@ -234,23 +234,27 @@ def moran_test(
             t("no practice has 4 or more adopting regions with adopting neighbours, adopting in 2 or more periods"),
             null_model=model,
         )
-    practices, y, weights, groups = _stack(strata)
-    n_p = np.bincount(groups).astype(float)
+    practices, y = [s.practice for s in strata], np.concatenate([s.y for s in strata])
+    n_p = np.array([len(s.y) for s in strata], dtype=float)
+    groups, ends = np.repeat(np.arange(len(strata)), n_p.astype(int)), np.cumsum(n_p).astype(int)
+    starts = ends - n_p.astype(int)  # each practice's regions side by side
     # A permutation within a practice keeps its mean and its sum of squares: the periods are centred
     # and the denominators summed once, and each draw permutes the centred values.
     z = y - (np.bincount(groups, y) / n_p)[groups]
     denominator = np.bincount(groups, z * z)
-    starts = np.flatnonzero(np.r_[True, np.diff(groups) != 0])  # strata are contiguous
 
-    def stat(values: np.ndarray) -> np.ndarray:
-        """Combined I (column 0) and each practice's I, for each row of centred ``values``."""
-        each = np.add.reduceat(values * (weights @ values.T).T, starts, axis=1) / denominator
+    def stat(g: int, values: np.ndarray) -> np.ndarray:
+        """Practice ``g``'s I for each row of its centred ``values`` (n / S0 is 1: rows sum to 1)."""
+        return (values * (strata[g].weights @ values.T).T).sum(axis=1) / denominator[g]
+
+    def combined(each: np.ndarray) -> np.ndarray:
+        """Combined I (column 0) and each practice's I, for each row of practices' I."""
         return np.column_stack([each @ n_p / n_p.sum(), each])
 
-    observed = stat(z[None, :])[0]
+    observed = combined(np.array([[stat(g, z[None, a:b])[0] for g, (a, b) in enumerate(zip(starts, ends))]]))[0]
 
     def batch(rng, k):
-        return in_blocks(stat, permute_within(z, groups, rng, k), DRAW_ITEMS)
+        return combined(group_stat_draws(stat, z, starts, rng, k, DRAW_ITEMS))
 
     _, dist = permutation_test(observed[0], batch, **opts, n_jobs=n_jobs, progress=progress)
     p = p_value(observed[0], dist[:, 0], opts["alternative"])
@@ -349,13 +353,6 @@ def _moran_stratum(practice: str, position: np.ndarray, period: np.ndarray, adj:
         return None
     sub = adj[keep][:, keep]
     return _Stratum(practice, y, sparse.csr_matrix(sparse.diags(1 / np.asarray(sub.sum(axis=1)).ravel()) @ sub))
-
-
-def _stack(strata: list[_Stratum]) -> tuple[list[str], np.ndarray, sparse.csr_matrix, np.ndarray]:
-    """The strata side by side: practices, periods, block-diagonal weights, stratum of each region."""
-    groups = np.repeat(np.arange(len(strata)), [len(s.y) for s in strata])
-    weights = sparse.csr_matrix(sparse.block_diag([s.weights for s in strata]))
-    return [s.practice for s in strata], np.concatenate([s.y for s in strata]), weights, groups
 
 
 def moran_moments(y: np.ndarray, weights: sparse.spmatrix) -> dict[str, float]:
