@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diffusion.data.io import read_table
+from diffusion.data.io import _clean_cell, _clean_column, read_table
 from diffusion.errors import InputFileError
 
 from .conftest import sha256
@@ -205,3 +205,10 @@ def test_date_cells_are_read_at_the_precision_the_spreadsheet_shows(tmp_path, nu
     path = tmp_path / "dates.xlsx"
     wb.save(path)
     assert read_table(path).frame.iloc[0, 0] == shown
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab 县\t\u3000\xa0\u2003\x1c\x85\n"), max_size=6), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_a_text_column_is_cleaned_as_cell_by_cell(cells):
+    out = _clean_column(pd.Series(cells, dtype=object))
+    assert out.tolist() == [_clean_cell(c) for c in cells] and out.dtype == object
