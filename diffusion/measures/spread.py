@@ -78,9 +78,9 @@ def _adopters_by_level(ds: Dataset) -> pd.DataFrame:
     ev = ds.events[ds.events["time_known"]].copy()
     ev["period"] = ev["period"].astype(int)
     # Fewer units than events: look each up once (Arrow strings iterate slowly, so from a list).
-    codes, where = np.unique(np.asarray(ev["geo_code"].tolist(), dtype=object), return_inverse=True)
+    where, codes = pd.factorize(ev["geo_code"])
     for level in geo.levels:
-        ev[f"at_{level}"] = np.asarray(geo.ancestors_at(codes.tolist(), level), dtype=object)[where.ravel()]
+        ev[f"at_{level}"] = np.asarray(geo.ancestors_at(codes.tolist(), level), dtype=object)[where]
     return ev
 
 

@@ -40,8 +40,8 @@ def permute_within(values: np.ndarray, groups: np.ndarray, rng: np.random.Genera
     ((4, 5), [1, 2, 3], [10, 20])
     """
     values = np.asarray(values)
-    # Written in place: at township scale a chunk is tens of megabytes, and each temporary copy
-    # of it is fresh pages the system must hand over (a first call paid 0.6 s for them).
+    # Written in place, without a broadcast copy or a temporary per group: at township scale a
+    # chunk is tens of megabytes, and fresh memory is slow to hand over on some machines.
     out = np.empty((k, len(values)), dtype=values.dtype)
     for idx in group_indices(np.asarray(groups)):
         block = values[idx]
