@@ -15,6 +15,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +43,23 @@ __all__ = [
     "null_distribution",
     "tile_map",
 ]
+
+
+def _as_written(draw: Callable[..., Axes]) -> Callable[..., Axes]:
+    """``draw``, with the text it draws shown as written: a "$" in a practice's name is a dollar sign."""
+
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs) -> Axes:
+        given = kwargs.get("ax")
+        before = list(given.get_figure(root=True).legends) if given is not None else []
+        ax = draw(*args, **kwargs)
+        from diffusion.report.literal_text import as_written
+
+        fig = ax.get_figure(root=True)
+        as_written(ax, [g for g in (fig.legends if fig else []) if not any(g is b for b in before)])
+        return ax
+
+    return drawn
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -79,6 +98,7 @@ def _lines(ax: Axes, data: pd.DataFrame, ds: Dataset, lang: str, ylabel: str, st
     return draw(data.assign(label=labels), ax=ax, ylabel=ylabel, time=time, step=step, end=end, lang=lang)
 
 
+@_as_written
 def adoption_curves(
     ds: Dataset,
     *,
@@ -98,6 +118,7 @@ def adoption_curves(
     return _lines(ax, data, ds, lang, t("{units} reached", units=units))
 
 
+@_as_written
 def hazard(
     ds: Dataset,
     *,
@@ -113,6 +134,7 @@ def hazard(
     return _lines(ax, data, ds, lang, t("hazard (new adopters / units at risk)"), step=True)
 
 
+@_as_written
 def adopter_categories(
     ds: Dataset, practice: str, *, ax: Axes | None = None, level: str | None = None, lang: str = "en"
 ) -> Axes:
@@ -137,6 +159,7 @@ def adopter_categories(
     return ax
 
 
+@_as_written
 def heatmap(ds: Dataset, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     """Adopting units per practice and period (the 30 most adopted practices), zero white."""
     from diffusion.measures.counts import counts_by_period_practice
@@ -148,6 +171,7 @@ def heatmap(ds: Dataset, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     return adoption_heatmap(drawn, ax=_axes(ax, (9, 0.8 + 0.32 * len(drawn))), lang=lang)
 
 
+@_as_written
 def tile_map(ds: Dataset, practice: str, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     """The geography's tile map: each top-level unit by the period of its first adoption of ``practice``."""
     from diffusion.data.periods import period_labels
@@ -169,6 +193,7 @@ def tile_map(ds: Dataset, practice: str, *, ax: Axes | None = None, lang: str = 
     return ax
 
 
+@_as_written
 def map(  # the name users look for: diffusion.plot.map (shadows the builtin here only)
     ds: Dataset,
     period: int | None = None,
@@ -244,6 +269,7 @@ def map(  # the name users look for: diffusion.plot.map (shadows the builtin her
     return ax
 
 
+@_as_written
 def network(ds: Dataset, *, ax: Axes | None = None, max_arrows: int = 80, seed: int = 0, lang: str = "en") -> Axes:
     """The diffusion network among top-level units: arrows from earlier to later adopters of a practice.
 
@@ -272,6 +298,7 @@ def network(ds: Dataset, *, ax: Axes | None = None, max_arrows: int = 80, seed: 
     return diffusion_network(drawn, ax=ax, seed=seed, lang=lang, size=size, frame=frame)
 
 
+@_as_written
 def null_distribution(result: TestResult, *, ax: Axes | None = None) -> Axes:
     """A permutation test's null distribution (grey bars) and its observed statistic (red line)."""
     from diffusion.report.null_figures import null_histogram
@@ -281,6 +308,7 @@ def null_distribution(result: TestResult, *, ax: Axes | None = None) -> Axes:
     return null_histogram(null, result.statistic, ax=_axes(ax, (4, 2.6)), title=result.name, p=result.p_value)
 
 
+@_as_written
 def forest(model: EventHistoryModel, *, ax: Axes | None = None, lang: str = "en") -> Axes:
     """An event-history model's terms with their 95 % intervals, ratios on a log axis."""
     from diffusion.report.figures import forest_plot

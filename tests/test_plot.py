@@ -119,3 +119,26 @@ def test_plot_network_sits_on_the_map_with_labels_that_do_not_cover_each_other()
     codes = sorted(provinces)
     expected = frame.project(geo.units.loc[codes, "lat"], geo.units.loc[codes, "lon"])
     np.testing.assert_allclose(np.asarray(nodes.get_offsets()), expected)
+
+
+def test_a_dollar_in_a_name_is_a_dollar_sign_under_the_users_settings(tmp_path, five_regions, fiveland_cases):
+    import io
+
+    import matplotlib
+
+    names = tmp_path / "dollar_practices.csv"
+    rows = ["tag_id,label_en,label_zh", "open_data,Fee $5 and $10,费用", "e_petition,Pay $x$,请愿"]
+    names.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    other = diffusion.read_cases(fiveland_cases, geography=five_regions, vocabulary=names)
+    fig = Figure(figsize=(9, 4))
+    mine, curves, grid = fig.subplots(1, 3)
+    mine.set_title("$\\alpha$")  # the user's own mathtext, on another axes of the same figure
+    with matplotlib.rc_context({"text.parse_math": True, "svg.fonttype": "none"}):
+        diffusion.plot.adoption_curves(other, ax=curves, practices=["open_data", "e_petition"])
+        diffusion.plot.heatmap(other, ax=grid)  # practices as tick labels, made as the figure is drawn
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg")
+    svg = re.sub(r"<!--.*?-->", "", buffer.getvalue(), flags=re.S)  # the writer notes every text's source
+    for name in ("Fee $5 and $10", "Pay $x$"):
+        assert svg.count(name) == 2  # at the end of its curve and on the heatmap's axis, as written
+    assert mine.title.get_parse_math() and "α" in svg  # the user's own title is still mathematics
