@@ -34,6 +34,8 @@ def test_ancestors_at_agrees_with_one_code_at_a_time(china):
     for level in china.levels:
         assert china.ancestors_at(codes, level) == [china.ancestor_at(c, level) or "" for c in codes]
     assert china.ancestors_at([], "county") == []
+    with pytest.raises(KeyError, match="'nowhere'"):
+        china.ancestors_at(["43", "nowhere"], "province")  # never another unit's ancestor
 
 
 def test_neighbour_pairs_are_found_once_and_cannot_be_changed(china):

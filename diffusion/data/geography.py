@@ -164,6 +164,8 @@ class Geography(Summarised):
     def ancestors_at(self, codes: list[str], level: str) -> list[str]:
         """:meth:`ancestor_at` of many codes ("" where none is at ``level``), by arrays.
 
+        Raises ``KeyError`` for a code the geography does not list, as :meth:`ancestor_at` does.
+
         Examples
         --------
         >>> load_geography().ancestors_at(["431322", "43"], "prefecture")
@@ -171,8 +173,12 @@ class Geography(Summarised):
         """
         if level not in self._at_level:  # every unit's, once per level: a geography is immutable
             self._at_level[level] = self._find_at_level(level)
-        at = self._at_level[level]
-        return at[self.units.index.get_indexer(codes)].tolist() if len(codes) else []
+        if not len(codes):
+            return []
+        where = self.units.index.get_indexer(codes)
+        if (where < 0).any():  # as ancestor_at: a code the geography does not list has no ancestors
+            raise KeyError(f"not units of geography {self.name!r}: {[c for c, w in zip(codes, where) if w < 0][:5]}")
+        return self._at_level[level][where].tolist()
 
     @cached_property
     def _at_level(self) -> dict[str, np.ndarray]:
