@@ -162,8 +162,8 @@ def assign_groups(ds: Dataset, by: str | Path, level: str) -> pd.Series:
 def unit_table(ds: Dataset, level: str) -> pd.DataFrame:
     """Per unit of ``level``: practices adopted (any time) and first period of each (timed only)."""
     geo = ds.geography
-    codes = ds.events["geo_code"]
-    ev = ds.events.assign(unit=codes.map({c: geo.ancestor_at(c, level) or "" for c in codes.unique()}))
+    where, codes = pd.factorize(ds.events["geo_code"])  # each unit looked up once
+    ev = ds.events.assign(unit=np.asarray(geo.ancestors_at(codes.tolist(), level), dtype=object)[where])
     ev = ev[ev["unit"] != ""]
     first = ev.groupby(["unit", "practice"], sort=True)["period"].min().reset_index()
     return first

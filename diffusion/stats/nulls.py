@@ -59,10 +59,10 @@ def in_blocks(
 ) -> np.ndarray:
     """``stat(draws)`` for a statistic of each row of ``draws``, computed on blocks of rows.
 
-    A block holds about ``items`` values, ``per_draw`` to a row (default: a row's length). Blocks
-    of a megabyte reuse memory, where a chunk of draws at township scale (80 MB) was fresh pages
-    every time (Moran's I: 2.9 s against 1.2 s); a statistic with Python's overhead per call
-    (the adoption channels) wants many draws a block. The values are the same either way.
+    A block holds about ``items`` values, ``per_draw`` to a row (default: a row's length): a
+    statistic with Python's overhead per call (the adoption channels) answers many draws a block,
+    and large data stay at a few. The values are the same either way. A statistic of each group
+    of :func:`permute_within`'s draws is better drawn a block at a time too: :func:`group_stat_draws`.
 
     Examples
     --------
