@@ -221,3 +221,40 @@ def test_a_dollar_sign_in_a_name_is_text_and_log_ticks_are_plain_numbers():
         svg = to_svg(fig)
     assert "fee $5 and $10" in svg  # not mathtext between the dollars
     assert "mathdefault" not in svg and ">1<" in svg and ">10<" in svg  # ticks 0.1, 1, 10: no 10^x
+
+
+def test_a_title_clears_the_offset_text_of_its_y_axis_as_matplotlib_places_it():
+    from matplotlib import rc_context
+
+    from diffusion.report.svg_export import SVG_RC, to_svg
+
+    def drawn(title: str, rc: dict) -> tuple[str, float, float, float]:
+        with rc_context(rc):
+            fig = Figure(figsize=(3, 2))
+            ax = fig.subplots()
+            ax.plot([0, 1], [2e-7, 5e-7])  # the y axis writes "1e-7" above its top left
+            ax.set_title(title, fontsize=8)
+            svg = to_svg(fig)
+        offset = ax.yaxis.offsetText.get_window_extent().ymax
+        return svg, ax.title.get_position()[1], ax.title.get_window_extent().ymin, offset
+
+    auto = {k: v for k, v in SVG_RC.items() if k != "axes.titley"}  # matplotlib's own placement
+    for title in ("a long title that reaches over the offset text", "short"):
+        svg, y, low, offset = drawn(title, SVG_RC)
+        assert (svg, y) == drawn(title, auto)[:2]  # the same place and the same bytes
+        if title == "short":
+            assert y == 1.0  # clear of the offset text where it stands
+        else:
+            assert y > 1.0 and low >= offset - 0.01  # lifted above it
+
+
+def test_looking_for_rasterised_parts_does_not_create_ticks_on_axes_drawn_without_them():
+    from diffusion.report.svg_export import to_svg
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.subplots()
+    ax.scatter(np.arange(50), np.arange(50), rasterized=True)
+    ax.set_axis_off()
+    svg = to_svg(fig)
+    assert "data:image/png" in svg  # the rasterised dots are drawn as an image
+    assert len(ax.xaxis.__dict__["majorTicks"]) == 1  # the one matplotlib makes with the Axes; none listed

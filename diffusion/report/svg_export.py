@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 import matplotlib
+import matplotlib.axis
 import matplotlib.pyplot as plt
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.transforms import Bbox
@@ -25,6 +27,7 @@ SVG_RC: dict[str, Any] = {
     "svg.hashsalt": "policy-diffusion",
     "font.family": ["DejaVu Sans", "sans-serif"],
     "font.size": 9,
+    "axes.titley": 1.0,  # titles at a fixed height; to_svg lifts one that an offset text overlaps
     "text.parse_math": False,  # a "$" in a name a user gave is a dollar sign, not mathtext
 }
 
@@ -63,14 +66,58 @@ def distinct_ids(svg: str) -> str:
     return re.sub(r'\bid="([^"]+)"', number, svg)
 
 
+def _rasterised(fig: plt.Figure) -> list[Artist]:
+    """The rasterised artists of ``fig``, looked for outside the axes' ticks.
+
+    ``findobj`` would list every ``Axis``'s ticks, which creates them (about 1 ms each) even on
+    axes drawn without their axis; the report never rasterises a tick.
+    """
+    found: list[Artist] = []
+    stack: list[Artist] = [fig]
+    while stack:
+        artist = stack.pop()
+        if artist.get_rasterized():
+            found.append(artist)
+        if not isinstance(artist, matplotlib.axis.Axis):
+            stack.extend(artist.get_children())
+    return found
+
+
 def _rasterised_outside(fig: plt.Figure, renderer: Any) -> bool:
     """Whether a rasterised part of ``fig`` reaches outside the figure's rectangle, where it would be cut."""
     frame = fig.bbox.padded(0.5)
-    for artist in fig.findobj(lambda a: bool(a.get_rasterized())):
+    for artist in _rasterised(fig):
         x0, y0, x1, y1 = artist.get_window_extent(renderer).extents
         if x0 < frame.x0 or y0 < frame.y0 or x1 > frame.x1 or y1 > frame.y1:
             return True
     return False
+
+
+def _lift_titles(fig: plt.Figure, renderer: Any) -> bool:
+    """Lift each Axes title that its y axis's offset text ("1e-7", "+2.019e3") overlaps above it, as
+    matplotlib does; whether one was lifted.
+
+    Titles sit at a fixed height (``"axes.titley"`` in :data:`SVG_RC`): matplotlib's own placement
+    lays out the whole y axis once more for each titled Axes, at every measure and draw (a fifth of
+    the texts a report lays out), to find only this overlap. The offset texts are those of the last
+    layout, so call this after measuring the figure.
+    """
+    lifted = False
+    for ax in fig.axes:
+        offset, title = ax.yaxis.offsetText, ax.title
+        if not (title.get_text() and offset.get_visible() and offset.get_text()):
+            continue
+        top = offset.get_window_extent(renderer)
+        if Bbox.intersection(top, title.get_window_extent(renderer)) is None:
+            continue
+        x, to_axes = title.get_position()[0], ax.transAxes.inverted()
+        if title.get_window_extent(renderer).ymin < top.ymax:  # matplotlib's two steps, to the same place
+            title.set_position((x, to_axes.transform((0, top.ymax))[1]))
+            low = title.get_window_extent(renderer).ymin
+            if low < top.ymax:
+                title.set_position((x, to_axes.transform((0, 2 * top.ymax - low))[1]))
+            lifted = True
+    return lifted
 
 
 def _cropped(svg: str, box: Bbox, height: float) -> str:
@@ -108,7 +155,10 @@ def to_svg(fig: plt.Figure) -> str:
     try:
         svg_renderer = RendererSVG(width * 72, height * 72, buf, image_dpi=dpi, metadata=metadata)
         renderer: Any = MixedModeRenderer(fig, width, height, dpi, svg_renderer)  # a renderer by delegation
-        box = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
+        box = fig.get_tightbbox(renderer)
+        if _lift_titles(fig, renderer):
+            box = fig.get_tightbbox(renderer)
+        box = box.padded(matplotlib.rcParams["savefig.pad_inches"])
         if not _rasterised_outside(fig, renderer):
             fig.draw(renderer)
             renderer.finalize()
