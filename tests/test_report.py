@@ -344,16 +344,22 @@ def test_every_id_on_the_page_is_unique_and_every_reference_resolves(leading_htm
 
 
 def test_the_sections_derive_each_shared_table_once_and_each_gets_its_own_copy(monkeypatch):
+    from diffusion.data import periods
     from diffusion.measures import innovativeness, spread
     from diffusion.report.long_sections import long_sections
 
     ds = load_dataset("leading-cases")
     made: list[tuple] = []  # each table made: its function and level
-    for module, name in ((spread, "_adopters_by_level"), (innovativeness, "_first_adoptions")):
+    for module, name in (
+        (spread, "_adopters_by_level"),
+        (innovativeness, "_first_adoptions"),
+        (periods, "_period_labels"),
+    ):
         original = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, f=original, n=name: made.append((n, *a[1:])) or f(*a))
     long_sections(ds, "en", 0, 5, None, n_jobs=1)
     assert made.count(("_adopters_by_level",)) == 1  # 18 callers
+    assert made.count(("_period_labels",)) == 1  # 9 callers
     assert ("_first_adoptions", "province") in made and len(made) == len(set(made))  # 12 callers
     before = len(made)
     table = spread.adopters_by_level(ds)  # outside a report: made afresh, nothing kept

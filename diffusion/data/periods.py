@@ -9,6 +9,7 @@ import pandas as pd
 
 from diffusion.data.calendar import build_calendar, period_of
 from diffusion.data.dataset import Dataset
+from diffusion.data.shared_tables import shared
 
 __all__ = ["calendar_of", "period_edges", "period_groups", "period_labels", "period_times", "period_years"]
 
@@ -25,6 +26,10 @@ def period_labels(ds: Dataset) -> pd.DataFrame:
     >>> period_labels(load_dataset("broadband-china"))["label"].tolist()[:2]
     ['2012 (IDC #1)', '2013 (IDC #2)']
     """
+    return shared(ds, "period_labels", lambda: _period_labels(ds))  # a report asks 11 times
+
+
+def _period_labels(ds: Dataset) -> pd.DataFrame:
     b = ds.batches.copy()
     b["batch"] = b["batch"].astype(int)
     short = {s: _short(s) for s in ds.series["id"]}

@@ -1,10 +1,10 @@
 """Tables derived from a dataset, made once while a report is written and shared by its sections.
 
 A report's sections each derive the same tables from the dataset (its timed events placed at every
-level: 18 times on a bundled report; each practice's first period per region: 12 times). Within
-:func:`shared_tables`, :func:`shared` makes a table once per dataset and hands every caller its
-own copy, so that no caller can change another's. Outside it, nothing is kept: a dataset changed
-in a notebook is read afresh.
+level: 18 times on a bundled report; each practice's first period per region: 12 times; the
+periods' labels: 11 times). Within :func:`shared_tables`, :func:`shared` makes a table once per
+dataset and hands every caller its own copy, so that no caller can change another's. Outside it,
+nothing is kept: a dataset changed in a notebook is read afresh.
 """
 
 from __future__ import annotations
