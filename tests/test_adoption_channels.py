@@ -183,3 +183,14 @@ def test_the_command_writes_the_shares_and_the_adoptions(tmp_path, capsys):
     rows = pd.read_csv(adoptions, encoding="utf-8-sig")
     assert len(rows) == shares.loc[shares["scope"] == "all", "adoptions"].iloc[0]
     assert main([*argv, "--permutations", "0"]) == 2
+
+
+@pytest.mark.parametrize("null", ["times", "strata"])
+def test_shares_are_the_same_when_the_draws_are_held_a_few_rows_at_a_time(monkeypatch, null):
+    from diffusion.stats import channel_shares
+
+    ds = load_dataset("broadband-china")
+    whole = adoption_channels(ds, null=null, **FAST)  # a chunk of draws at once: the data are small
+    monkeypatch.setattr(channel_shares, "DRAWN_AT_ONCE", 3 * len(whole.adoptions))  # three rows a block
+    blocks = adoption_channels(ds, null=null, **FAST)
+    pd.testing.assert_frame_equal(whole.shares, blocks.shares, check_exact=True)

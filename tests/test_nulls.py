@@ -13,6 +13,7 @@ from diffusion.stats.nulls import (
     group_indices,
     group_stat_draws,
     permute_within,
+    permuted_blocks,
     random_permutations,
 )
 
@@ -64,6 +65,36 @@ def test_group_stat_draws_are_permute_within_draws_a_block_at_a_time(items):
     assert np.array_equal(out, np.column_stack(expected))
     blocks = [(r, c) for r, c in calls if c > 1]  # a lone value is the same in every draw: one call
     assert all(r * c <= max(items, c) for r, c in blocks) and len(blocks) >= 4  # blocks of `items` (a row at least)
+
+
+@pytest.mark.parametrize("items", [1, 30, 95, 10_000])
+@pytest.mark.parametrize("layout", ["contiguous", "interleaved", "text"])
+@pytest.mark.parametrize("bits", [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937])
+def test_permuted_blocks_are_permute_within_draws_a_block_of_rows_at_a_time(items, layout, bits):
+    rng = np.random.default_rng(3)
+    sizes = [7, 1, 13, 2, 9]  # a lone value too: it takes no draw
+    groups = np.repeat(np.arange(5), sizes)
+    if layout == "interleaved":
+        groups = rng.permutation(groups)  # columns of a group are scattered
+    values = rng.integers(0, 1000, len(groups)).astype(object if layout == "text" else float)
+    if layout == "text":
+        values = np.array([f"v{v}" for v in values], dtype=object)
+
+    def generator():
+        g = np.random.Generator(bits(11))
+        g.random(3)  # a stream already drawn from, with a buffered half-number where the bits keep one
+        g.integers(0, 10, dtype=np.uint32)
+        return g
+
+    whole, once = generator(), generator()
+    expected = permute_within(values, groups, whole, 23)
+    blocks = list(permuted_blocks(values, groups, once, 23, items))
+    assert np.array_equal(np.vstack(blocks), expected)
+    assert all(len(b) <= max(1, items // len(values)) for b in blocks) or len(blocks) == 1  # a block at a time
+    if bits is not np.random.MT19937:
+        assert len(blocks) > 1 or items >= 23 * len(values)  # PCG64 streams jump: the rows come in blocks
+        assert once.bit_generator.state == whole.bit_generator.state  # it ends where it would have, buffer too
+    assert once.integers(0, 2**32, 5).tolist() == whole.integers(0, 2**32, 5).tolist()
 
 
 def test_draw_adopters_keeps_the_periods():
