@@ -347,6 +347,7 @@ def test_the_sections_derive_each_shared_table_once_and_each_gets_its_own_copy(m
     from diffusion.data import periods
     from diffusion.measures import innovativeness, spread
     from diffusion.report.long_sections import long_sections
+    from diffusion.report.render import report_context
 
     ds = load_dataset("leading-cases")
     made: list[tuple] = []  # each table made: its function and level
@@ -361,6 +362,9 @@ def test_the_sections_derive_each_shared_table_once_and_each_gets_its_own_copy(m
     assert made.count(("_adopters_by_level",)) == 1  # 18 callers
     assert made.count(("_period_labels",)) == 1  # 9 callers
     assert ("_first_adoptions", "province") in made and len(made) == len(set(made))  # 12 callers
+    made.clear()
+    report_context(ds, progress=False)
+    assert made.count(("_period_labels",)) == 1  # 11 callers: the page's own too
     before = len(made)
     table = spread.adopters_by_level(ds)  # outside a report: made afresh, nothing kept
     table["period"] = -1  # a caller's change reaches no one else

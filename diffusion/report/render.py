@@ -27,6 +27,7 @@ from diffusion.data.calendar import describe_calendar
 from diffusion.data.dataset import Dataset
 from diffusion.data.periods import calendar_of, period_groups
 from diffusion.data.resources import data_dir
+from diffusion.data.shared_tables import shared_tables
 from diffusion.errors import DiffusionError
 from diffusion.i18n import (
     bilingual,
@@ -192,6 +193,7 @@ def _check_size(ds: Dataset) -> None:
         )
 
 
+@shared_tables()  # the tables its sections share serve the page's own too (the periods' labels)
 def report_context(
     ds: Dataset,
     *,
