@@ -100,7 +100,8 @@ def _lift_titles(fig: plt.Figure, renderer: Any) -> bool:
     Titles sit at a fixed height (``"axes.titley"`` in :data:`SVG_RC`): matplotlib's own placement
     lays out the whole y axis once more for each titled Axes, at every measure and draw (a fifth of
     the texts a report lays out), to find only this overlap. The offset texts are those of the last
-    layout, so call this after measuring the figure.
+    layout, so call this after measuring the figure. Only the centre title is looked at: the
+    report's figures have no left or right titles.
     """
     lifted = False
     for ax in fig.axes:
