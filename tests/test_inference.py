@@ -76,21 +76,25 @@ def test_default_uses_a_thread_per_core_unless_joblib_is_configured():
     assert np.array_equal(default, serial) and np.array_equal(default, processes)
 
 
-def test_default_workers_only_for_draws_that_take_long():
+def test_default_workers_only_for_draws_that_take_long(monkeypatch):
     import threading
-    import time
+    import types
 
     import joblib
 
+    from diffusion.stats import inference
+
     if joblib.cpu_count() < 2:
         pytest.skip("one core: the default is one worker")
+    clock = [0.0]  # the chunks' time, on a clock of the test's own: a busy machine cannot change it
+    monkeypatch.setattr(inference, "time", types.SimpleNamespace(perf_counter=lambda: clock[0]))
 
     def recorded(seconds):
         threads = set()
 
         def batch(rng, k):
             threads.add(threading.get_ident())
-            time.sleep(seconds)
+            clock[0] += seconds
             return rng.normal(size=k)
 
         return threads, batch
