@@ -18,6 +18,8 @@ import matplotlib.category
 import matplotlib.text
 import matplotlib.ticker
 
+from diffusion.report.svg_export import artists_but_ticks
+
 __all__ = ["LiteralFormatter", "as_written", "literal"]
 
 # Formatters of tick labels given as text: set_ticks(labels=...) makes a FuncFormatter of them
@@ -89,14 +91,12 @@ def as_written(ax: matplotlib.axes.Axes, legends: Iterable[matplotlib.artist.Art
     >>> ax.title.get_parse_math()
     False
     """
-    ticks = set()
     for axis in (ax.xaxis, ax.yaxis):
         for which, setter in (("major", axis.set_major_formatter), ("minor", axis.set_minor_formatter)):
             formatter = getattr(axis, which).formatter
             if isinstance(formatter, NAMED_TICKS):
                 setter(LiteralFormatter(formatter))
-        ticks |= {id(label) for tick in (*axis.majorTicks, *axis.minorTicks) for label in (tick.label1, tick.label2)}
-    for artist in (ax, *legends):
-        for text in artist.findobj(matplotlib.text.Text):
-            if id(text) not in ticks:  # tick labels are remade as matplotlib draws: escaped above
+    for artist in (ax, *legends):  # tick labels are remade as matplotlib draws: escaped above
+        for text in artists_but_ticks(artist):
+            if isinstance(text, matplotlib.text.Text):
                 text.set_parse_math(False)
