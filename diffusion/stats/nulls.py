@@ -88,17 +88,17 @@ def permuted_blocks(
         yield permute_within(values, groups, rng, k)
         return
     indices = group_indices(np.asarray(groups))
-    sizes = [len(values[idx]) for idx in indices]
-    begins = np.cumsum([0] + [k * m if m > 1 else 0 for m in sizes]).tolist()  # each group's first number
+    parts = [values[idx] for idx in indices]
+    begins = np.cumsum([0] + [k * len(p) if len(p) > 1 else 0 for p in parts]).tolist()  # each group's first number
     start = bit.state
     scratch = type(bit)(0)
     at = np.random.Generator(scratch)
     for s in range(0, k, step):
         out = np.empty((min(step, k - s), len(values)), dtype=values.dtype)
-        for idx, m, begin in zip(indices, sizes, begins):
+        for idx, part, begin in zip(indices, parts, begins):
             scratch.state = start
-            scratch.advance(begin + s * m)
-            _permuted_into(out, idx, values[idx], at)
+            scratch.advance(begin + s * len(part))
+            _permuted_into(out, idx, part, at)
         yield out
     bit.advance(begins[-1])
     end = bit.state
